@@ -1,1 +1,15 @@
-//! placeholder
+//! The domain model the coverage agent and collector agree on.
+//!
+//! - [`wire`]: wire format v1 (the contract of `DESIGN.md`), readings as serde types.
+//! - [`topic`]: MQTT topic names.
+//! - [`validate`]: what the collector rejects, and which values it nulls and flags.
+//! - [`signal`]: sample classes (usable, unusable, excluded) and quality bands.
+//! - [`boundary`]: boundary sets and point-in-polygon lookup.
+//!
+//! No I/O lives here beyond reading boundary files from a directory: no tokio, no sockets.
+
+pub mod boundary;
+pub mod signal;
+pub mod topic;
+pub mod validate;
+pub mod wire;
