@@ -1,1 +1,12 @@
-//! placeholder
+//! The coverage agent: measures the mobile signal and the fibre link at a commune site and
+//! delivers every reading to the collector at least once.
+//!
+//! The data's path, one module per stage: [`modem`] and [`probe`] measure and hand
+//! [`measure::Measurement`]s to the recorder, which stamps the common header ([`state`] gives
+//! `run` and `seq`) and appends the reading to the [`spool`]; [`publish`] drains the spool to
+//! MQTT 5 and commits only after a successful PUBACK.
+
+pub mod measure;
+pub mod modem;
+pub mod probe;
+pub mod spool;
