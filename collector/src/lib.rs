@@ -1,1 +1,10 @@
-//! placeholder
+//! The coverage collector: receives agents' readings over MQTT, places every site in its
+//! commune, writes raw points to InfluxDB, and audits coverage claims.
+//!
+//! One module per stage of the data's path: [`ingest`] (MQTT subscribe, decode, validate) ->
+//! [`enrich`] (site -> commune placement) -> [`sink`] (line protocol to InfluxDB or to an
+//! archive file); [`audit`] (aggregates -> verdicts -> claims -> reports); [`demo`] runs the
+//! whole system on one machine with nothing installed.
+
+pub mod audit;
+pub mod config;

@@ -1,0 +1,1 @@
+//! Coverage audit (being written).
