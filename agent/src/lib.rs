@@ -8,5 +8,7 @@
 
 pub mod measure;
 pub mod modem;
+pub mod mqtt;
 pub mod probe;
 pub mod spool;
+pub mod state;

@@ -8,3 +8,8 @@
 
 pub mod audit;
 pub mod config;
+pub mod deadletter;
+pub mod enrich;
+pub mod ingest;
+pub mod metrics;
+pub mod sink;

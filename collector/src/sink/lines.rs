@@ -1,0 +1,279 @@
+//! Readings to InfluxDB line protocol, with the schema of DESIGN.md ("InfluxDB schema").
+//!
+//! Invariants that keep the database consistent over years of writes:
+//!
+//! - Tags are never empty: a missing value leaves the tag out (InfluxDB 1.x rejects `k=`).
+//! - dBm, dB, ms, Mbit/s and lat/lon are always floats, counters and `seq` always signed
+//!   integers (`i`; InfluxDB 1.x rejects `u`), ids and names strings: a field never changes type.
+//! - Null values are left out; NaN and infinities are never written.
+//! - The timestamp is the reading's `ts` in milliseconds (write with `precision=ms`), so a
+//!   reading delivered twice writes the same point twice: writes are idempotent.
+//!
+//! Lines are built with InfluxData's `influxdb-line-protocol` builder, which escapes keys and
+//! values; the same crate parses the demo's archive.
+
+use crate::enrich::Placement;
+use coverage_shared::wire::{Body, Reading};
+use influxdb_line_protocol::LineProtocolBuilder;
+use influxdb_line_protocol::builder::{AfterField, AfterMeasurement};
+
+type Tags = LineProtocolBuilder<Vec<u8>, AfterMeasurement>;
+type Fields = LineProtocolBuilder<Vec<u8>, AfterField>;
+
+/// Appends `v` as a float field when present and finite.
+fn float(b: Fields, key: &str, v: Option<f64>) -> Fields {
+    match v {
+        Some(v) if v.is_finite() => b.field(key, v),
+        _ => b,
+    }
+}
+
+/// Appends `v` as a signed integer field when present.
+fn int(b: Fields, key: &str, v: Option<i64>) -> Fields {
+    match v {
+        Some(v) => b.field(key, v),
+        None => b,
+    }
+}
+
+/// Line protocol cannot carry a newline (or other control character) in a tag or a string
+/// field, even escaped: replace them with spaces so a hostile value cannot forge a line.
+fn clean(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.chars().any(char::is_control) {
+        v.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        v.into()
+    }
+}
+
+/// Appends `v` as a string field when present.
+fn string(b: Fields, key: &str, v: Option<&str>) -> Fields {
+    match v {
+        Some(v) => b.field(key, clean(v).as_ref()),
+        None => b,
+    }
+}
+
+/// Appends a tag when the value is present and not empty (after cleaning).
+fn tag(b: Tags, key: &str, v: Option<&str>) -> Tags {
+    match v.map(clean) {
+        Some(v) if !v.trim().is_empty() => b.tag(key, v.as_ref()),
+        _ => b,
+    }
+}
+
+/// Saturating conversion for counters: a `u64` beyond `i64::MAX` cannot be a real counter.
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Appends one reading as one line to `buf`, tagged with the site's placement.
+pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Vec<u8> {
+    let h = &reading.header;
+    let b = LineProtocolBuilder::new_with(buf)
+        .measurement(reading.kind().as_str())
+        .tag("site", &h.site);
+    let mut b = tag(b, "run", Some(&h.run));
+    b = tag(b, "set", placement.set.as_deref());
+    b = tag(b, "province", placement.province.as_deref());
+    b = tag(b, "commune", placement.commune.as_deref());
+    b = tag(b, "district", placement.district.as_deref());
+    let b = match &reading.body {
+        Body::Signal(s) => {
+            let operator = s.operator.id();
+            b = tag(b, "operator", Some(&operator));
+            b = tag(b, "tech", Some(s.radio.tech.as_str()));
+            b = tag(b, "reg", Some(s.radio.reg.as_str()));
+            b = tag(b, "modem", Some(&s.modem));
+            b = tag(b, "placement", Some(s.placement.as_str()));
+            let mut f = b.field("seq", i(h.seq));
+            for (name, value) in s.radio.values() {
+                f = float(f, name, value);
+            }
+            if let Some(cell) = &s.radio.cell {
+                f = string(f, "cell_lac", cell.lac.as_deref());
+                f = string(f, "cell_tac", cell.tac.as_deref());
+                f = string(f, "cell_ci", cell.ci.as_deref());
+                f = int(f, "cell_pci", cell.pci.map(i64::from));
+                f = int(f, "cell_arfcn", cell.arfcn.map(i64::from));
+                f = string(f, "cell_band", cell.band.as_deref());
+            }
+            let serving = s.serving.as_ref().map(|p| p.id());
+            f = string(f, "serving", serving.as_deref());
+            f = string(f, "operator_name", s.operator.name.as_deref());
+            let antenna = match s.antenna {
+                coverage_shared::wire::Antenna::Internal => "internal",
+                coverage_shared::wire::Antenna::External => "external",
+            };
+            string(f, "antenna", Some(antenna))
+        }
+        Body::Latency(l) => {
+            b = tag(b, "target", Some(&l.target));
+            b = tag(b, "method", Some(l.method.as_str()));
+            b = tag(b, "link", Some(l.link.as_str()));
+            let mut f = b.field("seq", i(h.seq));
+            f = f.field("sent", i64::from(l.sent));
+            f = f.field("received", i64::from(l.received));
+            f = f.field("dup", i64::from(l.dup));
+            if let Some(r) = &l.rtt_ms {
+                f = float(f, "rtt_min_ms", Some(r.min));
+                f = float(f, "rtt_p50_ms", Some(r.p50));
+                f = float(f, "rtt_mean_ms", Some(r.mean));
+                f = float(f, "rtt_p95_ms", Some(r.p95));
+                f = float(f, "rtt_max_ms", Some(r.max));
+                f = float(f, "rtt_stddev_ms", Some(r.stddev));
+            }
+            f = float(f, "jitter_ms", l.jitter_ms);
+            f = string(f, "interface", l.interface.as_deref());
+            string(f, "error", l.error.as_deref())
+        }
+        Body::Throughput(t) => {
+            b = tag(b, "target", Some(&t.target));
+            b = tag(b, "link", Some(t.link.as_str()));
+            b = tag(b, "direction", Some(t.direction.as_str()));
+            let mut f = b.field("seq", i(h.seq));
+            f = f.field("bytes", i(t.bytes));
+            f = float(f, "duration_ms", Some(t.duration_ms));
+            f = float(f, "mbps", t.mbps);
+            f = string(f, "interface", t.interface.as_deref());
+            string(f, "error", t.error.as_deref())
+        }
+        Body::Heartbeat(hb) => {
+            let mut f = b.field("seq", i(h.seq));
+            f = f.field("uptime_s", i(hb.uptime_s));
+            f = f.field("spool_depth", i(hb.spool_depth));
+            f = f.field("spool_dropped", i(hb.spool_dropped));
+            f = float(f, "clock_sync_age_s", hb.clock_sync_age_s);
+            f = f.field("modems", i64::try_from(hb.modems.len()).unwrap_or(i64::MAX));
+            string(f, "agent", Some(&h.agent))
+        }
+    };
+    let mut f = float(b, "pos_lat", Some(h.pos.lat));
+    f = float(f, "pos_lon", Some(h.pos.lon));
+    f = float(f, "pos_acc_m", h.pos.acc_m);
+    if let Some(synced) = h.clock_synced {
+        f = f.field("clock_synced", synced);
+    }
+    f.timestamp(h.ts.timestamp_millis()).close_line().build()
+}
+
+/// One reading as one line (with its trailing newline).
+pub fn line(reading: &Reading, placement: &Placement) -> String {
+    // The builder only ever writes UTF-8 (it copies &str and formats numbers).
+    String::from_utf8(append_line(Vec::with_capacity(384), reading, placement)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coverage_shared::validate::decode;
+    use influxdb_line_protocol::{FieldValue, parse_lines};
+
+    fn reading(topic: &str, json: &str) -> Reading {
+        decode(topic, json.as_bytes(), chrono::Utc::now())
+            .unwrap()
+            .reading
+    }
+
+    fn placed() -> Placement {
+        Placement {
+            set: Some("bac-kan-2020".into()),
+            province: Some("06".into()),
+            commune: Some("01834".into()),
+            district: Some("058".into()),
+        }
+    }
+
+    #[test]
+    fn signal_line_has_schema_tags_and_typed_fields() {
+        let r = reading(
+            "coverage/v1/s 1/signal".replace(' ', "_").as_str(),
+            r#"{"v":1,"site":"s_1","run":"r1","seq":7,"ts":"2025-11-01T07:00:00.250Z","kind":"signal",
+            "clock_synced":true,"pos":{"lat":22.16,"lon":105.84,"src":"config"},"agent":"0.1.0",
+            "modem":"m 0","operator":{"mcc":"452","mnc":"04","name":"Viettel"},"placement":"indoor",
+            "antenna":"internal","tech":"lte","reg":"home","rssi_dbm":-70,"rsrp_dbm":-95.5,
+            "rsrq_db":null,"sinr_db":12,"cell":{"tac":"1F00","ci":"79D903","pci":3,"band":"B3"}}"#,
+        );
+        let text = line(&r, &placed());
+        let parsed: Vec<_> = parse_lines(&text).collect::<Result<_, _>>().unwrap();
+        assert_eq!(parsed.len(), 1);
+        let p = &parsed[0];
+        assert_eq!(p.series.measurement.as_str(), "signal");
+        for (k, v) in [
+            ("site", "s_1"),
+            ("run", "r1"),
+            ("set", "bac-kan-2020"),
+            ("province", "06"),
+            ("commune", "01834"),
+            ("district", "058"),
+            ("operator", "452-04"),
+            ("tech", "lte"),
+            ("reg", "home"),
+            ("modem", "m 0"),
+            ("placement", "indoor"),
+        ] {
+            assert_eq!(p.tag_value(k).map(|t| t.as_str()), Some(v), "tag {k}");
+        }
+        assert!(matches!(p.field_value("seq"), Some(FieldValue::I64(7))));
+        assert!(matches!(p.field_value("rssi_dbm"), Some(FieldValue::F64(v)) if *v == -70.0));
+        assert!(matches!(p.field_value("rsrp_dbm"), Some(FieldValue::F64(v)) if *v == -95.5));
+        assert!(p.field_value("rsrq_db").is_none(), "nulls are left out");
+        assert!(matches!(
+            p.field_value("cell_pci"),
+            Some(FieldValue::I64(3))
+        ));
+        assert!(
+            matches!(p.field_value("cell_ci"), Some(FieldValue::String(s)) if s.as_str() == "79D903")
+        );
+        assert!(matches!(
+            p.field_value("clock_synced"),
+            Some(FieldValue::Boolean(true))
+        ));
+        assert_eq!(p.timestamp, Some(1_761_980_400_250));
+        assert!(
+            !text.contains("u,") && !text.contains("u "),
+            "no unsigned integers: {text}"
+        );
+    }
+
+    #[test]
+    fn missing_placement_leaves_tags_out_and_latency_is_flattened() {
+        let r = reading(
+            "coverage/v1/s1/latency",
+            r#"{"v":1,"site":"s1","run":"r1","seq":8,"ts":"2025-11-01T07:00:00Z","kind":"latency",
+            "pos":{"lat":22.16,"lon":105.84,"src":"config"},"agent":"0.1.0","target":"10.0.0.1",
+            "method":"icmp","link":"fibre","interface":"eth0","sent":10,"received":9,"dup":0,
+            "rtt_ms":{"min":1,"p50":2,"mean":2.1,"p95":3,"max":3.5,"stddev":0.4},"jitter_ms":0.2,
+            "rtts_ms":[1,2,null]}"#,
+        );
+        let text = line(&r, &Placement::default());
+        assert!(
+            !text.contains("set=") && !text.contains("commune="),
+            "{text}"
+        );
+        let p = parse_lines(&text).next().unwrap().unwrap();
+        assert!(matches!(p.field_value("rtt_p50_ms"), Some(FieldValue::F64(v)) if *v == 2.0));
+        assert!(matches!(p.field_value("sent"), Some(FieldValue::I64(10))));
+        assert!(p.field_value("clock_synced").is_none());
+        assert_eq!(p.tag_value("link").map(|t| t.as_str()), Some("fibre"));
+    }
+
+    #[test]
+    fn hostile_strings_are_escaped() {
+        let r = reading(
+            "coverage/v1/s1/heartbeat",
+            r#"{"v":1,"site":"s1","run":"r1","seq":9,"ts":"2025-11-01T07:00:00Z","kind":"heartbeat",
+            "pos":{"lat":1,"lon":2,"src":"gps"},"agent":"x\" y=1,z\nw","uptime_s":1,"spool_depth":2,
+            "spool_dropped":0}"#,
+        );
+        let text = line(&r, &placed());
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
+        let p = parse_lines(&text).next().unwrap().unwrap();
+        assert!(
+            matches!(p.field_value("agent"), Some(FieldValue::String(s)) if s.as_str().starts_with("x"))
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! The sink: batches lines by size and time, writes them, and acknowledges the MQTT messages
+//! only once their points are stored (or deliberately dead-lettered).
+//!
+//! Until the write-ahead log exists, the broker is the buffer: a reading is acknowledged to
+//! MQTT only after InfluxDB took it, so a collector that dies, or an InfluxDB that is down for
+//! hours, leaves the unacknowledged messages with the broker (persistent session,
+//! `max_queued_messages 0`) and nothing is lost. While the store is down, the batch is retried
+//! with jittered exponential backoff that honours `Retry-After`; the bounded channel in front of
+//! the sink fills, the ingest stops taking messages, and the broker holds the rest.
+
+pub mod influx;
+pub mod lines;
+
+use crate::deadletter::{DeadLetters, Letter};
+use crate::ingest::AckToken;
+use crate::metrics::Metrics;
+use influx::{WriteError, Writer, lines_named_in};
+use rand::Rng;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Batching settings (`[sink]` in the collector config).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkConfig {
+    /// Largest batch, in lines (InfluxDB recommends 5,000).
+    #[serde(default = "default_batch_lines")]
+    pub batch_lines: usize,
+    /// Longest time a line waits before its batch is written.
+    #[serde(default = "default_flush_interval", with = "humantime_serde")]
+    pub flush_interval: Duration,
+    /// Longest pause between retries while the store is down.
+    #[serde(default = "default_max_backoff", with = "humantime_serde")]
+    pub max_backoff: Duration,
+}
+
+fn default_batch_lines() -> usize {
+    5000
+}
+fn default_flush_interval() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_max_backoff() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl Default for SinkConfig {
+    fn default() -> Self {
+        SinkConfig {
+            batch_lines: default_batch_lines(),
+            flush_interval: default_flush_interval(),
+            max_backoff: default_max_backoff(),
+        }
+    }
+}
+
+/// One point waiting to be written, with what acknowledges its MQTT message.
+#[derive(Debug)]
+pub struct Pending {
+    /// The line, newline-terminated.
+    pub line: String,
+    /// Acknowledges the message once the point is stored or dead-lettered.
+    pub ack: AckToken,
+}
+
+/// The batching writer task.
+pub struct Sink {
+    writer: Writer,
+    cfg: SinkConfig,
+    metrics: Arc<Metrics>,
+    dead: Arc<DeadLetters>,
+}
+
+/// What became of a batch.
+enum Outcome {
+    /// Stored or dead-lettered: acknowledge.
+    Done,
+    /// Shutdown while the store was down: leave unacknowledged for redelivery.
+    Abandoned,
+}
+
+impl Sink {
+    /// A sink writing through `writer`.
+    pub fn new(
+        writer: Writer,
+        cfg: SinkConfig,
+        metrics: Arc<Metrics>,
+        dead: Arc<DeadLetters>,
+    ) -> Sink {
+        Sink {
+            writer,
+            cfg,
+            metrics,
+            dead,
+        }
+    }
+
+    /// Runs until `rx` closes (final flush) or `shutdown` fires during an outage.
+    pub async fn run(self, mut rx: mpsc::Receiver<Pending>, shutdown: CancellationToken) {
+        self.prepare(&shutdown).await;
+        let mut batch: Vec<Pending> = Vec::with_capacity(self.cfg.batch_lines);
+        let mut tick = tokio::time::interval(self.cfg.flush_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                item = rx.recv() => match item {
+                    Some(p) => {
+                        batch.push(p);
+                        self.metrics.pending_points.inc();
+                        if batch.len() >= self.cfg.batch_lines {
+                            if self.flush(&mut batch, &shutdown).await.is_err() { return; }
+                        }
+                    }
+                    None => {
+                        let _ = self.flush(&mut batch, &shutdown).await;
+                        return;
+                    }
+                },
+                _ = tick.tick() => {
+                    if self.flush(&mut batch, &shutdown).await.is_err() { return; }
+                }
+            }
+        }
+    }
+
+    /// Creates the database (v1) before the first write, retrying while the store is down.
+    async fn prepare(&self, shutdown: &CancellationToken) {
+        let mut attempt = 0u32;
+        loop {
+            match self.writer.prepare().await {
+                Ok(()) => {
+                    if attempt > 0 {
+                        tracing::info!(store = %self.writer.describe(), attempts = attempt + 1, "Store reachable.");
+                    }
+                    self.metrics.set_store_up(true);
+                    return;
+                }
+                Err(e) => {
+                    self.metrics.set_store_up(false);
+                    self.metrics.write_error(e.class());
+                    let wait = self.backoff(attempt, &e);
+                    tracing::warn!(store = %self.writer.describe(), error = %e, retry_in = ?wait, "Store unreachable at start; readings stay with the broker until it answers.");
+                    attempt += 1;
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.cancelled() => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes and acknowledges the batch; `Err` when abandoned at shutdown.
+    async fn flush(
+        &self,
+        batch: &mut Vec<Pending>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), ()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::take(batch);
+        let n = items.len() as i64;
+        let outcome = self.write_all(&items, shutdown).await;
+        self.metrics.pending_points.dec_by(n);
+        match outcome {
+            Outcome::Done => {
+                for p in items {
+                    p.ack.ack().await;
+                }
+                Ok(())
+            }
+            Outcome::Abandoned => {
+                tracing::warn!(
+                    points = n,
+                    "Shutting down while the store is down; the broker keeps these readings for the next start."
+                );
+                Err(())
+            }
+        }
+    }
+
+    /// Writes `items`, splitting on 413, until stored or dead-lettered.
+    async fn write_all(&self, items: &[Pending], shutdown: &CancellationToken) -> Outcome {
+        let mut stack: Vec<&[Pending]> = vec![items];
+        while let Some(chunk) = stack.pop() {
+            let body: String = chunk.iter().map(|p| p.line.as_str()).collect();
+            let mut attempt = 0u32;
+            loop {
+                match self.writer.write(&body).await {
+                    Ok(()) => {
+                        self.on_success(chunk.len(), attempt);
+                        break;
+                    }
+                    Err(WriteError::TooLarge) if chunk.len() > 1 => {
+                        self.metrics.write_error("too_large");
+                        let (a, b) = chunk.split_at(chunk.len() / 2);
+                        stack.push(b);
+                        stack.push(a);
+                        break;
+                    }
+                    Err(e @ WriteError::TooLarge) | Err(e @ WriteError::Rejected { .. }) => {
+                        self.metrics.write_error(e.class());
+                        self.metrics.set_store_up(true);
+                        tracing::error!(points = chunk.len(), error = %e, "Store refused a batch; its points are dead-lettered.");
+                        self.dead_letter(
+                            chunk.iter().map(|p| p.line.as_str()),
+                            "influx_rejected",
+                            &e.to_string(),
+                        );
+                        break;
+                    }
+                    Err(WriteError::Partial { message }) => {
+                        self.metrics.write_error("partial");
+                        self.metrics.set_store_up(true);
+                        let named = lines_named_in(&message);
+                        tracing::error!(points = chunk.len(), refused = named.len(), error = %message, "Store took part of a batch; the refused points are dead-lettered.");
+                        if named.is_empty() {
+                            // InfluxDB did not say which lines: keep them all for inspection
+                            // (the good ones are stored too; the dead-letter copy is harmless).
+                            self.dead_letter(
+                                chunk.iter().map(|p| p.line.as_str()),
+                                "influx_partial",
+                                &message,
+                            );
+                        } else {
+                            self.dead_letter(
+                                named.iter().map(String::as_str),
+                                "influx_partial",
+                                &message,
+                            );
+                        }
+                        self.on_success(chunk.len().saturating_sub(named.len().max(1)), attempt);
+                        break;
+                    }
+                    Err(e @ WriteError::Outage { .. }) => {
+                        self.metrics.write_error("outage");
+                        self.metrics.set_store_up(false);
+                        let wait = self.backoff(attempt, &e);
+                        if attempt == 0 || attempt.is_power_of_two() {
+                            tracing::warn!(store = %self.writer.describe(), points = chunk.len(), attempt = attempt + 1, retry_in = ?wait, error = %e, "Store unavailable; keeping the batch and retrying.");
+                        }
+                        attempt += 1;
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = shutdown.cancelled() => return Outcome::Abandoned,
+                        }
+                    }
+                }
+            }
+        }
+        Outcome::Done
+    }
+
+    fn on_success(&self, points: usize, attempts_before: u32) {
+        self.metrics.points_written.inc_by(points as u64);
+        self.metrics.set_store_up(true);
+        self.metrics
+            .last_write_success
+            .set(chrono::Utc::now().timestamp());
+        if attempts_before > 0 {
+            tracing::info!(store = %self.writer.describe(), attempts = attempts_before + 1, "Store reachable again; batch written.");
+        }
+    }
+
+    fn dead_letter<'a>(&self, lines: impl Iterator<Item = &'a str>, reason: &str, detail: &str) {
+        let time = crate::deadletter::now();
+        for line in lines {
+            self.metrics.points_dead_lettered.inc();
+            self.dead.put(&Letter {
+                time: time.clone(),
+                reason,
+                detail,
+                topic: None,
+                payload: line.trim_end(),
+            });
+        }
+    }
+
+    /// Jittered exponential backoff from 250 ms to `max_backoff`, or what the server asked.
+    fn backoff(&self, attempt: u32, e: &WriteError) -> Duration {
+        if let WriteError::Outage {
+            retry_after: Some(d),
+            ..
+        } = e
+        {
+            return (*d).min(Duration::from_secs(3600));
+        }
+        let base = Duration::from_millis(250).saturating_mul(1u32 << attempt.min(10));
+        let capped = base.min(self.cfg.max_backoff);
+        let jitter = rand::rng().random_range(0.5..=1.0);
+        capped.mul_f64(jitter)
+    }
+}
