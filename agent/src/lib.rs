@@ -6,9 +6,11 @@
 //! `run` and `seq`) and appends the reading to the [`spool`]; [`publish`] drains the spool to
 //! MQTT 5 and commits only after a successful PUBACK.
 
+pub mod clock;
 pub mod measure;
 pub mod modem;
 pub mod mqtt;
 pub mod probe;
+pub mod publish;
 pub mod spool;
 pub mod state;

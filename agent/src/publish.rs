@@ -1,0 +1,349 @@
+//! The publisher: drains the spool to MQTT 5 at QoS 1 and acknowledges a spooled reading only
+//! after the broker's PUBACK says it was accepted.
+//!
+//! Protocol state kept apart from I/O:
+//!
+//! - [`InFlight`] pairs what we asked rumqttc to publish with the packet ids rumqttc assigns.
+//!   rumqttc's `publish()` returns no packet id, but its event loop emits
+//!   `Outgoing::Publish(pkid)` for our requests **in the order we made them**, so a FIFO of
+//!   requests, popped on each such event, gives each pkid its spool `seq`.
+//! - A PUBACK with reason `Success` or `NoMatchingSubscribers` is a delivery. Any reason
+//!   >= 0x80 (`NotAuthorized` from the broker's ACL, `QuotaExceeded`, ...) is **not**: the
+//!   reading goes back to the spool, the refusal is counted and logged at ERROR, and publishing
+//!   pauses for a while (retrying at once would only be refused again). MQTT 3.1.1 would have
+//!   acknowledged and silently dropped it; this is why the agent speaks MQTT 5.
+//! - Any connection error puts every in-flight reading back to the spool (they are published
+//!   again after the reconnect: duplicates, never losses) and clears the FIFO. The session is
+//!   clean (`clean_start`), so rumqttc replays nothing of its own and the FIFO stays exact; we
+//!   only hand rumqttc requests while connected, never more than the in-flight window.
+//!
+//! Resend requests from the collector arrive on `coverage/v1/{site}/resend` as
+//! `{"run": "...", "from": N, "to": M}`; the readings still in the spool (acknowledged ones
+//! are kept for `keep_sent`) are published again, untracked (they were already delivered once).
+
+use crate::spool::{Record, SharedSpool};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason};
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use serde::Deserialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Largest number of readings offered to the broker and not yet acknowledged.
+pub const WINDOW: usize = 100;
+
+/// How long publishing pauses after the broker refused a reading.
+pub const REFUSAL_PAUSE: Duration = Duration::from_secs(30);
+
+/// A resend request from the collector.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ResendRequest {
+    /// The run the seqs belong to; requests for another run are ignored.
+    pub run: String,
+    /// First seq, inclusive.
+    pub from: u64,
+    /// Last seq, inclusive.
+    pub to: u64,
+}
+
+/// Counters the heartbeat and `check` report.
+#[derive(Debug, Default)]
+pub struct PublishStats {
+    /// Readings the broker acknowledged.
+    pub delivered: AtomicU64,
+    /// Readings the broker refused (PUBACK reason >= 0x80).
+    pub refused: AtomicU64,
+    /// Readings published again on request.
+    pub resent: AtomicU64,
+}
+
+/// Pairs publish requests with packet ids and packet ids with spool seqs.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    /// Requests handed to rumqttc and not yet seen as `Outgoing::Publish`; `None` = untracked.
+    requested: VecDeque<Option<u64>>,
+    /// Packet id -> seq, for tracked publishes awaiting their PUBACK.
+    by_pkid: HashMap<u16, Option<u64>>,
+}
+
+/// What a PUBACK means for the spool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    /// Delivered: acknowledge `seq` in the spool.
+    Delivered(u64),
+    /// Refused by the broker: put `seq` back.
+    Refused(u64),
+    /// An untracked (resent) publish or an unknown packet id.
+    Untracked,
+}
+
+impl InFlight {
+    /// Readings handed out and not yet acknowledged.
+    pub fn len(&self) -> usize {
+        self.requested.len() + self.by_pkid.len()
+    }
+
+    /// Whether nothing is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records a publish request, in the order it was made.
+    pub fn requested(&mut self, seq: Option<u64>) {
+        self.requested.push_back(seq);
+    }
+
+    /// rumqttc sent our next request with packet id `pkid`.
+    pub fn sent(&mut self, pkid: u16) {
+        if let Some(seq) = self.requested.pop_front() {
+            self.by_pkid.insert(pkid, seq);
+        }
+    }
+
+    /// The broker answered `pkid` with `reason`.
+    pub fn acked(&mut self, pkid: u16, reason: PubAckReason) -> AckOutcome {
+        match self.by_pkid.remove(&pkid).flatten() {
+            None => AckOutcome::Untracked,
+            Some(seq)
+                if matches!(
+                    reason,
+                    PubAckReason::Success | PubAckReason::NoMatchingSubscribers
+                ) =>
+            {
+                AckOutcome::Delivered(seq)
+            }
+            Some(seq) => AckOutcome::Refused(seq),
+        }
+    }
+
+    /// The connection is gone: forget everything (the spool is rewound by the caller).
+    pub fn clear(&mut self) {
+        self.requested.clear();
+        self.by_pkid.clear();
+    }
+}
+
+/// Drains `spool` to the broker until `shutdown`.
+pub struct Publisher {
+    /// The spool.
+    pub spool: SharedSpool,
+    /// Rung by the recorder after each append.
+    pub wake: Arc<Notify>,
+    /// This agent's site id.
+    pub site: String,
+    /// This agent's run id.
+    pub run: String,
+    /// Counters.
+    pub stats: Arc<PublishStats>,
+}
+
+impl Publisher {
+    /// Runs until `shutdown`; connection errors are retried with backoff, never returned.
+    pub async fn run(self, mut opts: MqttOptions, shutdown: CancellationToken) {
+        opts.set_clean_start(true);
+        let (client, mut eventloop) = AsyncClient::new(opts, 2 * WINDOW + 16);
+        let resend_topic = coverage_shared::topic::resend_topic(&self.site);
+        let mut inflight = InFlight::default();
+        let mut connected = false;
+        let mut paused_until: Option<Instant> = None;
+        let mut failures = 0u32;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                ev = eventloop.poll() => match ev {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        connected = true;
+                        failures = 0;
+                        tracing::info!(site = %self.site, "Connected to the broker.");
+                        if let Err(e) = client.try_subscribe(resend_topic.clone(), QoS::AtLeastOnce) {
+                            tracing::warn!(error = %e, "Cannot subscribe to resend requests.");
+                        }
+                        self.fill(&client, &mut inflight, connected, paused_until).await;
+                    }
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => inflight.sent(pkid),
+                    Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                        match inflight.acked(ack.pkid, ack.reason) {
+                            AckOutcome::Delivered(seq) => {
+                                self.spool.ack(vec![seq]).await;
+                                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                            }
+                            AckOutcome::Refused(seq) => {
+                                self.spool.nack(seq).await;
+                                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                                tracing::error!(site = %self.site, seq, reason = ?ack.reason, pause = ?REFUSAL_PAUSE, "Broker refused a reading (check the ACL and that mqtt.username equals the site id); it stays in the spool.");
+                                paused_until = Some(Instant::now() + REFUSAL_PAUSE);
+                            }
+                            AckOutcome::Untracked => {}
+                        }
+                        self.fill(&client, &mut inflight, connected, paused_until).await;
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        self.on_resend(&client, &mut inflight, &p.payload).await;
+                    }
+                    Ok(Event::Incoming(Packet::Disconnect(d))) => {
+                        tracing::warn!(reason = ?d.reason_code, "Broker closed the connection.");
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        if connected || failures == 0 || failures.is_power_of_two() {
+                            tracing::warn!(site = %self.site, error = %e, in_flight = inflight.len(), "MQTT connection lost; readings stay in the spool.");
+                        }
+                        connected = false;
+                        inflight.clear();
+                        self.spool.rewind().await;
+                        let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
+                        failures += 1;
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = shutdown.cancelled() => break,
+                        }
+                    }
+                },
+                _ = self.wake.notified() => self.fill(&client, &mut inflight, connected, paused_until).await,
+                _ = tick.tick() => {
+                    if paused_until.is_some_and(|t| Instant::now() >= t) {
+                        paused_until = None;
+                    }
+                    if let Err(e) = self.spool.maintain().await {
+                        tracing::error!(error = %e, "Spool housekeeping failed.");
+                    }
+                    self.fill(&client, &mut inflight, connected, paused_until).await;
+                }
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        // Make acknowledgements durable so a restart resends as little as possible.
+        if let Err(e) = self.spool.commit().await {
+            tracing::warn!(error = %e, "Cannot commit spool acknowledgements at shutdown; some readings will be sent twice.");
+        }
+        let _ = client.try_disconnect();
+        let _ = tokio::time::timeout(Duration::from_millis(500), eventloop.poll()).await;
+    }
+
+    /// Hands the next unsent readings to rumqttc, up to the window.
+    async fn fill(
+        &self,
+        client: &AsyncClient,
+        inflight: &mut InFlight,
+        connected: bool,
+        paused_until: Option<Instant>,
+    ) {
+        if !connected || paused_until.is_some() || inflight.len() >= WINDOW {
+            return;
+        }
+        let records = match self.spool.next_unsent(WINDOW - inflight.len()).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot read the spool.");
+                return;
+            }
+        };
+        for r in records {
+            self.offer(client, inflight, r, true);
+        }
+    }
+
+    fn offer(&self, client: &AsyncClient, inflight: &mut InFlight, r: Record, tracked: bool) {
+        match client.try_publish(r.topic, QoS::AtLeastOnce, false, r.payload) {
+            Ok(()) => inflight.requested(tracked.then_some(r.seq)),
+            Err(e) => {
+                // The request channel is sized above the window, so this means the event loop
+                // is gone; the reading stays in flight in the spool until the rewind.
+                tracing::warn!(seq = r.seq, error = %e, "Cannot queue a publish.");
+            }
+        }
+    }
+
+    async fn on_resend(&self, client: &AsyncClient, inflight: &mut InFlight, payload: &[u8]) {
+        let req: ResendRequest = match serde_json::from_slice(payload) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "Ignoring a malformed resend request.");
+                return;
+            }
+        };
+        if req.run != self.run {
+            tracing::info!(requested_run = %req.run, run = %self.run, "Ignoring a resend request for another run.");
+            return;
+        }
+        let to = req.to.min(req.from.saturating_add(100_000));
+        match self.spool.resend(req.from, to).await {
+            Ok(records) => {
+                tracing::info!(
+                    from = req.from,
+                    to,
+                    found = records.len(),
+                    "Resending readings on the collector's request."
+                );
+                self.stats
+                    .resent
+                    .fetch_add(records.len() as u64, Ordering::Relaxed);
+                for r in records {
+                    self.offer(client, inflight, r, false);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "Cannot read the spool for a resend request."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkids_pair_with_seqs_in_request_order() {
+        let mut f = InFlight::default();
+        f.requested(Some(10));
+        f.requested(None);
+        f.requested(Some(12));
+        f.sent(1);
+        f.sent(2);
+        f.sent(3);
+        assert_eq!(f.len(), 3);
+        assert_eq!(f.acked(3, PubAckReason::Success), AckOutcome::Delivered(12));
+        assert_eq!(f.acked(2, PubAckReason::Success), AckOutcome::Untracked);
+        assert_eq!(
+            f.acked(1, PubAckReason::NoMatchingSubscribers),
+            AckOutcome::Delivered(10)
+        );
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn refusals_are_not_deliveries() {
+        let mut f = InFlight::default();
+        for (i, reason) in [
+            PubAckReason::NotAuthorized,
+            PubAckReason::QuotaExceeded,
+            PubAckReason::UnspecifiedError,
+            PubAckReason::TopicNameInvalid,
+            PubAckReason::PayloadFormatInvalid,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let seq = i as u64;
+            f.requested(Some(seq));
+            f.sent(7);
+            assert_eq!(f.acked(7, reason), AckOutcome::Refused(seq), "{reason:?}");
+        }
+        assert_eq!(f.acked(99, PubAckReason::Success), AckOutcome::Untracked);
+    }
+
+    #[test]
+    fn clear_forgets_everything() {
+        let mut f = InFlight::default();
+        f.requested(Some(1));
+        f.requested(Some(2));
+        f.sent(5);
+        f.clear();
+        assert!(f.is_empty());
+        assert_eq!(f.acked(5, PubAckReason::Success), AckOutcome::Untracked);
+    }
+}
