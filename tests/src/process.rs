@@ -1,0 +1,367 @@
+//! Child processes that never outlive their test.
+//!
+//! - [`Daemon`]: a long-running process (a server, an agent, a collector) in its own process
+//!   group, its stdout and stderr appended to a log file. `Drop` stops it: SIGTERM to the group,
+//!   up to [`STOP_GRACE`] to exit, then SIGKILL, and the leader is always reaped.
+//! - [`run_with_timeout`]: runs a command to completion with captured output, killing its
+//!   process group when it overruns.
+//!
+//! Signals go to the process group (the leader's pid), and only while the leader has not been
+//! reaped, so the group id cannot have been reused by an unrelated process.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use rustix::process::{Pid, Signal, kill_process_group};
+
+/// How long a stopped process gets between SIGTERM and SIGKILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// How many log lines an error message quotes.
+pub(crate) const LOG_TAIL_LINES: usize = 40;
+
+/// Interval between polls of a child's state.
+const POLL: Duration = Duration::from_millis(10);
+
+/// A long-running child process in its own process group, logging to a file, stopped on `Drop`.
+///
+/// The same command can be started again with [`Daemon::restart`] (a broker that goes down and
+/// comes back); the log file is appended to, with a marker line before every start.
+#[derive(Debug)]
+pub struct Daemon {
+    /// Name used in log markers and error messages.
+    name: String,
+    /// Kept to start the same process again.
+    command: Command,
+    /// Where stdout and stderr go, appended across restarts.
+    log_path: PathBuf,
+    /// The running (or exited but not yet reaped) process; `None` once reaped.
+    child: Option<Child>,
+    /// How the last run ended, once reaped.
+    last_status: Option<ExitStatus>,
+    /// Length of the log file when the current run started, so errors quote only this run.
+    run_offset: u64,
+}
+
+impl Daemon {
+    /// Starts `command` in a new process group with stdin from /dev/null and stdout and stderr
+    /// appended to `log_path`.
+    pub fn spawn(
+        name: impl Into<String>,
+        mut command: Command,
+        log_path: impl Into<PathBuf>,
+    ) -> Result<Self> {
+        command.process_group(0).stdin(Stdio::null());
+        let mut daemon = Daemon {
+            name: name.into(),
+            command,
+            log_path: log_path.into(),
+            child: None,
+            last_status: None,
+            run_offset: 0,
+        };
+        daemon.spawn_child()?;
+        Ok(daemon)
+    }
+
+    fn spawn_child(&mut self) -> Result<()> {
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .with_context(|| format!("opening log file {}", self.log_path.display()))?;
+        writeln!(
+            log,
+            "--- harness: starting {}: {:?}",
+            self.name, self.command
+        )
+        .context("writing the log marker")?;
+        self.run_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
+        self.command
+            .stdout(log.try_clone().context("duplicating the log file handle")?)
+            .stderr(log);
+        let child = self
+            .command
+            .spawn()
+            .with_context(|| format!("spawning {}: {:?}", self.name, self.command))?;
+        self.child = Some(child);
+        self.last_status = None;
+        Ok(())
+    }
+
+    /// The name given at spawn.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The process id (also the process group id) while the process has not been reaped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Path of the log file.
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// The whole log, every run included (lossy UTF-8).
+    pub fn log(&self) -> String {
+        read_lossy(&self.log_path, 0)
+    }
+
+    /// The log of the current (or last) run only.
+    pub fn run_log(&self) -> String {
+        read_lossy(&self.log_path, self.run_offset)
+    }
+
+    /// The last `n` lines of the current run's log.
+    pub fn log_tail(&self, n: usize) -> String {
+        tail(&self.run_log(), n)
+    }
+
+    /// Whether the process is still running (reaps it if it has exited).
+    pub fn is_running(&mut self) -> bool {
+        self.exit_status().is_none() && self.child.is_some()
+    }
+
+    /// How the process ended, if it has; `None` while it runs or when it was never started.
+    pub fn exit_status(&mut self) -> Option<ExitStatus> {
+        if let Some(child) = &mut self.child {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    self.child = None;
+                    self.last_status = Some(status);
+                }
+                Ok(None) => return None,
+                // ECHILD cannot happen for our own unreaped child; treat as still running.
+                Err(_) => return None,
+            }
+        }
+        self.last_status
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; `None` if it is still running.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.exit_status() {
+                return Some(status);
+            }
+            if self.child.is_none() || Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Stops the process gracefully: SIGTERM to its group, up to [`STOP_GRACE`] to exit, then
+    /// SIGKILL. Returns how it ended (`None` if it had been reaped before).
+    pub fn stop(&mut self) -> Result<Option<ExitStatus>> {
+        self.stop_with(Signal::TERM, STOP_GRACE)
+    }
+
+    /// Kills the process group at once with SIGKILL (a crash, a power cut) and reaps the leader.
+    pub fn kill(&mut self) -> Result<Option<ExitStatus>> {
+        self.stop_with(Signal::KILL, STOP_GRACE)
+    }
+
+    fn stop_with(&mut self, signal: Signal, grace: Duration) -> Result<Option<ExitStatus>> {
+        if self.exit_status().is_some() || self.child.is_none() {
+            return Ok(self.last_status);
+        }
+        self.signal_group(signal)?;
+        if let Some(status) = self.wait_exit(grace) {
+            return Ok(Some(status));
+        }
+        self.signal_group(Signal::KILL)?;
+        match self.wait_exit(grace) {
+            Some(status) => Ok(Some(status)),
+            None => bail!(
+                "{} (pid {:?}) is still running {grace:?} after SIGKILL",
+                self.name,
+                self.pid()
+            ),
+        }
+    }
+
+    /// Sends `signal` to the process group, only while the leader is unreaped.
+    fn signal_group(&mut self, signal: Signal) -> Result<()> {
+        let Some(child) = &self.child else {
+            return Ok(());
+        };
+        let pid = Pid::from_child(child);
+        match kill_process_group(pid, signal) {
+            // ESRCH: the group is already gone (a zombie leader is still a member, so this is
+            // rare); nothing left to signal.
+            Ok(()) | Err(rustix::io::Errno::SRCH) => Ok(()),
+            Err(e) => {
+                Err(e).with_context(|| format!("signalling {} (pgid {})", self.name, child.id()))
+            }
+        }
+    }
+
+    /// Stops the process if it runs, then starts the same command again.
+    pub fn restart(&mut self) -> Result<()> {
+        self.stop()?;
+        self.spawn_child()
+    }
+
+    /// Polls `ready` (given the daemon, e.g. to read its log) until it returns true, failing
+    /// early if the process exits and after `timeout`. Errors quote the tail of this run's log.
+    pub(crate) fn wait_ready(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut ready: impl FnMut(&Daemon) -> bool,
+    ) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.exit_status() {
+                bail!(
+                    "{} exited ({status}) before it was ready ({what}); log tail ({}):\n{}",
+                    self.name,
+                    self.log_path.display(),
+                    self.log_tail(LOG_TAIL_LINES)
+                );
+            }
+            if ready(self) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{} was not ready ({what}) within {timeout:?}; log tail ({}):\n{}",
+                    self.name,
+                    self.log_path.display(),
+                    self.log_tail(LOG_TAIL_LINES)
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            eprintln!("harness: could not stop {}: {e:#}", self.name);
+        }
+    }
+}
+
+fn read_lossy(path: &Path, offset: u64) -> String {
+    use std::io::{Seek, SeekFrom};
+    let mut bytes = Vec::new();
+    if let Ok(mut file) = File::open(path) {
+        let _ = file.seek(SeekFrom::Start(offset));
+        let _ = file.read_to_end(&mut bytes);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The last `n` lines of `text`.
+pub(crate) fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// What a command run by [`run_with_timeout`] did.
+#[derive(Debug, Clone)]
+pub struct ProcessOutput {
+    /// Exit status (after SIGKILL when it timed out).
+    pub status: ExitStatus,
+    /// Whether it overran its timeout and was killed.
+    pub timed_out: bool,
+    /// Captured stdout (lossy UTF-8).
+    pub stdout: String,
+    /// Captured stderr (lossy UTF-8).
+    pub stderr: String,
+    /// Wall-clock run time.
+    pub elapsed: Duration,
+}
+
+impl ProcessOutput {
+    /// Exited by itself with status 0.
+    pub fn success(&self) -> bool {
+        !self.timed_out && self.status.success()
+    }
+
+    /// "exit status: 1", or "killed after 5s timeout".
+    pub fn describe_status(&self) -> String {
+        if self.timed_out {
+            format!("killed after its {:?} timeout", self.elapsed)
+        } else {
+            self.status.to_string()
+        }
+    }
+
+    /// Returns `self` when [`success`](Self::success), else an error quoting the status and the
+    /// ends of stdout and stderr.
+    pub fn ensure_success(&self) -> Result<&Self> {
+        if self.success() {
+            return Ok(self);
+        }
+        bail!(
+            "command failed ({}); stdout tail:\n{}\nstderr tail:\n{}",
+            self.describe_status(),
+            tail(&self.stdout, LOG_TAIL_LINES),
+            tail(&self.stderr, LOG_TAIL_LINES)
+        )
+    }
+}
+
+/// Runs `command` to completion in its own process group with stdin from /dev/null, capturing
+/// stdout and stderr. When it runs longer than `timeout` its group is killed and the result has
+/// `timed_out` set; that is not an `Err` (use [`ProcessOutput::ensure_success`]).
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<ProcessOutput> {
+    let started = Instant::now();
+    let mut child = command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("spawning {command:?}"))?;
+    let stdout = reader_thread(child.stdout.take());
+    let stderr = reader_thread(child.stderr.take());
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().context("waiting for the child")? {
+            break status;
+        }
+        if started.elapsed() >= timeout {
+            timed_out = true;
+            // The leader is unreaped, so the group id is still ours.
+            let _ = kill_process_group(Pid::from_child(&child), Signal::KILL);
+            break child.wait().context("reaping the killed child")?;
+        }
+        thread::sleep(POLL);
+    };
+    let elapsed = started.elapsed();
+    Ok(ProcessOutput {
+        status,
+        timed_out,
+        stdout: join_reader(stdout),
+        stderr: join_reader(stderr),
+        elapsed,
+    })
+}
+
+fn reader_thread(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+fn join_reader(handle: thread::JoinHandle<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&handle.join().unwrap_or_default()).into_owned()
+}
