@@ -100,7 +100,7 @@ site covered when usable share >= 95% (QCVN 81:2019 s2.1.1 radio network availab
 >= 300 samples (VNNIC i-Speed) in >= 12 distinct local hours";
 
 /// Everything that decides whether a sample is usable (DESIGN.md, "Mobile sample classes").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsablePolicy {
     /// Thresholds for every placement without its own.
@@ -116,17 +116,6 @@ pub struct UsablePolicy {
     /// Technologies that count; a sample on any other technology is unusable. Empty = all.
     #[serde(default)]
     pub usable_techs: Vec<Tech>,
-}
-
-impl Default for UsablePolicy {
-    fn default() -> Self {
-        UsablePolicy {
-            thresholds: Thresholds::default(),
-            by_placement: BTreeMap::new(),
-            roaming_counts_for: Vec::new(),
-            usable_techs: Vec::new(),
-        }
-    }
 }
 
 impl UsablePolicy {

@@ -237,15 +237,15 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
 pub fn null_out_of_range(body: &mut Body) -> Vec<Flag> {
     let mut flags = Vec::new();
     let mut check = |field: String, slot: &mut Option<f64>, lo: f64, hi: f64| {
-        if let Some(v) = *slot {
-            if !(v.is_finite() && v >= lo && v <= hi) {
-                flags.push(Flag {
-                    field,
-                    value: v,
-                    range: (lo, hi),
-                });
-                *slot = None;
-            }
+        if let Some(v) = *slot
+            && !(v.is_finite() && v >= lo && v <= hi)
+        {
+            flags.push(Flag {
+                field,
+                value: v,
+                range: (lo, hi),
+            });
+            *slot = None;
         }
     };
     match body {
