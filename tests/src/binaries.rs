@@ -71,19 +71,17 @@ pub fn workspace_root() -> &'static Path {
         .expect("the test crate lives one level below the workspace root")
 }
 
-/// Packages whose binaries [`cargo_bin`] builds.
-const BIN_PACKAGES: &[&str] = &["coverage-agent", "coverage-collector"];
-
 /// How long the nested build may take: a cold build of both daemons on 2 cores takes a few
 /// minutes.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Returns the path of the workspace binary `name` (`coverage-agent`, `coverage-collector`),
-/// building the daemons' binaries first.
+/// building the workspace's binaries first.
 ///
-/// The build runs once per test process (the first call builds, later calls reuse the result,
-/// concurrent callers wait for it) with the profile the tests were built with, `--locked`, and
-/// the workspace's target directory.
+/// The build (`cargo build --workspace --bins --locked`) runs once per test process: the first
+/// call builds, later calls reuse the result, concurrent callers wait for it. It uses the profile
+/// the tests were built with and the workspace's target directory; `--workspace` resolves
+/// features as `cargo test --workspace` does, so the dependencies built for the tests are reused.
 pub fn cargo_bin(name: &str) -> Result<PathBuf> {
     static BUILT: OnceLock<Result<HashMap<String, PathBuf>, String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| build_bins().map_err(|e| format!("{e:#}")));
@@ -105,19 +103,16 @@ fn build_bins() -> Result<HashMap<String, PathBuf>> {
         .arg("--locked")
         .arg("--manifest-path")
         .arg(workspace_root().join("Cargo.toml"))
-        .arg("--bins")
+        .args(["--workspace", "--bins"])
         .arg("--message-format=json-render-diagnostics")
         .stdin(Stdio::null());
-    for package in BIN_PACKAGES {
-        cmd.args(["--package", package]);
-    }
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
     let out = run_with_timeout(&mut cmd, BUILD_TIMEOUT).context("running cargo build")?;
     if !out.success() {
         bail!(
-            "`cargo build --bins` for {BIN_PACKAGES:?} failed ({}):\n{}",
+            "`cargo build --workspace --bins` failed ({}):\n{}",
             out.describe_status(),
             tail(&out.stderr, 60)
         );

@@ -323,6 +323,23 @@ async fn mosquitto_acl_confines_agents_to_their_site() -> Result<()> {
         ("coverage/v1/site-a/resend".into(), "from=5".into())
     );
 
+    // A shared subscription (several collectors) passes the same ACL.
+    let mut shared = at(Some(("collector", "pw-c"))).connect("collector-shared");
+    shared.connected().await?;
+    shared
+        .subscribe("$share/collectors/coverage/v1/+/+")
+        .await?;
+    assert_eq!(
+        agent
+            .publish("coverage/v1/site-a/latency", "shared")
+            .await?,
+        PubAckReason::Success
+    );
+    assert_eq!(
+        shared.receive().await?,
+        ("coverage/v1/site-a/latency".into(), "shared".into())
+    );
+
     // Wrong password and anonymous clients are refused.
     let mut intruder = at(Some(("site-a", "wrong"))).connect("intruder");
     let err = intruder.connection_error().await?;
