@@ -22,7 +22,7 @@ use tempfile::TempDir;
 use crate::binaries::require_binary;
 use crate::http;
 use crate::ports::{free_port, says_addr_in_use};
-use crate::process::Daemon;
+use crate::process::{Daemon, temp_dir};
 
 /// How long influxd may take to answer `/ping` (about 1 s here).
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -44,10 +44,7 @@ impl Influxd {
     /// Starts influxd on free loopback ports and waits until `/ping` answers.
     pub fn start() -> Result<Self> {
         let binary = require_binary("influxd")?;
-        let dir = tempfile::Builder::new()
-            .prefix("coverage-e2e-influxd-")
-            .tempdir()
-            .context("creating influxd's temp dir")?;
+        let dir = temp_dir("influxd")?;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -18,6 +18,8 @@
 //!   contains the tail of its log. A missing server binary is an error naming the Debian package
 //!   to install, never a silent skip.
 //! - Everything listens on 127.0.0.1 only.
+//! - Each server lives in its own temp dir (config, log, data), removed on `Drop` unless
+//!   `COVERAGE_E2E_KEEP_DIRS` is set ([`temp_dir`]).
 //! - The API is blocking (std threads and a blocking HTTP client), so it works in plain `#[test]`
 //!   functions and inside `#[tokio::test]` alike. Inside a current-thread runtime a blocking call
 //!   stalls the runtime's other tasks for its duration: use [`wait_until_async`] there when the
@@ -63,7 +65,7 @@ pub use binaries::{cargo_bin, require_binary, workspace_root};
 pub use influxd::Influxd;
 pub use mosquitto::{Mosquitto, MosquittoOptions, MqttUser};
 pub use ports::free_port;
-pub use process::{Daemon, ProcessOutput, run_with_timeout};
+pub use process::{Daemon, KEEP_DIRS_VAR, ProcessOutput, STOP_GRACE, run_with_timeout, temp_dir};
 pub use tls::TestCa;
 pub use victoria_metrics::VictoriaMetrics;
 pub use wait::{poll_until, wait_until, wait_until_async};

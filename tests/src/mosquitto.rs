@@ -33,7 +33,7 @@ use tempfile::TempDir;
 
 use crate::binaries::require_binary;
 use crate::ports::{free_port, says_addr_in_use};
-use crate::process::{Daemon, run_with_timeout};
+use crate::process::{Daemon, run_with_timeout, temp_dir};
 use crate::tls::TestCa;
 
 /// How long the broker may take to bind its listeners.
@@ -159,10 +159,7 @@ impl Mosquitto {
     /// connections.
     pub fn start(options: MosquittoOptions) -> Result<Self> {
         let binary = require_binary("mosquitto")?;
-        let dir = tempfile::Builder::new()
-            .prefix("coverage-e2e-mosquitto-")
-            .tempdir()
-            .context("creating the broker's temp dir")?;
+        let dir = temp_dir("mosquitto")?;
         let tls = if options.tls {
             let certs = dir.path().join("certs");
             std::fs::create_dir(&certs).context("creating the certs dir")?;

@@ -29,6 +29,24 @@ pub(crate) const LOG_TAIL_LINES: usize = 40;
 /// Interval between polls of a child's state.
 const POLL: Duration = Duration::from_millis(10);
 
+/// Environment variable that keeps the servers' temp dirs (logs, configs, data) after the test,
+/// for a post-mortem: `COVERAGE_E2E_KEEP_DIRS=1 cargo test ...`.
+pub const KEEP_DIRS_VAR: &str = "COVERAGE_E2E_KEEP_DIRS";
+
+/// Creates a temp dir `/tmp/coverage-e2e-{label}-XXXXXX`, removed on drop unless
+/// [`KEEP_DIRS_VAR`] is set (then its path is printed to the test's output).
+pub fn temp_dir(label: &str) -> Result<tempfile::TempDir> {
+    let mut dir = tempfile::Builder::new()
+        .prefix(&format!("coverage-e2e-{label}-"))
+        .tempdir()
+        .with_context(|| format!("creating a temp dir for {label}"))?;
+    if std::env::var_os(KEEP_DIRS_VAR).is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("harness: keeping {}", dir.path().display());
+    }
+    Ok(dir)
+}
+
 /// A long-running child process in its own process group, logging to a file, stopped on `Drop`.
 ///
 /// The same command can be started again with [`Daemon::restart`] (a broker that goes down and

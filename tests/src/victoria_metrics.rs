@@ -25,7 +25,7 @@ use tempfile::TempDir;
 use crate::binaries::require_binary;
 use crate::http;
 use crate::ports::{free_port, says_addr_in_use};
-use crate::process::Daemon;
+use crate::process::{Daemon, temp_dir};
 
 /// How long VictoriaMetrics may take to answer `/health` (well under a second here).
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,10 +46,7 @@ impl VictoriaMetrics {
     /// Starts VictoriaMetrics on a free loopback port and waits until `/health` answers.
     pub fn start() -> Result<Self> {
         let binary = require_binary("victoria-metrics")?;
-        let dir = tempfile::Builder::new()
-            .prefix("coverage-e2e-vm-")
-            .tempdir()
-            .context("creating VictoriaMetrics' temp dir")?;
+        let dir = temp_dir("vm")?;
         let mut attempt = 0;
         loop {
             attempt += 1;
