@@ -76,7 +76,8 @@ impl Pct {
             None => (text, ""),
         };
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(int) || int.len() > 3 || (text.contains('.') && !digits(frac)) || frac.len() > 3 {
+        if !digits(int) || int.len() > 3 || (text.contains('.') && !digits(frac)) || frac.len() > 3
+        {
             return None;
         }
         let whole: u64 = int.parse().ok()?;
@@ -326,16 +327,22 @@ impl AuditConfig {
             if v.is_finite() && (-200.0..=0.0).contains(&v) {
                 Ok(())
             } else {
-                bad(key.to_owned(), format!("{v} is not a level in dBm from -200 to 0"))
+                bad(
+                    key.to_owned(),
+                    format!("{v} is not a level in dBm from -200 to 0"),
+                )
             }
         };
-        let all = std::iter::once(("audit.policy.thresholds".to_owned(), &self.policy.thresholds))
-            .chain(
-                self.policy
-                    .by_placement
-                    .iter()
-                    .map(|(p, t)| (format!("audit.policy.by_placement.{}", p.as_str()), t)),
-            );
+        let all = std::iter::once((
+            "audit.policy.thresholds".to_owned(),
+            &self.policy.thresholds,
+        ))
+        .chain(
+            self.policy
+                .by_placement
+                .iter()
+                .map(|(p, t)| (format!("audit.policy.by_placement.{}", p.as_str()), t)),
+        );
         for (prefix, t) in all {
             finite_dbm(&format!("{prefix}.lte_rsrp_dbm"), t.lte_rsrp_dbm)?;
             finite_dbm(&format!("{prefix}.nr_ss_rsrp_dbm"), t.nr_ss_rsrp_dbm)?;
@@ -359,13 +366,19 @@ impl AuditConfig {
         if self.min_distinct_hours > 24 {
             return bad(
                 "audit.min_distinct_hours".into(),
-                format!("{} is more than the 24 hours of a day", self.min_distinct_hours),
+                format!(
+                    "{} is more than the 24 hours of a day",
+                    self.min_distinct_hours
+                ),
             );
         }
         if !(-12..=14).contains(&self.timezone_offset_hours) {
             return bad(
                 "audit.timezone_offset_hours".into(),
-                format!("{} is not an offset from -12 to 14 hours", self.timezone_offset_hours),
+                format!(
+                    "{} is not an offset from -12 to 14 hours",
+                    self.timezone_offset_hours
+                ),
             );
         }
         if !self.edge_flag_m.is_finite() || self.edge_flag_m < 0.0 {
@@ -405,17 +418,61 @@ impl AuditConfig {
                 );
             }
             if ids.contains(&site.id.as_str()) {
-                return bad(format!("{key}.id"), format!("site `{}` is listed twice", site.id));
+                return bad(
+                    format!("{key}.id"),
+                    format!("site `{}` is listed twice", site.id),
+                );
             }
             ids.push(&site.id);
             if !site.lat.is_finite() || site.lat.abs() > 90.0 {
-                return bad(format!("{key}.lat"), format!("{} is not a latitude", site.lat));
+                return bad(
+                    format!("{key}.lat"),
+                    format!("{} is not a latitude", site.lat),
+                );
             }
             if !site.lon.is_finite() || site.lon.abs() > 180.0 {
-                return bad(format!("{key}.lon"), format!("{} is not a longitude", site.lon));
+                return bad(
+                    format!("{key}.lon"),
+                    format!("{} is not a longitude", site.lon),
+                );
             }
         }
         Ok(())
+    }
+
+    /// Reads the `[audit]` table as the collector config holds it (`None`: all defaults) and
+    /// validates it; errors name the key under `audit.`.
+    pub fn from_toml(value: Option<toml::Value>) -> Result<AuditConfig, AuditError> {
+        let cfg = match value {
+            None => AuditConfig::default(),
+            Some(v) => v
+                .try_into()
+                .map_err(|e: toml::de::Error| AuditError::Config {
+                    key: "audit".into(),
+                    problem: e.to_string(),
+                })?,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Adds the collector's site registry (`[[sites]]`) to [`AuditConfig::sites`]; an entry
+    /// already listed under `[audit]` keeps its own position.
+    pub fn with_registry(mut self, sites: &[crate::enrich::SiteEntry]) -> AuditConfig {
+        for s in sites {
+            if self.site(&s.id).is_none() {
+                self.sites.push(SiteEntry {
+                    id: s.id.clone(),
+                    lat: s.lat,
+                    lon: s.lon,
+                    commune: s.commune.as_ref().map(|c| ConfiguredCommune {
+                        set: c.set.clone(),
+                        code: c.code.clone(),
+                    }),
+                });
+            }
+        }
+        self
     }
 
     /// The registry entry of site `id`.
@@ -489,31 +546,69 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_named() {
-        let err = toml::from_str::<AuditConfig>("min_sample = 3").unwrap_err().to_string();
+        let err = toml::from_str::<AuditConfig>("min_sample = 3")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("min_sample"), "{err}");
-        let err = toml::from_str::<AuditConfig>("[fibre]\nmax_los_pct = 3").unwrap_err().to_string();
+        let err = toml::from_str::<AuditConfig>("[fibre]\nmax_los_pct = 3")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("max_los_pct"), "{err}");
-        let err = toml::from_str::<AuditConfig>("min_usable_share_pct = 101").unwrap_err().to_string();
+        let err = toml::from_str::<AuditConfig>("min_usable_share_pct = 101")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("percentage"), "{err}");
-        let err = toml::from_str::<AuditConfig>("min_usable_share_pct = 95.0001").unwrap_err().to_string();
+        let err = toml::from_str::<AuditConfig>("min_usable_share_pct = 95.0001")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("three decimals"), "{err}");
 
         let mut c = AuditConfig::default();
         c.fibre.max_rtt_ms = f64::NAN;
-        assert!(c.validate().unwrap_err().to_string().contains("audit.fibre.max_rtt_ms"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("audit.fibre.max_rtt_ms")
+        );
         let mut c = AuditConfig::default();
         c.policy.thresholds.lte_rsrp_dbm = f64::INFINITY;
-        assert!(c.validate().unwrap_err().to_string().contains("lte_rsrp_dbm"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("lte_rsrp_dbm")
+        );
         let mut c = AuditConfig::default();
         c.policy.roaming_counts_for = vec!["45204".into()];
-        assert!(c.validate().unwrap_err().to_string().contains("roaming_counts_for"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("roaming_counts_for")
+        );
         let mut c = AuditConfig::default();
         c.fibre.target = Some("a\nb".into());
-        assert!(c.validate().unwrap_err().to_string().contains("audit.fibre.target"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("audit.fibre.target")
+        );
         let mut c = AuditConfig::default();
-        let site = SiteEntry { id: "s1".into(), lat: 22.0, lon: 105.0, commune: None };
+        let site = SiteEntry {
+            id: "s1".into(),
+            lat: 22.0,
+            lon: 105.0,
+            commune: None,
+        };
         c.sites = vec![site.clone(), site];
-        assert!(c.validate().unwrap_err().to_string().contains("listed twice"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("listed twice")
+        );
         let mut c = AuditConfig::default();
         c.min_distinct_hours = 25;
         assert!(c.validate().is_err());
@@ -546,6 +641,20 @@ mod tests {
         assert_eq!(Pct::whole(95).to_string(), "95");
         // Large counts do not overflow.
         assert!(Pct::HUNDRED.meets(u64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn from_the_collector_config_value() {
+        let v: toml::Value = toml::from_str("min_samples = 10\n[fibre]\ntarget = \"dc\"").unwrap();
+        let c = AuditConfig::from_toml(Some(v)).unwrap();
+        assert_eq!((c.min_samples, c.fibre.target.as_deref()), (10, Some("dc")));
+        assert_eq!(
+            AuditConfig::from_toml(None).unwrap(),
+            AuditConfig::default()
+        );
+        let v: toml::Value = toml::from_str("min_smaples = 10").unwrap();
+        let e = AuditConfig::from_toml(Some(v)).unwrap_err().to_string();
+        assert!(e.contains("min_smaples"), "{e}");
     }
 
     #[test]

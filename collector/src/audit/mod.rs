@@ -1,1 +1,365 @@
-//! Coverage audit (being written).
+//! Coverage audit: hourly aggregates -> verdicts per site, commune, district and province ->
+//! claims -> reports.
+//!
+//! The path of one audit ([`run_audit`]):
+//!
+//! 1. choose the boundary set: `--set`, else the one in force over the whole period (a period
+//!    spanning the 2025-07-01 change is an error asking for `--set`);
+//! 2. parse the claims and check them against that set, before reading any data;
+//! 3. get hourly aggregates from a [`source::AggregateSource`]: InfluxDB through InfluxQL
+//!    ([`influxql`]) or line-protocol archive files ([`archive`]), which give identical rows;
+//! 4. place every site on the set ([`report`]), apply the coverage semantics of DESIGN.md
+//!    ([`verdict`] for mobile, [`fibre`]), judge the claims ([`claim`]);
+//! 5. render as JSON, Markdown or CSV ([`render`]).
+//!
+//! Every step after 3 is a pure function; the same aggregates, configuration and boundaries
+//! give a byte-identical report.
+
+pub mod archive;
+pub mod claim;
+pub mod config;
+pub mod fibre;
+pub mod influxql;
+pub mod render;
+pub mod report;
+pub mod source;
+pub mod verdict;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use coverage_shared::boundary::{BoundaryError, BoundaryRegistry, BoundarySet};
+
+pub use archive::ArchiveSource;
+pub use claim::{Claim, ClaimError, ClaimVerdict};
+pub use config::{AuditConfig, FibreConfig, Pct, SiteEntry};
+pub use fibre::FibreVerdict;
+pub use influxql::InfluxQlSource;
+pub use report::{Report, ReportInputs, build_report};
+pub use source::{AggregateQuery, AggregateSource, Aggregates, SourceInfo};
+pub use verdict::MobileVerdict;
+
+use crate::config::InfluxConfig;
+
+/// Everything that can stop an audit, with the context to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// A setting of `[audit]` (or `[influx]`) is invalid.
+    #[error("invalid setting `{key}`: {problem}")]
+    Config {
+        /// The key, e.g. `audit.fibre.max_rtt_ms`.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// `--from`/`--to` do not make a period.
+    #[error("invalid audit period: {0}")]
+    Period(String),
+    /// The period spans a change of boundary sets.
+    #[error(
+        "the period {from} to {to} spans a change of boundary sets ({first} until {first_until}, then {second}); audit each part separately or choose a set with --set"
+    )]
+    SpansSets {
+        /// Period start.
+        from: String,
+        /// Period end.
+        to: String,
+        /// Set in force at the start.
+        first: String,
+        /// Its last day.
+        first_until: String,
+        /// Set in force at the end.
+        second: String,
+    },
+    /// No set is in force at some instant of the period.
+    #[error("no boundary set is in force at {at}; choose one with --set")]
+    NoSetInForce {
+        /// The instant.
+        at: String,
+    },
+    /// Boundary data problem (unknown set name...).
+    #[error(transparent)]
+    Boundary(#[from] BoundaryError),
+    /// A claim is malformed or does not fit the set.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// Neither archive files nor an InfluxDB connection were given.
+    #[error("no data source: pass --archive FILE, or configure [influx] in the collector config")]
+    NoSource,
+    /// InfluxDB could not be reached or the transfer broke.
+    #[error("InfluxDB at {url}: request failed")]
+    Http {
+        /// Base URL (without credentials).
+        url: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// InfluxDB answered with an HTTP error.
+    #[error("InfluxDB at {url} answered HTTP {status}: {body}")]
+    InfluxStatus {
+        /// Base URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// Start of the body.
+        body: String,
+    },
+    /// InfluxDB rejected a statement, or answered it in an unexpected shape.
+    #[error("InfluxDB query failed: {message}; query: {query}")]
+    InfluxQuery {
+        /// The statement.
+        query: String,
+        /// InfluxDB's message, or what was unexpected.
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The report could not be written.
+    #[error("cannot write the report to {path}")]
+    Write {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A background task failed (panicked or was cancelled).
+    #[error("audit task failed: {0}")]
+    Task(String),
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The full report as JSON.
+    #[default]
+    Json,
+    /// Markdown for people.
+    Md,
+    /// One CSV row per commune.
+    Csv,
+}
+
+/// Parses an RFC 3339 instant (any offset) into UTC.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("`{s}` is not an RFC 3339 time such as 2025-11-01T00:00:00+07:00: {e}")
+        })
+}
+
+/// `coverage-collector audit` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    /// Boundary set to audit (`bac-kan-2020`, `thai-nguyen-2025`); default: the set in force
+    /// over the whole period.
+    #[arg(long)]
+    pub set: Option<String>,
+    /// Period start, RFC 3339 (inclusive), e.g. 2025-11-01T00:00:00+07:00.
+    #[arg(long, value_parser = parse_instant)]
+    pub from: DateTime<Utc>,
+    /// Period end, RFC 3339 (exclusive).
+    #[arg(long, value_parser = parse_instant)]
+    pub to: DateTime<Utc>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Claim to judge, `SERVICE:LEVEL:PERCENT[:operator=MCC-MNC][@SCOPE]` (repeatable), e.g.
+    /// `mobile:communes:100`, `fibre:districts:100`, `mobile:communes:100@former=06`.
+    #[arg(long = "claim", value_name = "CLAIM")]
+    pub claims: Vec<String>,
+    /// Read these line-protocol archive files instead of InfluxDB (repeatable).
+    #[arg(long = "archive", value_name = "PATH")]
+    pub archives: Vec<PathBuf>,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// The set to audit: `requested`, else the one in force at both ends of `[from, to)`.
+pub fn choose_set<'r>(
+    registry: &'r BoundaryRegistry,
+    requested: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<&'r BoundarySet, AuditError> {
+    if let Some(name) = requested {
+        return Ok(registry.get(name)?);
+    }
+    let last = to - Duration::nanoseconds(1);
+    let at = |t: DateTime<Utc>| {
+        registry
+            .in_force_at(t)
+            .ok_or_else(|| AuditError::NoSetInForce {
+                at: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            })
+    };
+    let (first, second) = (at(from)?, at(last)?);
+    if first.name() != second.name() {
+        return Err(AuditError::SpansSets {
+            from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            first: first.name().to_owned(),
+            first_until: first
+                .info()
+                .valid_until
+                .map_or_else(|| "open".to_owned(), |d| d.to_string()),
+            second: second.name().to_owned(),
+        });
+    }
+    Ok(first)
+}
+
+/// Runs one audit: aggregates from archives (`--archive`) or InfluxDB, verdicts, claims.
+pub async fn run_audit(
+    args: &AuditArgs,
+    influx: Option<&InfluxConfig>,
+    cfg: &AuditConfig,
+    boundaries: &BoundaryRegistry,
+) -> Result<Report, AuditError> {
+    cfg.validate()?;
+    if args.from >= args.to {
+        return Err(AuditError::Period(format!(
+            "--from {} is not before --to {}",
+            args.from.to_rfc3339(),
+            args.to.to_rfc3339()
+        )));
+    }
+    let set = choose_set(boundaries, args.set.as_deref(), args.from, args.to)?;
+    let claims = args
+        .claims
+        .iter()
+        .map(|c| Claim::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    for claim in &claims {
+        claim.areas(set, boundaries)?;
+    }
+    let query = AggregateQuery {
+        from: args.from,
+        to: args.to,
+        policy: cfg.policy.clone(),
+        fibre_target: cfg.fibre.target.clone(),
+    };
+    let (aggregates, source) = if !args.archives.is_empty() {
+        ArchiveSource::new(args.archives.clone())
+            .fetch(&query)
+            .await?
+    } else if let Some(influx) = influx {
+        InfluxQlSource::new(influx)?.fetch(&query).await?
+    } else {
+        return Err(AuditError::NoSource);
+    };
+    build_report(ReportInputs {
+        set,
+        registry: boundaries,
+        cfg,
+        from: args.from,
+        to: args.to,
+        claims: &claims,
+        aggregates: &aggregates,
+        source,
+    })
+}
+
+/// Renders a report in `format`.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => render::json(report),
+        Format::Md => render::markdown(report),
+        Format::Csv => render::csv(report),
+    }
+}
+
+/// Renders the report in `args.format` and writes it to `args.out`, or to standard output.
+pub fn write_report(args: &AuditArgs, report: &Report) -> Result<(), AuditError> {
+    let text = render(report, args.format);
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| AuditError::Write {
+            path: path.display().to_string(),
+            source,
+        }),
+        None => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|source| AuditError::Write {
+                    path: "standard output".into(),
+                    source,
+                })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn registry() -> BoundaryRegistry {
+        BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries"))
+            .unwrap()
+    }
+
+    #[test]
+    fn set_in_force_over_the_period() {
+        let r = registry();
+        let t = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        assert_eq!(
+            choose_set(&r, None, t(2024, 1, 1, 0), t(2024, 2, 1, 0))
+                .unwrap()
+                .name(),
+            "bac-kan-2020"
+        );
+        assert_eq!(
+            choose_set(&r, None, t(2025, 11, 1, 0), t(2025, 12, 1, 0))
+                .unwrap()
+                .name(),
+            "thai-nguyen-2025"
+        );
+        // Ends exactly at midnight of 1 July in Vietnam (17:00 UTC): still all 2020.
+        assert_eq!(
+            choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 6, 30, 17))
+                .unwrap()
+                .name(),
+            "bac-kan-2020"
+        );
+        let err = choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 7, 2, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--set") && err.contains("2025-06-30"), "{err}");
+        assert_eq!(
+            choose_set(&r, Some("bac-kan-2020"), t(2025, 6, 1, 0), t(2025, 7, 2, 0))
+                .unwrap()
+                .name(),
+            "bac-kan-2020"
+        );
+        assert!(choose_set(&r, Some("nope"), t(2025, 6, 1, 0), t(2025, 7, 2, 0)).is_err());
+        assert!(matches!(
+            choose_set(&r, None, t(2019, 1, 1, 0), t(2019, 2, 1, 0)),
+            Err(AuditError::NoSetInForce { .. })
+        ));
+    }
+
+    #[test]
+    fn instants_parse_with_offsets() {
+        assert_eq!(
+            parse_instant("2025-11-01T07:00:00+07:00").unwrap(),
+            Utc.with_ymd_and_hms(2025, 11, 1, 0, 0, 0).unwrap()
+        );
+        assert!(
+            parse_instant("2025-11-01")
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+    }
+}

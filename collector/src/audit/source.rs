@@ -315,7 +315,11 @@ mod tests {
             lat,
             lon: 105.0,
         };
-        let out = resolve_positions(vec![p("signal", 10, 1.0), p("heartbeat", 20, 2.0), p("latency", 5, 3.0)]);
+        let out = resolve_positions(vec![
+            p("signal", 10, 1.0),
+            p("heartbeat", 20, 2.0),
+            p("latency", 5, 3.0),
+        ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].lat, 2.0);
         let out = resolve_positions(vec![p("signal", 10, 1.0), p("heartbeat", 10, 2.0)]);
@@ -334,11 +338,23 @@ mod tests {
             placement: String::new(),
             hour: 0,
         };
-        let c = FieldCounts { samples: 2, rsrp_dbm: 1, ..Default::default() };
+        let c = FieldCounts {
+            samples: 2,
+            rsrp_dbm: 1,
+            ..Default::default()
+        };
         let mut a = Aggregates {
             mobile: vec![
-                MobileRow { key: key.clone(), all: c, unsynced: FieldCounts::default() },
-                MobileRow { key, all: c, unsynced: c },
+                MobileRow {
+                    key: key.clone(),
+                    all: c,
+                    unsynced: FieldCounts::default(),
+                },
+                MobileRow {
+                    key,
+                    all: c,
+                    unsynced: c,
+                },
             ],
             fibre: vec![],
             positions: vec![],

@@ -1,0 +1,485 @@
+//! The archive source: the same hourly aggregates as InfluxQL, computed from line-protocol files.
+//!
+//! The demo's embedded store is a line-protocol archive holding exactly the lines the sink
+//! writes to InfluxDB. This module streams one or more such files line by line (they may be
+//! large), parses each line with InfluxData's `influxdb-line-protocol` parser, and builds the
+//! rows [`super::influxql::Queries`] would get from the database:
+//!
+//! - `usable` is decided per point by `coverage_shared::signal::classify_parts` with the clock
+//!   ignored, which is what the InfluxQL `WHERE` encodes, so the two paths agree by construction;
+//! - a point is identified, as in InfluxDB, by measurement + tag set + timestamp: a repeated
+//!   identity (a reading delivered twice) counts once (the first copy is kept; a re-delivered
+//!   reading is byte-identical);
+//! - `median()` is InfluxDB's: the middle value, or for an even count `lo + (hi - lo) / 2`;
+//! - `last()` is the point with the greatest time in each measurement (on equal times the first
+//!   line read wins);
+//! - timestamps are milliseconds (the archive is written with `precision=ms`); lines that do not
+//!   parse, or have no timestamp, are skipped and counted in the provenance, never fatal.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use coverage_shared::signal::{SampleClass, classify_parts, deciding_field};
+use coverage_shared::wire::{Placement, Reg, Tech};
+use influxdb_line_protocol::{FieldValue, ParsedLine, parse_lines};
+use sha2::{Digest, Sha256};
+
+use super::AuditError;
+use super::influxql::{POSITION_MEASUREMENTS, Queries};
+use super::source::{
+    AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
+    MeasurementPosition, MobileKey, MobileRow, SourceInfo, hour_of, resolve_positions,
+};
+
+/// Reads line-protocol archive files instead of InfluxDB.
+#[derive(Debug, Clone)]
+pub struct ArchiveSource {
+    paths: Vec<PathBuf>,
+}
+
+/// A wire placement name back to its type (`None` for anything else, as an absent tag).
+pub fn parse_placement(s: &str) -> Option<Placement> {
+    [Placement::Indoor, Placement::Outdoor, Placement::Vehicle]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+}
+
+/// InfluxDB's `median()`: sorts, then the middle value or `lo + (hi - lo) / 2`.
+pub fn influx_median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 0 {
+        let (lo, hi) = (values[n / 2 - 1], values[n / 2]);
+        Some(lo + (hi - lo) / 2.0)
+    } else {
+        Some(values[n / 2])
+    }
+}
+
+fn number(v: Option<&FieldValue<'_>>) -> Option<f64> {
+    match v? {
+        FieldValue::F64(f) => Some(*f),
+        FieldValue::I64(i) => Some(*i as f64),
+        FieldValue::U64(u) => Some(*u as f64),
+        _ => None,
+    }
+}
+
+fn integer(v: Option<&FieldValue<'_>>) -> Option<i64> {
+    match v? {
+        FieldValue::I64(i) => Some(*i),
+        FieldValue::U64(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct FibreAcc {
+    rounds: u64,
+    sent: i64,
+    received: i64,
+    rtts: Vec<f64>,
+}
+
+/// Rows being built from points.
+struct Accumulator<'q> {
+    query: &'q AggregateQuery,
+    from_ns: i128,
+    to_ns: i128,
+    mobile: HashMap<MobileKey, (FieldCounts, FieldCounts)>,
+    fibre: HashMap<(String, i64), FibreAcc>,
+    positions: HashMap<(String, String), MeasurementPosition>,
+    /// Identities (measurement, tags, time) of the points counted so far.
+    seen: HashSet<u128>,
+}
+
+/// A 128-bit identity of measurement + sorted tag set + timestamp.
+fn identity(line: &ParsedLine<'_>, ts: i64) -> u128 {
+    let mut tags: Vec<(&str, &str)> = line
+        .series
+        .tag_set
+        .as_ref()
+        .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        .unwrap_or_default();
+    tags.sort_unstable();
+    let mut halves = [0u64; 2];
+    for (salt, half) in halves.iter_mut().enumerate() {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        line.series.measurement.as_str().hash(&mut h);
+        tags.hash(&mut h);
+        ts.hash(&mut h);
+        *half = h.finish();
+    }
+    (u128::from(halves[0]) << 64) | u128::from(halves[1])
+}
+
+enum Outcome {
+    Counted,
+    Ignored,
+    Duplicate,
+}
+
+impl<'q> Accumulator<'q> {
+    fn new(query: &'q AggregateQuery) -> Self {
+        Accumulator {
+            query,
+            from_ns: i128::from(query.from_ns()),
+            to_ns: i128::from(query.to_ns()),
+            mobile: HashMap::new(),
+            fibre: HashMap::new(),
+            positions: HashMap::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    fn add(&mut self, line: &ParsedLine<'_>, ts: i64) -> Outcome {
+        let ts_ns = i128::from(ts) * 1_000_000;
+        if ts_ns < self.from_ns || ts_ns >= self.to_ns {
+            return Outcome::Ignored;
+        }
+        let measurement = line.series.measurement.as_str();
+        if !POSITION_MEASUREMENTS.contains(&measurement) {
+            return Outcome::Ignored;
+        }
+        if !self.seen.insert(identity(line, ts)) {
+            return Outcome::Duplicate;
+        }
+        let tag = |k: &str| {
+            line.tag_value(k)
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        let site = tag("site");
+        if let (Some(lat), Some(lon)) = (
+            number(line.field_value("pos_lat")),
+            number(line.field_value("pos_lon")),
+        ) {
+            let key = (site.clone(), measurement.to_owned());
+            let newer = self.positions.get(&key).is_none_or(|p| ts > p.ts_ms);
+            if newer {
+                self.positions.insert(
+                    key,
+                    MeasurementPosition {
+                        site: site.clone(),
+                        measurement: measurement.to_owned(),
+                        ts_ms: ts,
+                        lat,
+                        lon,
+                    },
+                );
+            }
+        }
+        let has_seq = line.field_value("seq").is_some();
+        match measurement {
+            "signal" => self.add_signal(line, site, tag, ts, has_seq),
+            "latency" => {
+                let target_ok = match &self.query.fibre_target {
+                    Some(t) => line.tag_value("target").is_some_and(|v| v.as_str() == t),
+                    None => true,
+                };
+                let fibre = line
+                    .tag_value("link")
+                    .is_some_and(|v| v.as_str() == "fibre");
+                if fibre && target_ok {
+                    let acc = self.fibre.entry((site, hour_of(ts))).or_default();
+                    acc.rounds += u64::from(has_seq);
+                    acc.sent += integer(line.field_value("sent")).unwrap_or(0);
+                    acc.received += integer(line.field_value("received")).unwrap_or(0);
+                    if let Some(rtt) = number(line.field_value("rtt_p50_ms")) {
+                        acc.rtts.push(rtt);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Outcome::Counted
+    }
+
+    fn add_signal(
+        &mut self,
+        line: &ParsedLine<'_>,
+        site: String,
+        tag: impl Fn(&str) -> String,
+        ts: i64,
+        has_seq: bool,
+    ) {
+        let key = MobileKey {
+            site,
+            operator: tag("operator"),
+            tech: tag("tech"),
+            reg: tag("reg"),
+            placement: tag("placement"),
+            hour: hour_of(ts),
+        };
+        let present = |f: &str| u64::from(line.field_value(f).is_some());
+        let mut counts = FieldCounts {
+            samples: u64::from(has_seq),
+            rsrp_dbm: present("rsrp_dbm"),
+            ss_rsrp_dbm: present("ss_rsrp_dbm"),
+            rscp_dbm: present("rscp_dbm"),
+            rssi_dbm: present("rssi_dbm"),
+            usable: 0,
+        };
+        if let (Some(tech), Some(reg)) = (Tech::parse(&key.tech), Reg::parse(&key.reg)) {
+            let deciding = deciding_field(tech).and_then(|f| number(line.field_value(f)));
+            let class = classify_parts(
+                tech,
+                reg,
+                deciding,
+                &key.operator,
+                parse_placement(&key.placement),
+                None,
+                &self.query.policy,
+            );
+            // `count(seq)` under the usable WHERE: the point must also have `seq`.
+            counts.usable = u64::from(class == SampleClass::Usable && has_seq);
+        }
+        let unsynced = matches!(
+            line.field_value("clock_synced"),
+            Some(FieldValue::Boolean(false))
+        );
+        let entry = self.mobile.entry(key).or_default();
+        entry.0.add(&counts);
+        if unsynced {
+            entry.1.add(&counts);
+        }
+    }
+
+    fn finish(self) -> Aggregates {
+        let mut fibre: Vec<FibreRow> = self
+            .fibre
+            .into_iter()
+            .map(|((site, hour), mut acc)| FibreRow {
+                site,
+                hour,
+                rounds: acc.rounds,
+                sent: acc.sent,
+                received: acc.received,
+                rtt_p50_median_ms: influx_median(&mut acc.rtts),
+            })
+            // `count(seq)` with fill(none): a group without `seq` values has no row.
+            .filter(|r| r.rounds > 0)
+            .collect();
+        fibre.sort_by(|a, b| (a.site.as_str(), a.hour).cmp(&(b.site.as_str(), b.hour)));
+        let mut aggregates = Aggregates {
+            mobile: self
+                .mobile
+                .into_iter()
+                .filter(|(_, (all, _))| all.samples > 0)
+                .map(|(key, (all, unsynced))| MobileRow { key, all, unsynced })
+                .collect(),
+            fibre,
+            positions: resolve_positions(self.positions.into_values().collect()),
+        };
+        aggregates.normalise();
+        aggregates
+    }
+}
+
+impl ArchiveSource {
+    /// A source reading `paths`, in order.
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        ArchiveSource { paths }
+    }
+
+    /// Streams every file and computes the aggregates (blocking I/O).
+    pub fn aggregate(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<(Aggregates, SourceInfo), AuditError> {
+        let mut acc = Accumulator::new(query);
+        let mut files = Vec::new();
+        for path in &self.paths {
+            let read_err = |source| AuditError::Read {
+                path: path.display().to_string(),
+                source,
+            };
+            let file = std::fs::File::open(path).map_err(read_err)?;
+            let mut reader = BufReader::with_capacity(1 << 20, file);
+            let mut info = ArchiveFileInfo {
+                path: path.display().to_string(),
+                sha256: String::new(),
+                lines: 0,
+                unparsed_lines: 0,
+                duplicate_points: 0,
+            };
+            let mut sha = Sha256::new();
+            let mut buf = Vec::with_capacity(512);
+            loop {
+                buf.clear();
+                let n = reader.read_until(b'\n', &mut buf).map_err(read_err)?;
+                if n == 0 {
+                    break;
+                }
+                sha.update(&buf);
+                info.lines += 1;
+                let Ok(text) = std::str::from_utf8(&buf) else {
+                    info.unparsed_lines += 1;
+                    continue;
+                };
+                let text = text.trim_end_matches(['\n', '\r']);
+                if text.trim().is_empty() || text.trim_start().starts_with('#') {
+                    continue;
+                }
+                match parse_lines(text).next() {
+                    Some(Ok(line)) => match line.timestamp {
+                        Some(ts) => match acc.add(&line, ts) {
+                            Outcome::Duplicate => info.duplicate_points += 1,
+                            Outcome::Counted | Outcome::Ignored => {}
+                        },
+                        None => info.unparsed_lines += 1,
+                    },
+                    Some(Err(_)) => info.unparsed_lines += 1,
+                    None => {}
+                }
+            }
+            info.sha256 = hex::encode(sha.finalize());
+            files.push(info);
+        }
+        let info = SourceInfo::Archive {
+            files,
+            equivalent_queries: Queries::build(query).all(),
+        };
+        Ok((acc.finish(), info))
+    }
+}
+
+impl AggregateSource for ArchiveSource {
+    async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
+        let (source, query) = (self.clone(), query.clone());
+        tokio::task::spawn_blocking(move || source.aggregate(&query))
+            .await
+            .map_err(|e| AuditError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use coverage_shared::signal::UsablePolicy;
+    use std::io::Write;
+
+    fn query(target: Option<&str>) -> AggregateQuery {
+        AggregateQuery {
+            from: chrono::Utc.with_ymd_and_hms(2025, 11, 1, 0, 0, 0).unwrap(),
+            to: chrono::Utc.with_ymd_and_hms(2025, 11, 1, 4, 0, 0).unwrap(),
+            policy: UsablePolicy::default(),
+            fibre_target: target.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn median_is_influxdbs() {
+        assert_eq!(influx_median(&mut []), None);
+        assert_eq!(influx_median(&mut [3.0]), Some(3.0));
+        assert_eq!(influx_median(&mut [7.0, 5.0, 8.0]), Some(7.0));
+        assert_eq!(influx_median(&mut [8.0, 5.0, 7.0, 1.0]), Some(6.0));
+    }
+
+    #[test]
+    fn aggregates_dedupes_and_skips_bad_lines() {
+        let t0: i64 = 1_761_955_200_000;
+        let lines = [
+            format!(
+                "signal,site=s1,operator=452-04,tech=lte,reg=home,placement=indoor seq=1i,rsrp_dbm=-100,pos_lat=22.1,pos_lon=105.8,clock_synced=true {}",
+                t0 + 1000
+            ),
+            format!(
+                "signal,site=s1,operator=452-04,tech=lte,reg=home,placement=indoor seq=2i,rsrp_dbm=-115,pos_lat=22.1,pos_lon=105.8,clock_synced=false {}",
+                t0 + 2000
+            ),
+            format!(
+                "signal,site=s1,operator=452-04,tech=lte,reg=home,placement=indoor seq=3i,pos_lat=22.1,pos_lon=105.8 {}",
+                t0 + 3000
+            ),
+            // The same point again (a re-delivered reading), with tags in another order.
+            format!(
+                "signal,placement=indoor,site=s1,operator=452-04,tech=lte,reg=home seq=3i,pos_lat=22.1,pos_lon=105.8 {}",
+                t0 + 3000
+            ),
+            "this is not line protocol".to_owned(),
+            String::new(),
+            format!(
+                "signal,site=s1,operator=452-04,tech=lte,reg=home seq=4i,rsrp_dbm=-90,pos_lat=22.2,pos_lon=105.9 {}",
+                t0 + 7_200_005
+            ),
+            format!(
+                "latency,site=s1,target=dc'x\\y,link=fibre,method=icmp seq=6i,sent=10i,received=10i,rtt_p50_ms=5,pos_lat=22.4,pos_lon=106.0 {}",
+                t0 + 7_200_001
+            ),
+            format!(
+                "latency,site=s1,target=dc'x\\y,link=fibre,method=tcp seq=8i,sent=10i,received=0i,pos_lat=22.4,pos_lon=106.0 {}",
+                t0 + 7_200_003
+            ),
+            format!(
+                "latency,site=s1,target=other,link=fibre,method=tcp seq=9i,sent=10i,received=10i,rtt_p50_ms=1,pos_lat=22.4,pos_lon=106.0 {}",
+                t0 + 7_200_004
+            ),
+            // Outside the period.
+            format!(
+                "signal,site=s1,operator=452-04,tech=lte,reg=home seq=5i,rsrp_dbm=-90,pos_lat=0,pos_lon=0 {}",
+                t0 + 4 * 3_600_000
+            ),
+        ];
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        for l in &lines {
+            writeln!(file, "{l}").unwrap();
+        }
+        let source = ArchiveSource::new(vec![file.path().to_owned()]);
+        let (agg, info) = source.aggregate(&query(Some(r"dc'x\y"))).unwrap();
+        let SourceInfo::Archive { files, .. } = info else {
+            panic!()
+        };
+        assert_eq!(files[0].lines, lines.len() as u64);
+        assert_eq!(files[0].unparsed_lines, 1);
+        assert_eq!(files[0].duplicate_points, 1);
+        assert_eq!(agg.mobile.len(), 2);
+        let indoor = agg
+            .mobile
+            .iter()
+            .find(|r| r.key.placement == "indoor")
+            .unwrap();
+        assert_eq!(
+            indoor.all,
+            FieldCounts {
+                samples: 3,
+                rsrp_dbm: 2,
+                usable: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            indoor.unsynced,
+            FieldCounts {
+                samples: 1,
+                rsrp_dbm: 1,
+                usable: 0,
+                ..Default::default()
+            }
+        );
+        let other = agg
+            .mobile
+            .iter()
+            .find(|r| r.key.placement.is_empty())
+            .unwrap();
+        assert_eq!(other.key.hour, t0 + 7_200_000);
+        assert_eq!(other.all.usable, 1);
+        assert_eq!(agg.fibre.len(), 1);
+        assert_eq!(agg.fibre[0].rounds, 2);
+        assert_eq!(agg.fibre[0].sent, 20);
+        assert_eq!(agg.fibre[0].received, 10);
+        assert_eq!(agg.fibre[0].rtt_p50_median_ms, Some(5.0));
+        assert_eq!(agg.positions.len(), 1);
+        assert_eq!(
+            (agg.positions[0].lat, agg.positions[0].ts_ms),
+            (22.2, t0 + 7_200_005)
+        );
+    }
+}

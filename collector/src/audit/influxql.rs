@@ -1,0 +1,760 @@
+//! InfluxQL aggregates: the audit's queries and the source that runs them over HTTP `/query`.
+//!
+//! The audit never reads raw rows for a period: every statement is an aggregate grouped by
+//! site (and operator, tech, reg, placement for `signal`) and `time(1h)`. The usable rule of
+//! `coverage_shared::signal::classify_parts` is written into the `WHERE` clause from the same
+//! [`UsablePolicy`] (thresholds per technology and placement, roaming operators, counted
+//! technologies), so the database counts exactly what the archive path classifies one by one.
+//!
+//! Facts checked on InfluxDB 1.6.7 (see `collector/tests/audit_influx.rs`):
+//!
+//! - without `fill(...)`, `GROUP BY time(1h)` returns every hour of the range for every series,
+//!   with `count() = 0` for empty hours; the audit uses `fill(none)` so only hours with points
+//!   come back (distinct hours are counted from them);
+//! - `count(field)` of a field the shard has never seen is `null`, read as 0;
+//! - a float in a query must be written without exponent (`-1e2` is a parse error), which
+//!   Rust's `Display` for `f64` guarantees;
+//! - string literals escape `\` as `\\` and `'` as `\'` ([`quote`]);
+//! - a selector with a plain field (`last(pos_lat), pos_lon`) returns that point's time and
+//!   both values, one series per measurement.
+//!
+//! Responses are read in chunks (`chunked=true`), line by line, so a large answer is never one
+//! JSON document in memory.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use coverage_shared::secret::Secret;
+use coverage_shared::signal::{UsablePolicy, deciding_field};
+use coverage_shared::wire::{Placement, Tech};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::AuditError;
+use super::source::{
+    AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
+    MobileKey, MobileRow, SourceInfo, resolve_positions,
+};
+use crate::config::InfluxConfig;
+
+/// Measurements whose `pos_lat`/`pos_lon` give a site's position.
+pub const POSITION_MEASUREMENTS: [&str; 4] = ["signal", "latency", "throughput", "heartbeat"];
+
+/// Rows per chunk asked of InfluxDB.
+const CHUNK_SIZE: usize = 10_000;
+
+/// An InfluxQL string literal: `'...'` with `\` and `'` escaped.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// A float literal InfluxQL parses (no exponent, which Rust's `Display` never writes).
+fn float(value: f64) -> String {
+    format!("{value}")
+}
+
+/// The technologies whose samples can be usable under `policy`, in a fixed order.
+fn counted_techs(policy: &UsablePolicy) -> Vec<Tech> {
+    Tech::ALL
+        .into_iter()
+        .filter(|t| policy.tech_counts(*t))
+        .collect()
+}
+
+/// `(tech = 'lte' AND rsrp_dbm >= -110) OR ...` for the thresholds in force on one placement.
+fn tech_terms(policy: &UsablePolicy, placement: Option<Placement>, techs: &[Tech]) -> String {
+    let thresholds = policy.thresholds_for(placement);
+    techs
+        .iter()
+        .filter_map(|&tech| {
+            let field = deciding_field(tech)?;
+            let min = thresholds.for_tech(tech)?;
+            Some(format!(
+                "(tech = {} AND {field} >= {})",
+                quote(tech.as_str()),
+                float(min)
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The usable condition of DESIGN.md for `policy`, without the clock (which is counted apart);
+/// `None` when no technology can be usable (then nothing is).
+pub fn usable_condition(policy: &UsablePolicy) -> Option<String> {
+    let techs = counted_techs(policy);
+    if techs.is_empty() {
+        return None;
+    }
+    let reg = if policy.roaming_counts_for.is_empty() {
+        "reg = 'home'".to_owned()
+    } else {
+        let ops = policy
+            .roaming_counts_for
+            .iter()
+            .map(|o| format!("operator = {}", quote(o)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        format!("(reg = 'home' OR (reg = 'roaming' AND ({ops})))")
+    };
+    let levels = if policy.by_placement.is_empty() {
+        format!("({})", tech_terms(policy, None, &techs))
+    } else {
+        let mut parts = Vec::new();
+        let mut others = Vec::new();
+        for &placement in policy.by_placement.keys() {
+            parts.push(format!(
+                "(placement = {} AND ({}))",
+                quote(placement.as_str()),
+                tech_terms(policy, Some(placement), &techs)
+            ));
+            others.push(format!("placement != {}", quote(placement.as_str())));
+        }
+        // Points of any other placement, or without one, use the general thresholds.
+        parts.push(format!(
+            "({} AND ({}))",
+            others.join(" AND "),
+            tech_terms(policy, None, &techs)
+        ));
+        format!("({})", parts.join(" OR "))
+    };
+    Some(format!("{reg} AND {levels}"))
+}
+
+/// The statements of one audit, in the order they run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queries {
+    /// Every `signal` point: samples and deciding-value counts per group and hour.
+    pub mobile_all: String,
+    /// Usable points per group and hour; `None` when nothing can be usable.
+    pub mobile_usable: Option<String>,
+    /// As `mobile_all`, restricted to `clock_synced = false`.
+    pub mobile_unsynced: String,
+    /// As `mobile_usable`, restricted to `clock_synced = false`.
+    pub mobile_unsynced_usable: Option<String>,
+    /// Fibre rounds per site and hour.
+    pub fibre: String,
+    /// Last position per site and measurement.
+    pub positions: String,
+}
+
+impl Queries {
+    /// Builds the statements for `query`.
+    pub fn build(query: &AggregateQuery) -> Queries {
+        let time = format!(
+            "time >= {} AND time < {}",
+            quote(&query.from_rfc3339()),
+            quote(&query.to_rfc3339())
+        );
+        let group = "GROUP BY site, operator, tech, reg, placement, time(1h) fill(none)";
+        let counts = "count(seq) AS samples, count(rsrp_dbm) AS n_rsrp_dbm, \
+                      count(ss_rsrp_dbm) AS n_ss_rsrp_dbm, count(rscp_dbm) AS n_rscp_dbm, \
+                      count(rssi_dbm) AS n_rssi_dbm";
+        let unsynced = "clock_synced = false";
+        let usable = usable_condition(&query.policy);
+        let fibre_filter = match &query.fibre_target {
+            Some(t) => format!("link = 'fibre' AND target = {}", quote(t)),
+            None => "link = 'fibre'".to_owned(),
+        };
+        Queries {
+            mobile_all: format!("SELECT {counts} FROM signal WHERE {time} {group}"),
+            mobile_usable: usable.as_ref().map(|u| {
+                format!("SELECT count(seq) AS usable FROM signal WHERE {time} AND {u} {group}")
+            }),
+            mobile_unsynced: format!(
+                "SELECT {counts} FROM signal WHERE {time} AND {unsynced} {group}"
+            ),
+            mobile_unsynced_usable: usable.as_ref().map(|u| {
+                format!(
+                    "SELECT count(seq) AS usable FROM signal WHERE {time} AND {unsynced} AND {u} {group}"
+                )
+            }),
+            fibre: format!(
+                "SELECT count(seq) AS rounds, sum(sent) AS sent, sum(received) AS received, \
+                 median(rtt_p50_ms) AS rtt_p50_median_ms FROM latency WHERE {time} AND \
+                 {fibre_filter} GROUP BY site, time(1h) fill(none)"
+            ),
+            positions: format!(
+                "SELECT last(pos_lat) AS lat, pos_lon AS lon FROM {} WHERE {time} GROUP BY site",
+                POSITION_MEASUREMENTS.join(", ")
+            ),
+        }
+    }
+
+    /// Every statement, in the order run (for provenance).
+    pub fn all(&self) -> Vec<String> {
+        let mut out = vec![self.mobile_all.clone()];
+        out.extend(self.mobile_usable.clone());
+        out.push(self.mobile_unsynced.clone());
+        out.extend(self.mobile_unsynced_usable.clone());
+        out.push(self.fibre.clone());
+        out.push(self.positions.clone());
+        out
+    }
+}
+
+/// One series of an InfluxQL answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Series {
+    /// Measurement name.
+    #[serde(default)]
+    pub name: String,
+    /// Group-by tags (missing tags as empty strings).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Column names; the first is `time`.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Rows.
+    #[serde(default)]
+    pub values: Vec<Vec<Value>>,
+}
+
+impl Series {
+    fn tag(&self, key: &str) -> String {
+        self.tags.get(key).cloned().unwrap_or_default()
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Answer {
+    #[serde(default)]
+    results: Vec<StatementResult>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StatementResult {
+    #[serde(default)]
+    series: Vec<Series>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Parses one JSON line of a (chunked) `/query` answer into its series; an error message when
+/// InfluxDB reported one.
+pub fn parse_answer(line: &[u8]) -> Result<Vec<Series>, String> {
+    let answer: Answer =
+        serde_json::from_slice(line).map_err(|e| format!("answer is not InfluxDB JSON: {e}"))?;
+    if let Some(error) = answer.error {
+        return Err(error);
+    }
+    let mut out = Vec::new();
+    for result in answer.results {
+        if let Some(error) = result.error {
+            return Err(error);
+        }
+        out.extend(result.series);
+    }
+    Ok(out)
+}
+
+/// A count column: a non-negative integer, `null` (field never seen) as 0.
+fn count(row: &[Value], column: Option<usize>) -> Result<u64, String> {
+    match column.and_then(|i| row.get(i)) {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v
+            .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                    .map(|f| f as u64)
+            })
+            .ok_or_else(|| format!("{v} is not a count")),
+    }
+}
+
+/// An integer sum column, `null` as 0.
+fn sum(row: &[Value], column: Option<usize>) -> Result<i64, String> {
+    match column.and_then(|i| row.get(i)) {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v
+            .as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+            .ok_or_else(|| format!("{v} is not an integer sum")),
+    }
+}
+
+/// A float column, `null` as `None`.
+fn number(row: &[Value], column: Option<usize>) -> Result<Option<f64>, String> {
+    match column.and_then(|i| row.get(i)) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| format!("{v} is not a number")),
+    }
+}
+
+/// The `time` column in ms (`epoch=ms`).
+fn time(row: &[Value]) -> Result<i64, String> {
+    row.first()
+        .and_then(Value::as_i64)
+        .ok_or_else(|| "a row has no integer `time` (was epoch=ms sent?)".to_owned())
+}
+
+fn mobile_key(series: &Series, row: &[Value]) -> Result<MobileKey, String> {
+    Ok(MobileKey {
+        site: series.tag("site"),
+        operator: series.tag("operator"),
+        tech: series.tag("tech"),
+        reg: series.tag("reg"),
+        placement: series.tag("placement"),
+        hour: time(row)?,
+    })
+}
+
+/// Reads the rows of a `mobile_all`-shaped answer into `(key, counts)`.
+pub fn read_counts(series: &[Series]) -> Result<Vec<(MobileKey, FieldCounts)>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let cols = [
+            s.column("samples"),
+            s.column("n_rsrp_dbm"),
+            s.column("n_ss_rsrp_dbm"),
+            s.column("n_rscp_dbm"),
+            s.column("n_rssi_dbm"),
+        ];
+        for row in &s.values {
+            let counts = FieldCounts {
+                samples: count(row, cols[0])?,
+                rsrp_dbm: count(row, cols[1])?,
+                ss_rsrp_dbm: count(row, cols[2])?,
+                rscp_dbm: count(row, cols[3])?,
+                rssi_dbm: count(row, cols[4])?,
+                usable: 0,
+            };
+            out.push((mobile_key(s, row)?, counts));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the rows of a `mobile_usable`-shaped answer into `(key, usable)`.
+pub fn read_usable(series: &[Series]) -> Result<Vec<(MobileKey, u64)>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let col = s.column("usable");
+        for row in &s.values {
+            out.push((mobile_key(s, row)?, count(row, col)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the fibre answer.
+pub fn read_fibre(series: &[Series]) -> Result<Vec<FibreRow>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let (rounds, sent, received, rtt) = (
+            s.column("rounds"),
+            s.column("sent"),
+            s.column("received"),
+            s.column("rtt_p50_median_ms"),
+        );
+        for row in &s.values {
+            out.push(FibreRow {
+                site: s.tag("site"),
+                hour: time(row)?,
+                rounds: count(row, rounds)?,
+                sent: sum(row, sent)?,
+                received: sum(row, received)?,
+                rtt_p50_median_ms: number(row, rtt)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the positions answer (one series per measurement and site).
+pub fn read_positions(series: &[Series]) -> Result<Vec<MeasurementPosition>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let (lat, lon) = (s.column("lat"), s.column("lon"));
+        for row in &s.values {
+            if let (Some(lat), Some(lon)) = (number(row, lat)?, number(row, lon)?) {
+                out.push(MeasurementPosition {
+                    site: s.tag("site"),
+                    measurement: s.name.clone(),
+                    ts_ms: time(row)?,
+                    lat,
+                    lon,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Builds [`Aggregates`] from the answers to [`Queries`] (pure, so it is tested without a
+/// server).
+pub fn assemble(
+    all: Vec<(MobileKey, FieldCounts)>,
+    usable: Vec<(MobileKey, u64)>,
+    unsynced: Vec<(MobileKey, FieldCounts)>,
+    unsynced_usable: Vec<(MobileKey, u64)>,
+    fibre: Vec<FibreRow>,
+    positions: Vec<MeasurementPosition>,
+) -> Aggregates {
+    let mut rows: BTreeMap<MobileKey, (FieldCounts, FieldCounts)> = BTreeMap::new();
+    for (k, c) in all {
+        rows.entry(k).or_default().0.add(&c);
+    }
+    for (k, n) in usable {
+        rows.entry(k).or_default().0.usable += n;
+    }
+    for (k, c) in unsynced {
+        rows.entry(k).or_default().1.add(&c);
+    }
+    for (k, n) in unsynced_usable {
+        rows.entry(k).or_default().1.usable += n;
+    }
+    let mut aggregates = Aggregates {
+        mobile: rows
+            .into_iter()
+            .map(|(key, (all, unsynced))| MobileRow { key, all, unsynced })
+            .collect(),
+        fibre,
+        positions: resolve_positions(positions),
+    };
+    aggregates.normalise();
+    aggregates
+}
+
+/// How the source authenticates.
+#[derive(Clone)]
+enum Auth {
+    None,
+    /// `Authorization: Token ...` (InfluxDB 2.x/3.x, v1-compat endpoints).
+    Token(String),
+    /// v1 user and password, sent as HTTP basic auth.
+    UserPassword(String, String),
+}
+
+/// Runs the audit's [`Queries`] against InfluxDB's `/query` endpoint.
+#[derive(Clone)]
+pub struct InfluxQlSource {
+    client: reqwest::Client,
+    query_url: reqwest::Url,
+    /// The base URL without credentials, for reports and errors.
+    shown_url: String,
+    database: String,
+    auth: Auth,
+}
+
+impl std::fmt::Debug for InfluxQlSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = match self.auth {
+            Auth::None => "none",
+            Auth::Token(_) => "token **REDACTED**",
+            Auth::UserPassword(..) => "user/password **REDACTED**",
+        };
+        f.debug_struct("InfluxQlSource")
+            .field("url", &self.shown_url)
+            .field("database", &self.database)
+            .field("auth", &auth)
+            .finish()
+    }
+}
+
+impl InfluxQlSource {
+    /// A source for the server and database of `cfg`; reads `token_file` when set.
+    pub fn new(cfg: &InfluxConfig) -> Result<Self, AuditError> {
+        let mut base = reqwest::Url::parse(&cfg.url).map_err(|e| AuditError::Config {
+            key: "influx.url".into(),
+            problem: format!("`{}` is not a URL: {e}", cfg.url),
+        })?;
+        let url_user = base.username().to_owned();
+        let url_password = base.password().map(str::to_owned);
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        let shown_url = base.as_str().trim_end_matches('/').to_owned();
+        let query_url =
+            reqwest::Url::parse(&format!("{shown_url}/query")).map_err(|e| AuditError::Config {
+                key: "influx.url".into(),
+                problem: e.to_string(),
+            })?;
+        let token = match (&cfg.token, &cfg.token_file) {
+            (Some(t), _) => Some(t.expose().to_owned()),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Some(Secret::from_file_contents(&text).expose().to_owned())
+            }
+            (None, None) => None,
+        };
+        let auth = match (&cfg.username, token) {
+            (Some(user), password) => {
+                Auth::UserPassword(user.clone(), password.unwrap_or_default())
+            }
+            (None, Some(token)) if !token.is_empty() => Auth::Token(token),
+            (None, _) if !url_user.is_empty() => {
+                Auth::UserPassword(url_user, url_password.unwrap_or_default())
+            }
+            (None, _) => Auth::None,
+        };
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(600))
+            .build()
+            .map_err(|source| AuditError::Http {
+                url: shown_url.clone(),
+                source,
+            })?;
+        Ok(InfluxQlSource {
+            client,
+            query_url,
+            shown_url,
+            database: cfg.database.clone(),
+            auth,
+        })
+    }
+
+    /// Runs one statement and returns its series, reading the chunked answer line by line.
+    pub async fn query(&self, statement: &str) -> Result<Vec<Series>, AuditError> {
+        let chunk_size = CHUNK_SIZE.to_string();
+        let mut request = self.client.get(self.query_url.clone()).query(&[
+            ("db", self.database.as_str()),
+            ("epoch", "ms"),
+            ("chunked", "true"),
+            ("chunk_size", chunk_size.as_str()),
+            ("q", statement),
+        ]);
+        request = match &self.auth {
+            Auth::None => request,
+            Auth::Token(t) => request.header(reqwest::header::AUTHORIZATION, format!("Token {t}")),
+            Auth::UserPassword(u, p) => request.basic_auth(u, Some(p)),
+        };
+        let http = |source| AuditError::Http {
+            url: self.shown_url.clone(),
+            source,
+        };
+        let mut response = request.send().await.map_err(http)?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            // A 400 answers a bad statement with `{"error": ...}`: report it with the statement.
+            if let Err(message) = parse_answer(body.as_bytes()) {
+                if status.as_u16() == 400 {
+                    return Err(AuditError::InfluxQuery {
+                        query: statement.to_owned(),
+                        message,
+                    });
+                }
+            }
+            return Err(AuditError::InfluxStatus {
+                url: self.shown_url.clone(),
+                status: status.as_u16(),
+                body: body.chars().take(500).collect(),
+            });
+        }
+        let mut series = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let take_line = |line: &[u8], series: &mut Vec<Series>| -> Result<(), AuditError> {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return Ok(());
+            }
+            let parsed = parse_answer(line).map_err(|message| AuditError::InfluxQuery {
+                query: statement.to_owned(),
+                message,
+            })?;
+            series.extend(parsed);
+            Ok(())
+        };
+        while let Some(chunk) = response.chunk().await.map_err(http)? {
+            pending.extend_from_slice(&chunk);
+            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                take_line(&line, &mut series)?;
+            }
+        }
+        take_line(&pending, &mut series)?;
+        Ok(series)
+    }
+}
+
+impl AggregateSource for InfluxQlSource {
+    async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
+        let queries = Queries::build(query);
+        let decode = |q: &str| {
+            let q = q.to_owned();
+            move |problem: String| AuditError::InfluxQuery {
+                query: q,
+                message: format!("unexpected answer: {problem}"),
+            }
+        };
+        let all = read_counts(&self.query(&queries.mobile_all).await?)
+            .map_err(decode(&queries.mobile_all))?;
+        let usable = match &queries.mobile_usable {
+            Some(q) => read_usable(&self.query(q).await?).map_err(decode(q))?,
+            None => Vec::new(),
+        };
+        let unsynced = read_counts(&self.query(&queries.mobile_unsynced).await?)
+            .map_err(decode(&queries.mobile_unsynced))?;
+        let unsynced_usable = match &queries.mobile_unsynced_usable {
+            Some(q) => read_usable(&self.query(q).await?).map_err(decode(q))?,
+            None => Vec::new(),
+        };
+        let fibre =
+            read_fibre(&self.query(&queries.fibre).await?).map_err(decode(&queries.fibre))?;
+        let positions = read_positions(&self.query(&queries.positions).await?)
+            .map_err(decode(&queries.positions))?;
+        let aggregates = assemble(all, usable, unsynced, unsynced_usable, fibre, positions);
+        let info = SourceInfo::Influxql {
+            url: self.shown_url.clone(),
+            database: self.database.clone(),
+            queries: queries.all(),
+        };
+        Ok((aggregates, info))
+    }
+}
+
+/// Writes `statements` as one numbered list (for Markdown provenance).
+pub fn numbered(statements: &[String]) -> String {
+    let mut out = String::new();
+    for (i, s) in statements.iter().enumerate() {
+        let _ = writeln!(out, "{}. `{s}`", i + 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use coverage_shared::signal::Thresholds;
+
+    fn query(policy: UsablePolicy, target: Option<&str>) -> AggregateQuery {
+        AggregateQuery {
+            from: chrono::Utc.with_ymd_and_hms(2025, 11, 1, 0, 0, 0).unwrap(),
+            to: chrono::Utc.with_ymd_and_hms(2025, 11, 8, 0, 0, 0).unwrap(),
+            policy,
+            fibre_target: target.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn quoting_escapes_backslash_and_quote() {
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote(r"dc'x\y"), r"'dc\'x\\y'");
+        assert_eq!(quote(r"\'"), r"'\\\''");
+    }
+
+    #[test]
+    fn default_policy_condition() {
+        let c = usable_condition(&UsablePolicy::default()).unwrap();
+        assert_eq!(
+            c,
+            "reg = 'home' AND ((tech = 'gsm' AND rssi_dbm >= -100) OR \
+             (tech = 'umts' AND rscp_dbm >= -100) OR (tech = 'lte' AND rsrp_dbm >= -110) OR \
+             (tech = 'nr5g-nsa' AND rsrp_dbm >= -110) OR (tech = 'nr5g-sa' AND ss_rsrp_dbm >= -110))"
+        );
+    }
+
+    #[test]
+    fn placement_overrides_roaming_and_techs_are_in_the_where_clause() {
+        let mut p = UsablePolicy::default();
+        p.roaming_counts_for = vec!["452-04".into(), "452-0'1".into()];
+        p.usable_techs = vec![Tech::Lte, Tech::Umts];
+        p.by_placement.insert(
+            Placement::Indoor,
+            Thresholds {
+                lte_rsrp_dbm: -105.5,
+                ..Thresholds::default()
+            },
+        );
+        let c = usable_condition(&p).unwrap();
+        assert_eq!(
+            c,
+            "(reg = 'home' OR (reg = 'roaming' AND (operator = '452-04' OR operator = '452-0\\'1'))) \
+             AND ((placement = 'indoor' AND ((tech = 'umts' AND rscp_dbm >= -100) OR \
+             (tech = 'lte' AND rsrp_dbm >= -105.5))) OR (placement != 'indoor' AND \
+             ((tech = 'umts' AND rscp_dbm >= -100) OR (tech = 'lte' AND rsrp_dbm >= -110))))"
+        );
+        p.usable_techs = vec![Tech::None];
+        assert_eq!(usable_condition(&p), None);
+    }
+
+    #[test]
+    fn statements() {
+        let q = Queries::build(&query(UsablePolicy::default(), Some("dc'x")));
+        assert_eq!(
+            q.mobile_all,
+            "SELECT count(seq) AS samples, count(rsrp_dbm) AS n_rsrp_dbm, count(ss_rsrp_dbm) AS \
+             n_ss_rsrp_dbm, count(rscp_dbm) AS n_rscp_dbm, count(rssi_dbm) AS n_rssi_dbm FROM \
+             signal WHERE time >= '2025-11-01T00:00:00Z' AND time < '2025-11-08T00:00:00Z' \
+             GROUP BY site, operator, tech, reg, placement, time(1h) fill(none)"
+        );
+        assert!(
+            q.mobile_unsynced
+                .contains("AND clock_synced = false GROUP BY")
+        );
+        assert!(
+            q.mobile_unsynced_usable
+                .as_ref()
+                .unwrap()
+                .contains("clock_synced = false AND reg = 'home'")
+        );
+        assert_eq!(
+            q.fibre,
+            "SELECT count(seq) AS rounds, sum(sent) AS sent, sum(received) AS received, \
+             median(rtt_p50_ms) AS rtt_p50_median_ms FROM latency WHERE time >= \
+             '2025-11-01T00:00:00Z' AND time < '2025-11-08T00:00:00Z' AND link = 'fibre' AND \
+             target = 'dc\\'x' GROUP BY site, time(1h) fill(none)"
+        );
+        assert_eq!(
+            q.positions,
+            "SELECT last(pos_lat) AS lat, pos_lon AS lon FROM signal, latency, throughput, \
+             heartbeat WHERE time >= '2025-11-01T00:00:00Z' AND time < '2025-11-08T00:00:00Z' \
+             GROUP BY site"
+        );
+        assert_eq!(q.all().len(), 6);
+        let q = Queries::build(&query(UsablePolicy::default(), None));
+        assert!(q.fibre.contains("AND link = 'fibre' GROUP BY"));
+    }
+
+    #[test]
+    fn answers_are_read_with_nulls_as_zero() {
+        let line = br#"{"results":[{"statement_id":0,"series":[{"name":"signal","tags":{"operator":"452-04","placement":"","reg":"home","site":"s1","tech":"lte"},"columns":["time","samples","n_rsrp_dbm","n_ss_rsrp_dbm","n_rscp_dbm","n_rssi_dbm"],"values":[[1761962400000,2,2,null,null,0]]}],"partial":true}]}"#;
+        let series = parse_answer(line).unwrap();
+        let rows = read_counts(&series).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0.placement, "");
+        assert_eq!(rows[0].0.hour, 1_761_962_400_000);
+        assert_eq!(rows[0].1.samples, 2);
+        assert_eq!(rows[0].1.ss_rsrp_dbm, 0);
+        let err =
+            parse_answer(br#"{"results":[{"statement_id":0,"error":"database not found: x"}]}"#)
+                .unwrap_err();
+        assert!(err.contains("database not found"));
+        let err = parse_answer(br#"{"error":"error parsing query: found \\y"}"#).unwrap_err();
+        assert!(err.contains("parsing"));
+        assert!(
+            parse_answer(br#"{"results":[{"statement_id":0}]}"#)
+                .unwrap()
+                .is_empty()
+        );
+        let fibre = br#"{"results":[{"statement_id":0,"series":[{"name":"latency","tags":{"site":"s1"},"columns":["time","rounds","sent","received","rtt_p50_median_ms"],"values":[[0,4,40,29,7],[3600000,1,10,0,null]]}]}]}"#;
+        let rows = read_fibre(&parse_answer(fibre).unwrap()).unwrap();
+        assert_eq!(rows[0].rtt_p50_median_ms, Some(7.0));
+        assert_eq!(rows[1].rtt_p50_median_ms, None);
+        assert_eq!(rows[1].received, 0);
+    }
+}
