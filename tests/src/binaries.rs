@@ -33,6 +33,7 @@ fn package_of(binary: &str) -> &'static str {
         "victoria-metrics" => "victoria-metrics",
         "openssl" => "openssl",
         "ip" => "iproute2",
+        "setpriv" => "util-linux",
         _ => "(unknown package)",
     }
 }

@@ -8,12 +8,23 @@
 //!
 //! Signals go to the process group (the leader's pid), and only while the leader has not been
 //! reaped, so the group id cannot have been reused by an unrelated process.
+//!
+//! A process group of its own also shields a child from the terminal's Ctrl-C, and `Drop` does
+//! not run when the test process is killed. So every child is also tied to the life of the test
+//! process: it is started through `setpriv --pdeathsig TERM` (util-linux, essential on Debian),
+//! which makes the kernel send it SIGTERM when the thread that forked it dies. That thread is a
+//! dedicated spawner thread that lives as long as the process, so a child is neither killed when
+//! the test thread (or a tokio blocking thread) that asked for it ends, nor left behind when the
+//! test process dies. A child that changes its user id loses the tie (mosquitto is kept root
+//! for that reason too). Without `setpriv` children are started directly, untied.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -69,13 +80,13 @@ pub struct Daemon {
 
 impl Daemon {
     /// Starts `command` in a new process group with stdin from /dev/null and stdout and stderr
-    /// appended to `log_path`.
+    /// appended to `log_path`. Program, arguments, environment changes and working directory
+    /// are taken from `command` (its stdio, `env_clear` and other settings are not).
     pub fn spawn(
         name: impl Into<String>,
-        mut command: Command,
+        command: Command,
         log_path: impl Into<PathBuf>,
     ) -> Result<Self> {
-        command.process_group(0).stdin(Stdio::null());
         let mut daemon = Daemon {
             name: name.into(),
             command,
@@ -101,12 +112,8 @@ impl Daemon {
         )
         .context("writing the log marker")?;
         self.run_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
-        self.command
-            .stdout(log.try_clone().context("duplicating the log file handle")?)
-            .stderr(log);
-        let child = self
-            .command
-            .spawn()
+        let stdout = log.try_clone().context("duplicating the log file handle")?;
+        let child = spawn_tied(&self.command, stdout.into(), log.into())
             .with_context(|| format!("spawning {}: {:?}", self.name, self.command))?;
         self.child = Some(child);
         self.last_status = None;
@@ -334,16 +341,11 @@ impl ProcessOutput {
 }
 
 /// Runs `command` to completion in its own process group with stdin from /dev/null, capturing
-/// stdout and stderr. When it runs longer than `timeout` its group is killed and the result has
+/// stdout and stderr (settings taken from `command` as in [`Daemon::spawn`]). When it runs longer than `timeout` its group is killed and the result has
 /// `timed_out` set; that is not an `Err` (use [`ProcessOutput::ensure_success`]).
 pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<ProcessOutput> {
     let started = Instant::now();
-    let mut child = command
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut child = spawn_tied(command, Stdio::piped(), Stdio::piped())
         .with_context(|| format!("spawning {command:?}"))?;
     let stdout = reader_thread(child.stdout.take());
     let stderr = reader_thread(child.stderr.take());
@@ -382,4 +384,72 @@ fn reader_thread(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle
 
 fn join_reader(handle: thread::JoinHandle<Vec<u8>>) -> String {
     String::from_utf8_lossy(&handle.join().unwrap_or_default()).into_owned()
+}
+
+/// Starts a copy of `command` (program, arguments, environment changes, working directory) in
+/// a new process group, stdin from /dev/null, tied to the life of this process (module docs).
+fn spawn_tied(command: &Command, stdout: Stdio, stderr: Stdio) -> std::io::Result<Child> {
+    let mut copy = match setpriv() {
+        Some(setpriv) => {
+            let mut c = Command::new(setpriv);
+            c.args(["--pdeathsig", "TERM", "--"])
+                .arg(command.get_program());
+            c
+        }
+        None => Command::new(command.get_program()),
+    };
+    copy.args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => copy.env(key, value),
+            None => copy.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        copy.current_dir(dir);
+    }
+    copy.process_group(0)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr);
+    spawner().spawn(copy)
+}
+
+fn setpriv() -> Option<&'static Path> {
+    static SETPRIV: OnceLock<Option<PathBuf>> = OnceLock::new();
+    SETPRIV
+        .get_or_init(|| crate::binaries::require_binary("setpriv").ok())
+        .as_deref()
+}
+
+/// A request to the spawner thread: the command, and where to send the child.
+type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
+
+/// The thread that forks every child, so a child's parent-death signal fires only when the test
+/// process ends. It lives as long as the process: the sender in the static is never dropped.
+struct Spawner(mpsc::Sender<SpawnRequest>);
+
+impl Spawner {
+    fn spawn(&self, command: Command) -> std::io::Result<Child> {
+        let gone = || std::io::Error::other("the harness spawner thread is gone");
+        let (reply, answer) = mpsc::channel();
+        self.0.send((command, reply)).map_err(|_| gone())?;
+        answer.recv().map_err(|_| gone())?
+    }
+}
+
+fn spawner() -> &'static Spawner {
+    static SPAWNER: OnceLock<Spawner> = OnceLock::new();
+    SPAWNER.get_or_init(|| {
+        let (requests, incoming) = mpsc::channel::<SpawnRequest>();
+        thread::Builder::new()
+            .name("harness-spawner".into())
+            .spawn(move || {
+                for (mut command, reply) in incoming {
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .expect("starting the harness spawner thread");
+        Spawner(requests)
+    })
 }

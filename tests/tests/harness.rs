@@ -631,6 +631,59 @@ fn daemon_stops_its_whole_process_group() -> Result<()> {
     Ok(())
 }
 
+/// Set in the child run of [`children_die_with_the_test_process`].
+const ORPHAN_PIDFILE_VAR: &str = "COVERAGE_E2E_ORPHAN_PIDFILE";
+
+#[test]
+fn children_die_with_the_test_process() -> Result<()> {
+    if let Some(pidfile) = std::env::var_os(ORPHAN_PIDFILE_VAR) {
+        // Child run: start a daemon, then die without running any Drop.
+        let dir = tempfile::tempdir()?;
+        let mut command = Command::new("sleep");
+        command.arg("300");
+        let daemon = Daemon::spawn("orphan", command, dir.path().join("orphan.log"))?;
+        std::fs::write(&pidfile, daemon.pid().context("no pid")?.to_string())?;
+        std::process::exit(0);
+    }
+    let dir = tempfile::tempdir()?;
+    let pidfile = dir.path().join("orphan.pid");
+    let out = run_with_timeout(
+        Command::new(std::env::current_exe()?)
+            .args([
+                "--exact",
+                "children_die_with_the_test_process",
+                "--test-threads=1",
+            ])
+            .env(ORPHAN_PIDFILE_VAR, &pidfile),
+        Duration::from_secs(60),
+    )?;
+    out.ensure_success()?;
+    let pid: u32 = std::fs::read_to_string(&pidfile)?.trim().parse()?;
+    wait_until(Duration::from_secs(5), || process_gone(pid))
+        .with_context(|| format!("daemon {pid} outlived the test process that started it"))
+}
+
+#[test]
+fn a_daemon_outlives_the_thread_that_started_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("sleeper.log");
+    let mut daemon = std::thread::spawn(move || {
+        let mut command = Command::new("sleep");
+        command.arg("300");
+        Daemon::spawn("sleeper", command, log)
+    })
+    .join()
+    .expect("spawning thread panicked")?;
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        daemon.is_running(),
+        "the daemon died with the thread that started it"
+    );
+    daemon.stop()?;
+    assert!(!daemon.is_running());
+    Ok(())
+}
+
 #[test]
 fn wait_helpers_are_bounded() {
     let started = Instant::now();
