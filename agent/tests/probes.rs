@@ -577,6 +577,11 @@ async fn spawned_probes_run_on_their_own_schedules_and_stop_on_shutdown() {
 /// Runs `case` in a child copy of this test binary inside a new network + mount namespace,
 /// after `setup` (shell) ran there. `false` when namespaces are not available here.
 fn in_netns(case: &str, setup: &str) -> bool {
+    in_netns_as(case, setup, false)
+}
+
+/// [`in_netns`], the child running as `nobody` (no capabilities) when `unprivileged`.
+fn in_netns_as(case: &str, setup: &str, unprivileged: bool) -> bool {
     let ok = |cmd: &str| {
         Command::new("sh")
             .args(["-c", cmd])
@@ -593,8 +598,17 @@ fn in_netns(case: &str, setup: &str) -> bool {
         return false;
     }
     let exe = std::env::current_exe().unwrap();
+    if unprivileged && !ok("command -v setpriv") {
+        eprintln!("skipped {case}: setpriv is not installed");
+        return false;
+    }
+    let drop_privileges = if unprivileged {
+        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+    } else {
+        ""
+    };
     let script = format!(
-        "set -e; mount -t sysfs sysfs /sys; {setup}; exec \"$0\" --ignored --exact netns_child --nocapture --test-threads=1"
+        "set -e; mount -t sysfs sysfs /sys; {setup}; exec {drop_privileges} \"$0\" --ignored --exact netns_child --nocapture --test-threads=1"
     );
     let out = Command::new("unshare")
         .args(["-n", "-m", "sh", "-c", &script])
@@ -642,6 +656,29 @@ async fn netns_child() {
             assert_all_lost(&l);
             assert!(l.error.is_some(), "{l:?}");
         }
+        "no-icmp" => {
+            for target in ["127.0.0.1", "::1"] {
+                let l = run_round(&cfg(probe(Method::Icmp, target, 2, 300))).await;
+                assert_all_lost(&l);
+                let e = l.error.expect("an error explains the loss");
+                assert!(
+                    e.contains("sysctl -w net.ipv4.ping_group_range=\"0 2147483647\""),
+                    "{e}"
+                );
+                assert!(e.contains("setcap cap_net_raw+ep"), "{e}");
+            }
+        }
+        "dgram" => {
+            // Unprivileged: only a ping socket can work, so success proves the DGRAM path.
+            let l = run_round(&cfg(probe(Method::Icmp, "127.0.0.1", 5, 1000))).await;
+            assert_all_answered(&l, 1000.0);
+            if has_ipv6_loopback() {
+                let l6 = run_round(&cfg(probe(Method::Icmp, "::1", 5, 1000))).await;
+                assert_all_answered(&l6, 1000.0);
+            }
+            let l = run_round(&cfg(bound(probe(Method::Icmp, "127.0.0.1", 2, 1000), "lo"))).await;
+            assert_all_answered(&l, 1000.0);
+        }
         "loss-dup" => {
             let l = run_round(&cfg(probe(Method::Icmp, "127.0.0.1", 60, 500))).await;
             if icmp_unavailable(&l) {
@@ -664,14 +701,34 @@ fn a_down_interface_is_total_loss_naming_it() {
 }
 
 #[test]
+fn icmp_without_permission_explains_both_fixes() {
+    // A fresh namespace has the kernel default ping_group_range "1 0"; nobody has no
+    // CAP_NET_RAW: neither socket type can be opened.
+    in_netns_as("no-icmp", "true", true);
+}
+
+#[test]
+fn icmp_uses_unprivileged_ping_sockets_when_allowed() {
+    let setup = "ip link set lo up; sysctl -q -w net.ipv4.ping_group_range='0 2147483647'";
+    in_netns_as("dgram", setup, true);
+}
+
+const LOSS_DUP_RULES: &str = "ip link set lo up; \
+    nft add table netdev t; \
+    nft add chain netdev t c '{ type filter hook ingress device lo priority 0; }'; \
+    nft add rule netdev t c icmp type echo-reply numgen random mod 10 '<' 3 dup to lo; \
+    nft add table inet f; \
+    nft add chain inet f in '{ type filter hook input priority 0; }'; \
+    nft add rule inet f in icmp type echo-reply numgen random mod 10 '<' 3 drop";
+
+#[test]
+fn icmp_counts_real_loss_and_duplicates_on_a_ping_socket() {
+    let setup = format!("{LOSS_DUP_RULES}; sysctl -q -w net.ipv4.ping_group_range='0 2147483647'");
+    in_netns_as("loss-dup", &setup, true);
+}
+
+#[test]
 fn icmp_counts_real_loss_and_duplicates() {
     // About 30 % of echo replies dropped and 30 % duplicated (dup to lo re-enters ingress).
-    let setup = "ip link set lo up; \
-        nft add table netdev t; \
-        nft add chain netdev t c '{ type filter hook ingress device lo priority 0; }'; \
-        nft add rule netdev t c icmp type echo-reply numgen random mod 10 '<' 3 dup to lo; \
-        nft add table inet f; \
-        nft add chain inet f in '{ type filter hook input priority 0; }'; \
-        nft add rule inet f in icmp type echo-reply numgen random mod 10 '<' 3 drop";
-    in_netns("loss-dup", setup);
+    in_netns("loss-dup", LOSS_DUP_RULES);
 }

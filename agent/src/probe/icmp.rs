@@ -130,16 +130,23 @@ fn open(ip: IpAddr, interface: Option<&str>) -> Result<AsyncSocket, ProbeError> 
     if let Some(i) = interface {
         config = config.interface(i);
     }
-    AsyncSocket::new(&config.build()).map_err(|e| match e.raw_os_error() {
-        // EACCES from the ping socket, EPERM from the raw one.
-        Some(1 | 13) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            ProbeError::IcmpNotPermitted { source: e }
+    AsyncSocket::new(&config.build()).map_err(|e| {
+        if e.raw_os_error() == Some(19)
+            && let Some(i) = interface
+        {
+            return bind_error(i, e); // ENODEV from SO_BINDTODEVICE
         }
-        Some(19) if interface.is_some() => bind_error(interface.unwrap_or_default(), e),
-        _ => ProbeError::Io {
-            what: "cannot open an ICMP socket",
-            source: e,
-        },
+        // EACCES from the ping socket or EPERM from the raw one; surge-ping rewraps the
+        // former with advice of its own (which names `net.ipv6.ping_group_range` for IPv6, a
+        // sysctl that does not exist), so the kind, not the errno, is what survives.
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            ProbeError::IcmpNotPermitted { source: e }
+        } else {
+            ProbeError::Io {
+                what: "cannot open an ICMP socket",
+                source: e,
+            }
+        }
     })
 }
 

@@ -74,12 +74,12 @@ pub enum ProbeError {
     },
     /// Neither an unprivileged ping socket nor a raw socket may be opened.
     #[error(
-        "cannot open an ICMP socket: unprivileged ping sockets are disabled and raw sockets need CAP_NET_RAW \
-         ({source}); either run `sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (persist it in \
+        "cannot open an ICMP socket (permission denied): unprivileged ping sockets are disabled and raw \
+         sockets need CAP_NET_RAW; either run `sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` (persist it in \
          /etc/sysctl.d; the setting covers IPv6 too) or `setcap cap_net_raw+ep` on the agent binary"
     )]
     IcmpNotPermitted {
-        /// The OS error.
+        /// The OS error (not displayed: the message above says all the operator needs).
         source: io::Error,
     },
     /// Any other socket or protocol failure.
