@@ -1,0 +1,113 @@
+//! Band names in the wire form (`"B3"` for LTE and UMTS, `"n78"` for NR, `"GSM900"`/`"DCS1800"`
+//! for GSM) from what modems print: band numbers, vendor band strings
+//! (`EUTRAN-BAND3`, `NR5G_BAND78`, `WCDMA IMT 2000`) or, when no band is printed, the channel
+//! number (UMTS UARFCN per TS 25.101 §5.4.4, GSM ARFCN per TS 45.005 §2).
+
+/// `"B{n}"` for an LTE (or UMTS) band number.
+pub fn lte(n: u64) -> Option<String> {
+    (1..=255).contains(&n).then(|| format!("B{n}"))
+}
+
+/// `"n{n}"` for an NR band number.
+pub fn nr(n: u64) -> Option<String> {
+    (1..=1024).contains(&n).then(|| format!("n{n}"))
+}
+
+/// Normalises a band string printed by a modem: `EUTRAN-BAND3`, `LTE BAND 3`, `B3`, `b3` →
+/// `B3`; `NR5G_BAND78`, `n78`, `NR BAND 78` → `n78`. `nr_context` decides what a bare number means.
+pub fn normalise(s: &str, nr_context: bool) -> Option<String> {
+    let t = s.trim().trim_matches('"').trim();
+    if t.is_empty() || super::fields::is_null_marker(t) {
+        return None;
+    }
+    let upper = t.to_ascii_uppercase();
+    let digits: String = upper
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let number = digits.parse::<u64>().ok();
+    let is_nr = upper.starts_with("NR") || upper.starts_with('N') && !upper.starts_with("NO");
+    if is_nr {
+        return number.and_then(nr);
+    }
+    if upper.contains("BAND") || upper.starts_with('B') {
+        return number.and_then(lte);
+    }
+    if upper.chars().all(|c| c.is_ascii_digit()) {
+        return number.and_then(if nr_context { nr } else { lte });
+    }
+    None
+}
+
+/// UMTS band from a SIMCom-style name (`WCDMA IMT 2000`, `WCDMA 850`, `WCDMA PCS 1900`).
+pub fn umts_from_name(s: &str) -> Option<String> {
+    let u = s.to_ascii_uppercase();
+    let n = if u.contains("IMT") || u.contains("2100") {
+        1
+    } else if u.contains("PCS") || u.contains("1900") {
+        2
+    } else if u.contains("1800") || u.contains("DCS") {
+        3
+    } else if u.contains("AWS") || u.contains("1700") {
+        4
+    } else if u.contains("850") {
+        5
+    } else if u.contains("900") {
+        8
+    } else {
+        return normalise(s, false);
+    };
+    lte(n)
+}
+
+/// UMTS band from the downlink UARFCN (TS 25.101 table 5.2, general channels only).
+pub fn umts_from_uarfcn(u: u64) -> Option<String> {
+    let n = match u {
+        10562..=10838 => 1,
+        9662..=9938 => 2,
+        1162..=1513 => 3,
+        1537..=1738 => 4,
+        4357..=4458 => 5,
+        2937..=3088 => 8,
+        _ => return None,
+    };
+    lte(n)
+}
+
+/// GSM band from the ARFCN; `pcs` chooses PCS1900 for the 512-810 range that DCS1800 shares
+/// (Quectel's `<band>` 1, SIMCom's band text).
+pub fn gsm_from_arfcn(arfcn: u64, pcs: bool) -> Option<String> {
+    let name = match arfcn {
+        1..=124 => "GSM900",
+        0 | 975..=1023 => "EGSM900",
+        128..=251 => "GSM850",
+        512..=810 if pcs => "PCS1900",
+        512..=885 => "DCS1800",
+        _ => return None,
+    };
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(normalise("EUTRAN-BAND3", false).as_deref(), Some("B3"));
+        assert_eq!(normalise("NR5G_BAND78", false).as_deref(), Some("n78"));
+        assert_eq!(normalise("n41", false).as_deref(), Some("n41"));
+        assert_eq!(normalise("B12", false).as_deref(), Some("B12"));
+        assert_eq!(normalise("39", false).as_deref(), Some("B39"));
+        assert_eq!(normalise("78", true).as_deref(), Some("n78"));
+        assert_eq!(normalise("-", true), None);
+        assert_eq!(umts_from_uarfcn(3037).as_deref(), Some("B8"));
+        assert_eq!(umts_from_name("WCDMA IMT 2000").as_deref(), Some("B1"));
+        assert_eq!(gsm_from_arfcn(94, false).as_deref(), Some("GSM900"));
+        assert_eq!(gsm_from_arfcn(600, true).as_deref(), Some("PCS1900"));
+    }
+}

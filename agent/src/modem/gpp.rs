@@ -1,0 +1,794 @@
+//! Pure parsers for the 3GPP TS 27.007 replies every modem answers: `+CSQ`, `+CESQ`,
+//! `+CREG`/`+CGREG`/`+CEREG`/`+C5GREG`, `+COPS?`, `+CIMI`, `+CGSN`, `+CCID` and `+CPIN?`.
+//!
+//! Index values are ranges; they decode to the **lower bound** of the range, the convention of
+//! ModemManager (`src/mm-modem-helpers.c`: `mm_3gpp_rxlev_to_rssi`, `..._rscp_level_to_rscp`,
+//! `..._ecn0_level_to_ecio`, `..._rsrq_level_to_rsrq`, `..._rsrp_level_to_rsrp`) and of the
+//! fixtures' `INDEX.md`. The "not known" markers (99 for `+CSQ`/`<rxlev>`/`<ber>`, 255 for the
+//! other `+CESQ` fields) and any index outside the documented range decode to `None`, never to
+//! a number.
+//!
+//! Every parser takes a whole reply (echo, URCs, `OK` and blank lines are skipped) and looks
+//! for its own prefix, so a technician's paste and the driver's captured lines go through the
+//! same code.
+
+use coverage_shared::wire::{Plmn, Reg, Tech};
+use serde::Serialize;
+
+use super::fields::{
+    ParseError, digits_of, find_body, hex_string, is_echo, is_final_error, is_final_ok, lines,
+    split_fields, split_prefix,
+};
+
+/// `+CSQ <rssi>` index 0..31 → dBm: −113 + 2·n (0 means ≤ −113, 31 means ≥ −51).
+pub fn csq_rssi_dbm(idx: i64) -> Option<f64> {
+    (0..=31).contains(&idx).then(|| -113.0 + 2.0 * idx as f64)
+}
+
+/// `+CESQ <rxlev>` 0..63 → dBm: −111 + n (n = 1 is −110 ≤ x < −109).
+pub fn rxlev_dbm(idx: i64) -> Option<f64> {
+    (0..=63).contains(&idx).then(|| -111.0 + idx as f64)
+}
+
+/// `+CESQ <rscp>` 0..96 → dBm: −121 + n.
+pub fn rscp_dbm(idx: i64) -> Option<f64> {
+    (0..=96).contains(&idx).then(|| -121.0 + idx as f64)
+}
+
+/// `+CESQ <ecno>` 0..49 → dB: −24.5 + 0.5·n.
+pub fn ecno_db(idx: i64) -> Option<f64> {
+    (0..=49).contains(&idx).then(|| -24.5 + 0.5 * idx as f64)
+}
+
+/// `+CESQ <rsrq>` 0..34 → dB: −20 + 0.5·n.
+pub fn rsrq_db(idx: i64) -> Option<f64> {
+    (0..=34).contains(&idx).then(|| -20.0 + 0.5 * idx as f64)
+}
+
+/// `+CESQ <rsrp>` 0..97 → dBm: −141 + n.
+pub fn rsrp_dbm(idx: i64) -> Option<f64> {
+    (0..=97).contains(&idx).then(|| -141.0 + idx as f64)
+}
+
+/// `+CESQ <ss_rsrq>` 0..127 → dB: −43.5 + 0.5·n (TS 38.133 §10.1.11.1).
+pub fn ss_rsrq_db(idx: i64) -> Option<f64> {
+    (0..=127).contains(&idx).then(|| -43.5 + 0.5 * idx as f64)
+}
+
+/// `+CESQ <ss_rsrp>` 0..127 → dBm: −157 + n (TS 38.133 §10.1.6.1).
+pub fn ss_rsrp_dbm(idx: i64) -> Option<f64> {
+    (0..=127).contains(&idx).then(|| -157.0 + idx as f64)
+}
+
+/// `+CESQ <ss_sinr>` 0..127 → dB: −23.5 + 0.5·n (TS 38.133 §10.1.16.1).
+pub fn ss_sinr_db(idx: i64) -> Option<f64> {
+    (0..=127).contains(&idx).then(|| -23.5 + 0.5 * idx as f64)
+}
+
+/// A decoded `+CSQ: <rssi>,<ber>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Csq {
+    /// The raw `<rssi>` index (99 = unknown).
+    pub rssi_index: Option<i64>,
+    /// RSSI in dBm (lower bound of the index's range), `None` when unknown.
+    pub rssi_dbm: Option<f64>,
+    /// The index was the top of the scale (31): the true value is at or above `rssi_dbm`.
+    pub rssi_is_floor: bool,
+    /// `<ber>` as RXQUAL 0..7, `None` when unknown (99).
+    pub ber: Option<u8>,
+}
+
+/// Parses the first `+CSQ:` line of a reply.
+pub fn parse_csq(reply: &str) -> Result<Csq, ParseError> {
+    let body = find_body(reply, "+CSQ").ok_or(ParseError::Missing { prefix: "+CSQ" })?;
+    let f = split_fields(body);
+    let Some(rssi) = f.first().and_then(|f| f.int()) else {
+        return Err(ParseError::malformed("+CSQ", body, "no <rssi>"));
+    };
+    let ber = f
+        .get(1)
+        .and_then(|f| f.int())
+        .filter(|b| (0..=7).contains(b));
+    Ok(Csq {
+        rssi_index: Some(rssi),
+        rssi_dbm: csq_rssi_dbm(rssi),
+        rssi_is_floor: rssi == 31,
+        ber: ber.map(|b| b as u8),
+    })
+}
+
+/// A decoded `+CESQ` (6 fields, or 9 with the Rel-15 NR fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cesq {
+    /// Number of fields in the line (6 or 9).
+    pub fields: usize,
+    /// GSM RSSI from `<rxlev>`, dBm.
+    pub rssi_dbm: Option<f64>,
+    /// `<ber>` as RXQUAL 0..7.
+    pub ber_rxqual: Option<u8>,
+    /// UMTS RSCP, dBm.
+    pub rscp_dbm: Option<f64>,
+    /// UMTS Ec/N0, dB.
+    pub ecno_db: Option<f64>,
+    /// LTE RSRQ, dB.
+    pub rsrq_db: Option<f64>,
+    /// LTE RSRP, dBm.
+    pub rsrp_dbm: Option<f64>,
+    /// NR SS-RSRQ, dB.
+    pub ss_rsrq_db: Option<f64>,
+    /// NR SS-RSRP, dBm.
+    pub ss_rsrp_dbm: Option<f64>,
+    /// NR SS-SINR, dB.
+    pub ss_sinr_db: Option<f64>,
+}
+
+impl Cesq {
+    /// The technology whose fields carry values: NR with LTE → NR-NSA, NR alone → NR-SA, then
+    /// LTE, UMTS, GSM. `None` when every field is "not known".
+    pub fn tech(&self) -> Option<Tech> {
+        let nr =
+            self.ss_rsrp_dbm.is_some() || self.ss_rsrq_db.is_some() || self.ss_sinr_db.is_some();
+        let lte = self.rsrp_dbm.is_some() || self.rsrq_db.is_some();
+        Some(if nr && lte {
+            Tech::Nr5gNsa
+        } else if nr {
+            Tech::Nr5gSa
+        } else if lte {
+            Tech::Lte
+        } else if self.rscp_dbm.is_some() || self.ecno_db.is_some() {
+            Tech::Umts
+        } else if self.rssi_dbm.is_some() {
+            Tech::Gsm
+        } else {
+            return None;
+        })
+    }
+}
+
+/// Parses the first `+CESQ:` line of a reply.
+pub fn parse_cesq(reply: &str) -> Result<Cesq, ParseError> {
+    let body = find_body(reply, "+CESQ").ok_or(ParseError::Missing { prefix: "+CESQ" })?;
+    let f = split_fields(body);
+    if f.len() < 6 {
+        return Err(ParseError::malformed(
+            "+CESQ",
+            body,
+            format!("{} fields, 6 or 9 expected", f.len()),
+        ));
+    }
+    let idx = |i: usize| f.get(i).and_then(|f| f.int());
+    Ok(Cesq {
+        fields: f.len(),
+        rssi_dbm: idx(0).and_then(rxlev_dbm),
+        ber_rxqual: idx(1).filter(|b| (0..=7).contains(b)).map(|b| b as u8),
+        rscp_dbm: idx(2).and_then(rscp_dbm),
+        ecno_db: idx(3).and_then(ecno_db),
+        rsrq_db: idx(4).and_then(rsrq_db),
+        rsrp_dbm: idx(5).and_then(rsrp_dbm),
+        ss_rsrq_db: idx(6).and_then(ss_rsrq_db),
+        ss_rsrp_dbm: idx(7).and_then(ss_rsrp_dbm),
+        ss_sinr_db: idx(8).and_then(ss_sinr_db),
+    })
+}
+
+/// Which registration command a reply came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum RegCommand {
+    /// `+CREG`: circuit-switched (voice/SMS). Kept for display; never decides `reg`.
+    #[serde(rename = "CREG")]
+    Creg,
+    /// `+CGREG`: GPRS/UMTS packet domain.
+    #[serde(rename = "CGREG")]
+    Cgreg,
+    /// `+CEREG`: EPS (LTE, NR-NSA).
+    #[serde(rename = "CEREG")]
+    Cereg,
+    /// `+C5GREG`: 5GS (NR-SA).
+    #[serde(rename = "C5GREG")]
+    C5greg,
+}
+
+impl RegCommand {
+    /// Every registration command.
+    pub const ALL: [RegCommand; 4] = [
+        RegCommand::Creg,
+        RegCommand::Cgreg,
+        RegCommand::Cereg,
+        RegCommand::C5greg,
+    ];
+
+    /// The reply prefix, e.g. `+CEREG`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            RegCommand::Creg => "+CREG",
+            RegCommand::Cgreg => "+CGREG",
+            RegCommand::Cereg => "+CEREG",
+            RegCommand::C5greg => "+C5GREG",
+        }
+    }
+
+    /// The command for a reply prefix (case-insensitive).
+    pub fn from_prefix(p: &str) -> Option<RegCommand> {
+        RegCommand::ALL
+            .into_iter()
+            .find(|c| c.prefix().eq_ignore_ascii_case(p))
+    }
+
+    /// True for the data-domain commands whose `<stat>` decides `reg` (all but `+CREG`).
+    pub fn is_data(self) -> bool {
+        self != RegCommand::Creg
+    }
+
+    /// True when the area code field is a TAC (EPS/5GS) rather than a LAC.
+    pub fn has_tac(self) -> bool {
+        matches!(self, RegCommand::Cereg | RegCommand::C5greg)
+    }
+}
+
+/// A decoded `+CREG`/`+CGREG`/`+CEREG`/`+C5GREG` line, solicited (`<n>,<stat>[,...]`) or
+/// unsolicited (`<stat>[,...]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registration {
+    /// The command.
+    pub cmd: RegCommand,
+    /// Read-command form (`<n>` present) rather than a URC.
+    pub solicited: bool,
+    /// `<n>`, the URC presentation mode (solicited form only).
+    pub n: Option<u8>,
+    /// `<stat>` 0..11.
+    pub stat: Option<u8>,
+    /// `<stat>` in wire terms (DESIGN.md mapping).
+    pub state: Option<Reg>,
+    /// `<lac>` (CREG/CGREG), upper-case hex.
+    pub lac: Option<String>,
+    /// `<tac>` (CEREG/C5GREG), upper-case hex.
+    pub tac: Option<String>,
+    /// `<ci>`, upper-case hex.
+    pub ci: Option<String>,
+    /// `<AcT>` 0..13.
+    pub act: Option<u8>,
+    /// `<AcT>` as a name (`gsm-egprs`, `e-utran`, ...).
+    pub act_name: Option<&'static str>,
+    /// `<rac>` (CGREG), upper-case hex.
+    pub rac: Option<String>,
+}
+
+/// Name of a 27.007 `<AcT>` value.
+pub fn act_name(act: u8) -> Option<&'static str> {
+    Some(match act {
+        0 => "gsm",
+        1 => "gsm-compact",
+        2 => "utran",
+        3 => "gsm-egprs",
+        4 => "utran-hsdpa",
+        5 => "utran-hsupa",
+        6 => "utran-hsdpa-hsupa",
+        7 => "e-utran",
+        8 => "ec-gsm-iot",
+        9 => "e-utran-nb-s1",
+        10 => "e-utra-5gcn",
+        11 => "nr-5gcn",
+        12 => "ng-ran",
+        13 => "e-utra-nr-dual",
+        _ => return None,
+    })
+}
+
+/// Our technology for a 27.007 `<AcT>` value (`+COPS`, `+CxREG`).
+pub fn act_tech(act: u8) -> Option<Tech> {
+    Some(match act {
+        0 | 1 | 3 | 8 => Tech::Gsm,
+        2 | 4..=6 => Tech::Umts,
+        7 | 9 | 10 => Tech::Lte,
+        11 | 12 => Tech::Nr5gSa,
+        13 => Tech::Nr5gNsa,
+        _ => return None,
+    })
+}
+
+/// Parses the first registration line (any of the four commands) of a reply.
+pub fn parse_registration(reply: &str) -> Result<Registration, ParseError> {
+    for l in lines(reply) {
+        if let Some((p, body)) = split_prefix(l)
+            && let Some(cmd) = RegCommand::from_prefix(&p)
+        {
+            return parse_registration_body(cmd, body);
+        }
+    }
+    Err(ParseError::Missing { prefix: "+CxREG" })
+}
+
+/// Parses the body of one registration line of command `cmd`.
+///
+/// Solicited and unsolicited forms are told apart the way 27.007 allows: two fields are
+/// `<n>,<stat>`; one or three fields are a URC; otherwise the second field decides: a short
+/// unquoted decimal 0..11 is `<stat>` (solicited), anything else (quoted, empty, hex letters,
+/// more than two digits) is a location code (URC).
+pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registration, ParseError> {
+    let f = split_fields(body);
+    let prefix = cmd.prefix();
+    let Some(first) = f.first().and_then(|f| f.int()) else {
+        return Err(ParseError::malformed(
+            prefix,
+            body,
+            "first field is not a number",
+        ));
+    };
+    let solicited = match f.len() {
+        1 | 3 => false,
+        2 => true,
+        _ => {
+            let s = &f[1];
+            let stat_like =
+                !s.quoted && s.text.len() <= 2 && s.int().is_some_and(|v| (0..=11).contains(&v));
+            stat_like && (0..=5).contains(&first)
+        }
+    };
+    let (n, rest) = if solicited {
+        (Some(first), &f[1..])
+    } else {
+        (None, &f[..])
+    };
+    let Some(stat) = rest
+        .first()
+        .and_then(|f| f.int())
+        .filter(|s| (0..=255).contains(s))
+    else {
+        return Err(ParseError::malformed(prefix, body, "no <stat>"));
+    };
+    let stat = stat as u8;
+    // A zero area code or cell id means "not available" in registration replies.
+    let id = |i: usize| {
+        rest.get(i)
+            .and_then(|f| f.hex())
+            .filter(|v| *v != 0)
+            .map(hex_string)
+    };
+    let area = id(1);
+    let act = rest
+        .get(3)
+        .and_then(|f| f.int())
+        .filter(|a| (0..=255).contains(a))
+        .map(|a| a as u8);
+    Ok(Registration {
+        cmd,
+        solicited,
+        n: n.and_then(|n| u8::try_from(n).ok()),
+        stat: Some(stat),
+        state: Reg::from_3gpp_stat(stat),
+        lac: if cmd.has_tac() { None } else { area.clone() },
+        tac: if cmd.has_tac() { area } else { None },
+        ci: id(2),
+        act,
+        act_name: act.and_then(act_name),
+        rac: if cmd == RegCommand::Cgreg {
+            id(4)
+        } else {
+            None
+        },
+    })
+}
+
+/// A decoded `+COPS?` reply: `<mode>[,<format>,<oper>[,<AcT>]]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cops {
+    /// `<mode>`: 0 automatic, 1 manual, 2 deregister, 3 set format only, 4 manual/automatic.
+    pub mode: Option<u8>,
+    /// `<format>`: 0 long alphanumeric, 1 short alphanumeric, 2 numeric.
+    pub format: Option<u8>,
+    /// `<oper>` as printed.
+    pub oper: Option<String>,
+    /// `<AcT>`.
+    pub act: Option<u8>,
+    /// MCC when `<oper>` is numeric.
+    pub mcc: Option<String>,
+    /// MNC when `<oper>` is numeric (2 or 3 digits, as printed).
+    pub mnc: Option<String>,
+}
+
+impl Cops {
+    /// The operator as a PLMN when it was given numerically.
+    pub fn plmn(&self) -> Option<Plmn> {
+        Some(Plmn {
+            mcc: self.mcc.clone()?,
+            mnc: self.mnc.clone()?,
+            name: None,
+        })
+    }
+
+    /// The operator's name when it was given alphanumerically.
+    pub fn name(&self) -> Option<&str> {
+        if self.mcc.is_some() {
+            None
+        } else {
+            self.oper.as_deref()
+        }
+    }
+}
+
+/// Splits a numeric PLMN (`"45204"`, `"452004"`, `"452 04"`, `"452-04"`) into MCC and MNC.
+/// Five digits give a two-digit MNC, six a three-digit one.
+pub fn split_numeric_plmn(s: &str) -> Option<(String, String)> {
+    let t = s.trim();
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    {
+        return None;
+    }
+    let d: String = t.chars().filter(char::is_ascii_digit).collect();
+    match d.len() {
+        5 | 6 => Some((d[..3].to_string(), d[3..].to_string())),
+        _ => None,
+    }
+}
+
+/// Parses the first `+COPS:` line of a reply (the `+COPS=?` network list is refused).
+pub fn parse_cops(reply: &str) -> Result<Cops, ParseError> {
+    let body = find_body(reply, "+COPS").ok_or(ParseError::Missing { prefix: "+COPS" })?;
+    if body.trim_start().starts_with('(') {
+        return Err(ParseError::malformed(
+            "+COPS",
+            body,
+            "a network list (AT+COPS=?), not the current operator",
+        ));
+    }
+    let f = split_fields(body);
+    let small = |i: usize| {
+        f.get(i)
+            .and_then(|f| f.int())
+            .and_then(|v| u8::try_from(v).ok())
+    };
+    let Some(mode) = small(0) else {
+        return Err(ParseError::malformed("+COPS", body, "no <mode>"));
+    };
+    let format = small(1);
+    let oper = f.get(2).and_then(|f| f.opt_str()).map(str::to_string);
+    // Some firmwares print the numeric PLMN even in an alphanumeric format.
+    let numeric = oper.as_deref().and_then(split_numeric_plmn);
+    Ok(Cops {
+        mode: Some(mode),
+        format,
+        oper,
+        act: small(3),
+        mcc: numeric.as_ref().map(|n| n.0.clone()),
+        mnc: numeric.map(|n| n.1),
+    })
+}
+
+/// MCCs whose networks use three-digit MNCs (ITU-T E.212 assignments; North America and the
+/// Caribbean under NANP, Mexico, Argentina, Colombia, Honduras, Falklands). India (404/405)
+/// mixes two- and three-digit MNCs and cannot be decided from the IMSI alone: there the MNC
+/// length of the serving network is used when the IMSI starts with it, else two digits.
+/// Every other country, Vietnam (452) included, uses two digits.
+const THREE_DIGIT_MNC_MCCS: &[&str] = &[
+    "302", "310", "311", "312", "313", "314", "315", "316", "334", "338", "342", "344", "346",
+    "348", "354", "356", "358", "360", "365", "366", "376", "708", "722", "732", "750",
+];
+
+/// The SIM's home network from its IMSI: MCC = first 3 digits; MNC = next 3 digits for the
+/// countries in the three-digit table, else next 2. `hint` (the serving network, e.g. from
+/// `+COPS` numeric) decides the MNC length when the IMSI starts with its MCC and MNC, since
+/// a numeric PLMN carries its own length.
+pub fn home_plmn_from_imsi(imsi: &str, hint: Option<&Plmn>) -> Option<Plmn> {
+    let imsi = imsi.trim();
+    if imsi.len() < 6 || imsi.len() > 15 || !imsi.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mcc = &imsi[..3];
+    let len = match hint {
+        Some(h)
+            if h.mcc == mcc && imsi[3..].starts_with(&h.mnc) && (2..=3).contains(&h.mnc.len()) =>
+        {
+            h.mnc.len()
+        }
+        _ if THREE_DIGIT_MNC_MCCS.contains(&mcc) => 3,
+        _ => 2,
+    };
+    Some(Plmn {
+        mcc: mcc.to_string(),
+        mnc: imsi[3..3 + len].to_string(),
+        name: None,
+    })
+}
+
+/// The lines of a reply that carry an answer: not blank, not the echo, not a final result.
+fn answer_lines(reply: &str) -> impl Iterator<Item = &str> {
+    lines(reply).filter(|l| !is_echo(l) && !is_final_ok(l) && !is_final_error(l))
+}
+
+/// The value of an identifier reply: `+CIMI: 452...`, `"8984..."` or a bare line of digits.
+fn identifier(reply: &str, prefixes: &[&str]) -> Vec<String> {
+    answer_lines(reply)
+        .filter_map(|l| {
+            let body = match split_prefix(l) {
+                Some((p, body)) if prefixes.iter().any(|x| x.eq_ignore_ascii_case(&p)) => body,
+                Some(_) => return None,
+                None => l,
+            };
+            let t = body.trim().trim_matches('"').trim();
+            t.chars()
+                .all(|c| c.is_ascii_alphanumeric())
+                .then(|| t.to_string())
+        })
+        .collect()
+}
+
+/// The IMSI of a `+CIMI` reply (6 to 15 digits).
+pub fn parse_imsi(reply: &str) -> Option<String> {
+    identifier(reply, &["+CIMI"])
+        .into_iter()
+        .find(|t| (6..=15).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The IMEI (or IMEISV) of a `+CGSN` reply (14 to 17 digits).
+pub fn parse_imei(reply: &str) -> Option<String> {
+    identifier(reply, &["+CGSN", "+GSN"])
+        .into_iter()
+        .find(|t| (14..=17).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The ICCID of a `+CCID`/`+ICCID`/`^ICCID`/`+QCCID` reply (18 to 22 digits, `F` filler
+/// dropped). Huawei's `^ICCID` prints the SIM's nibble-swapped bytes (`98...`): those are
+/// swapped back, since every ICCID starts with `89` (ITU-T E.118 telecom prefix).
+pub fn parse_iccid(reply: &str) -> Option<String> {
+    let raw = identifier(
+        reply,
+        &["+CCID", "+ICCID", "^ICCID", "+QCCID", "^SCID", "+CICCID"],
+    )
+    .into_iter()
+    .find(|t| (18..=22).contains(&t.len()) && t.chars().all(|c| c.is_ascii_hexdigit()))?;
+    let d = digits_of(&raw).to_ascii_uppercase();
+    let d = if d.starts_with("98") {
+        let b = d.as_bytes();
+        let mut out = String::with_capacity(b.len());
+        for pair in b.chunks(2) {
+            if pair.len() == 2 {
+                out.push(pair[1] as char);
+            }
+            out.push(pair[0] as char);
+        }
+        out
+    } else {
+        d
+    };
+    let d: String = d.chars().filter(char::is_ascii_digit).collect();
+    (18..=22).contains(&d.len()).then_some(d)
+}
+
+/// The SIM state of a `+CPIN?` reply in heartbeat terms: `ready`, `pin-required`,
+/// `puk-required`, `absent`, ... (`+CME ERROR: 10` is "SIM not inserted").
+pub fn parse_sim_state(reply: &str) -> Option<String> {
+    for l in lines(reply) {
+        let u = l.to_ascii_uppercase();
+        if let Some(code) = u.strip_prefix("+CME ERROR:") {
+            let code = code.trim();
+            return Some(
+                match code {
+                    "10" | "SIM NOT INSERTED" => "absent",
+                    "13" | "SIM FAILURE" => "failure",
+                    "14" | "SIM BUSY" => "busy",
+                    "15" | "SIM WRONG" => "wrong",
+                    _ => "error",
+                }
+                .to_string(),
+            );
+        }
+        if let Some((p, body)) = split_prefix(l)
+            && p == "+CPIN"
+        {
+            let b = body.trim().trim_matches('"').to_ascii_uppercase();
+            return Some(match b.as_str() {
+                "READY" => "ready".to_string(),
+                "SIM PIN" => "pin-required".to_string(),
+                "SIM PUK" => "puk-required".to_string(),
+                "SIM PIN2" => "pin2-required".to_string(),
+                "SIM PUK2" => "puk2-required".to_string(),
+                "PH-SIM PIN" => "ph-sim-pin-required".to_string(),
+                "NOT INSERTED" | "SIM NOT INSERTED" => "absent".to_string(),
+                "NOT READY" => "not-ready".to_string(),
+                other => other.to_ascii_lowercase().replace(' ', "-"),
+            });
+        }
+    }
+    None
+}
+
+/// The first answer line of a reply to a text query (`+CGMM`, `+CGMI`): the model or
+/// manufacturer, without any `+CGMM:` prefix or quotes.
+pub fn parse_text(reply: &str, prefix: &str) -> Option<String> {
+    answer_lines(reply).find_map(|l| {
+        let body = match split_prefix(l) {
+            Some((p, body)) if p.eq_ignore_ascii_case(prefix) => body,
+            Some(_) => return None,
+            None => l,
+        };
+        let t = body.trim().trim_matches('"').trim();
+        (!t.is_empty()).then(|| t.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let p = format!(
+            "{}/../../shared/fixtures/modem/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn csq_fixture_top_of_scale() {
+        let c = parse_csq(&fixture("csq-lte-quectel-ep06.txt")).unwrap();
+        assert_eq!(c.rssi_dbm, Some(-51.0));
+        assert!(c.rssi_is_floor);
+        assert_eq!(c.ber, None);
+        assert_eq!(parse_csq("+CSQ: 99,99").unwrap().rssi_dbm, None);
+        assert_eq!(parse_csq("+CSQ: 0,0").unwrap().rssi_dbm, Some(-113.0));
+    }
+
+    #[test]
+    fn cesq_fixtures() {
+        let l = parse_cesq(&fixture("cesq-lte-mm.txt")).unwrap();
+        assert_eq!((l.rsrq_db, l.rsrp_dbm), (Some(-10.0), Some(-61.0)));
+        assert_eq!((l.rssi_dbm, l.rscp_dbm, l.ecno_db), (None, None, None));
+        assert_eq!(l.tech(), Some(Tech::Lte));
+        let u = parse_cesq(&fixture("cesq-umts-mm.txt")).unwrap();
+        assert_eq!((u.rscp_dbm, u.ecno_db), (Some(-26.0), Some(-4.5)));
+        assert_eq!(u.tech(), Some(Tech::Umts));
+        let g = parse_cesq(&fixture("cesq-gsm-mm.txt")).unwrap();
+        assert_eq!((g.rssi_dbm, g.ber_rxqual), (Some(-101.0), Some(6)));
+        assert_eq!(g.tech(), Some(Tech::Gsm));
+    }
+
+    #[test]
+    fn cesq_nine_fields_nr() {
+        // SA: LTE unknown, NR ss_rsrq 60 → −13.5, ss_rsrp 60 → −97, ss_sinr 70 → 11.5.
+        let c = parse_cesq("+CESQ: 99,99,255,255,255,255,60,60,70").unwrap();
+        assert_eq!(c.ss_rsrq_db, Some(-13.5));
+        assert_eq!(c.ss_rsrp_dbm, Some(-97.0));
+        assert_eq!(c.ss_sinr_db, Some(11.5));
+        assert_eq!(c.tech(), Some(Tech::Nr5gSa));
+        let nsa = parse_cesq("+CESQ: 99,99,255,255,20,80,60,60,70").unwrap();
+        assert_eq!(nsa.tech(), Some(Tech::Nr5gNsa));
+        assert_eq!(
+            parse_cesq("+CESQ: 99,99,255,255,255,255").unwrap().tech(),
+            None
+        );
+        assert!(parse_cesq("+CESQ: 1,2").is_err());
+    }
+
+    #[test]
+    fn registration_fixtures() {
+        let r = parse_registration(&fixture("creg2-solicited-huawei-e160g.txt")).unwrap();
+        assert_eq!(r.cmd, RegCommand::Creg);
+        assert!(r.solicited);
+        assert_eq!((r.n, r.stat, r.state), (Some(2), Some(1), Some(Reg::Home)));
+        assert_eq!(
+            (r.lac.as_deref(), r.ci.as_deref()),
+            (Some("8BE3"), Some("2BAF"))
+        );
+        assert_eq!(r.act, None);
+
+        let r = parse_registration(&fixture(
+            "creg2-unsolicited-searching-empty-novatel-xu870.txt",
+        ))
+        .unwrap();
+        assert!(!r.solicited);
+        assert_eq!((r.stat, r.state), (Some(2), Some(Reg::Searching)));
+        assert_eq!((r.lac, r.ci), (None, None));
+
+        let r = parse_registration(&fixture("cgreg2-solicited-edge-ericsson-f3607gw.txt")).unwrap();
+        assert_eq!(r.cmd, RegCommand::Cgreg);
+        assert_eq!((r.n, r.state), (Some(2), Some(Reg::Home)));
+        assert_eq!(r.lac.as_deref(), Some("8BE3"));
+        assert_eq!(r.ci.as_deref(), Some("2B5D"));
+        assert_eq!((r.act, r.act_name), (Some(3), Some("gsm-egprs")));
+
+        let r = parse_registration(&fixture("cereg2-solicited-spaces.txt")).unwrap();
+        assert_eq!(r.cmd, RegCommand::Cereg);
+        assert_eq!((r.n, r.state), (Some(2), Some(Reg::Home)));
+        assert_eq!(r.tac.as_deref(), Some("1F00"));
+        assert_eq!(r.ci.as_deref(), Some("79D903"));
+        assert_eq!(r.act, Some(7));
+
+        let r = parse_registration(&fixture("cereg1-solicited-denied.txt")).unwrap();
+        assert_eq!(
+            (r.n, r.stat, r.state),
+            (Some(1), Some(3), Some(Reg::Denied))
+        );
+    }
+
+    #[test]
+    fn registration_forms() {
+        let urc = parse_registration("+CEREG: 1,\"1F00\",\"079D903\",7").unwrap();
+        assert!(!urc.solicited);
+        assert_eq!(urc.stat, Some(1));
+        assert_eq!(urc.tac.as_deref(), Some("1F00"));
+        let urc = parse_registration("+CGREG: 5").unwrap();
+        assert_eq!(urc.state, Some(Reg::Roaming));
+        let sol = parse_registration("+C5GREG: 2,1,\"00A1B2\",\"0123456789\",11").unwrap();
+        assert!(sol.solicited);
+        assert_eq!(sol.tac.as_deref(), Some("A1B2"));
+        assert_eq!(act_tech(sol.act.unwrap()), Some(Tech::Nr5gSa));
+        for stat in 0..=11u8 {
+            let r = parse_registration(&format!("+CEREG: 2,{stat}")).unwrap();
+            assert_eq!(r.state, Reg::from_3gpp_stat(stat));
+        }
+        // An unquoted hex LAC in a URC.
+        let urc = parse_registration("+CREG: 1,8BE3,2BAF,2").unwrap();
+        assert!(!urc.solicited);
+        assert_eq!(urc.lac.as_deref(), Some("8BE3"));
+        assert!(parse_registration("+CREG: x").is_err());
+    }
+
+    #[test]
+    fn cops_formats() {
+        let c = parse_cops(&fixture("cops-manual-lte-mm.txt")).unwrap();
+        assert_eq!((c.mode, c.format, c.act), (Some(1), Some(0), Some(7)));
+        assert_eq!(c.oper.as_deref(), Some("CHINA MOBILE"));
+        assert_eq!(c.name(), Some("CHINA MOBILE"));
+        let n = parse_cops("+COPS: 0,2,\"45204\",7").unwrap();
+        assert_eq!(n.plmn().unwrap().id(), "452-04");
+        let n = parse_cops("+COPS: 0,2,\"310410\",7").unwrap();
+        assert_eq!(n.plmn().unwrap().id(), "310-410");
+        let s = parse_cops("+COPS: 0,1,\"Viettel\"").unwrap();
+        assert_eq!(s.name(), Some("Viettel"));
+        assert_eq!(parse_cops("+COPS: 0").unwrap().oper, None);
+        assert!(parse_cops("+COPS: (2,\"A\",\"A\",\"45204\",7),,(0-4),(0-2)").is_err());
+    }
+
+    #[test]
+    fn imsi_home_network() {
+        let imsi = parse_imsi("AT+CIMI\r\n452040123456789\r\n\r\nOK\r\n").unwrap();
+        assert_eq!(home_plmn_from_imsi(&imsi, None).unwrap().id(), "452-04");
+        assert_eq!(
+            home_plmn_from_imsi("310410123456789", None).unwrap().id(),
+            "310-410"
+        );
+        let hint = Plmn {
+            mcc: "405".into(),
+            mnc: "854".into(),
+            name: None,
+        };
+        assert_eq!(
+            home_plmn_from_imsi("405854123456789", Some(&hint))
+                .unwrap()
+                .id(),
+            "405-854"
+        );
+        assert_eq!(
+            home_plmn_from_imsi("405854123456789", None).unwrap().id(),
+            "405-85"
+        );
+        assert_eq!(home_plmn_from_imsi("45", None), None);
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(
+            parse_imei("AT+CGSN\r\n862570024875048\r\nOK").as_deref(),
+            Some("862570024875048")
+        );
+        assert_eq!(
+            parse_iccid("+CCID: \"89840480000123456789\"\r\nOK").as_deref(),
+            Some("89840480000123456789")
+        );
+        assert_eq!(
+            parse_iccid("^ICCID: 98684000000132547698").as_deref(),
+            Some("89860400001023456789")
+        );
+        assert_eq!(
+            parse_sim_state("+CPIN: READY\r\nOK").as_deref(),
+            Some("ready")
+        );
+        assert_eq!(parse_sim_state("+CME ERROR: 10").as_deref(), Some("absent"));
+        assert_eq!(
+            parse_text("AT+CGMM\r\nEC25\r\nOK", "+CGMM").as_deref(),
+            Some("EC25")
+        );
+    }
+}

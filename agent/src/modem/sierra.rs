@@ -1,0 +1,370 @@
+//! Pure parser for Sierra Wireless `AT!GSTATUS?`, a free-form block of `Key: value` pairs,
+//! several per line, separated by tabs (or runs of spaces once pasted):
+//!
+//! ```text
+//! !GSTATUS:
+//! System mode:   LTE        	PS state:    Attached
+//! LTE band:      B2     		LTE bw:      20 MHz
+//! PCC RxM RSSI:  -45		RSRP (dBm):  -81
+//! Tx Power:      15		TAC:         8C65 (35666)
+//! RSRQ (dB):     -14.0		Cell ID:     0A14666A (169106666)
+//! SINR (dB):     23.8
+//! ```
+//!
+//! A key that repeats on several lines (`RSRP (dBm)` after `PCC RxM RSSI`, `PCC RxD RSSI`, ...)
+//! is qualified by the first key of its line (`PCC RxM RSRP (dBm)`). Ids are printed as
+//! `HEX (decimal)`; the hex token is used, and a disagreeing decimal is reported in
+//! `id_mismatch` rather than trusted (captures in the wild have been hand-anonymised).
+//! The wire values come from the primary cell's main receiver (`PCC RxM`). Keys of UMTS/GSM
+//! (`RSCP`, `Ec/Io`, `LAC`) and EN-DC (`NR5G RSRP`, ...) firmwares are read by name.
+
+use std::collections::BTreeMap;
+
+use coverage_shared::wire::Tech;
+use serde::Serialize;
+
+use super::bands;
+use super::fields::{ParseError, float, hex, hex_string, lines, split_prefix};
+
+/// A decoded `!GSTATUS?` block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Gstatus {
+    /// `Mode` (`ONLINE`, `LOW POWER`, ...).
+    pub mode: Option<String>,
+    /// `System mode` (`LTE`, `WCDMA`, `GSM`, `ENDC`, `No service`, ...).
+    pub system_mode: Option<String>,
+    /// `PS state` (`Attached`, ...).
+    pub ps_state: Option<String>,
+    /// Band as printed (`B2`).
+    pub band: Option<String>,
+    /// Bandwidth, MHz.
+    pub bw_mhz: Option<f64>,
+    /// Downlink channel (`LTE Rx chan`).
+    pub earfcn: Option<u32>,
+    /// Carrier aggregation state (`ACTIVE`, `INACTIVE`).
+    pub ca: Option<String>,
+    /// Secondary cell band.
+    pub scell_band: Option<String>,
+    /// EMM state (`Registered Normal Service`).
+    pub emm_state: Option<String>,
+    /// RRC state.
+    pub rrc_state: Option<String>,
+    /// Primary cell RSSI, main receiver, dBm.
+    pub rssi_dbm_main: Option<f64>,
+    /// Primary cell RSSI, diversity receiver, dBm.
+    pub rssi_dbm_div: Option<f64>,
+    /// Primary cell RSRP, main receiver, dBm.
+    pub rsrp_dbm_main: Option<f64>,
+    /// Primary cell RSRP, diversity receiver, dBm.
+    pub rsrp_dbm_div: Option<f64>,
+    /// RSRQ, dB.
+    pub rsrq_db: Option<f64>,
+    /// SINR, dB.
+    pub sinr_db: Option<f64>,
+    /// UMTS RSCP, dBm.
+    pub rscp_dbm: Option<f64>,
+    /// UMTS Ec/Io, dB.
+    pub ecio_db: Option<f64>,
+    /// NR SS-RSRP, dBm.
+    pub nr_rsrp_dbm: Option<f64>,
+    /// NR SS-RSRQ, dB.
+    pub nr_rsrq_db: Option<f64>,
+    /// NR SS-SINR, dB.
+    pub nr_sinr_db: Option<f64>,
+    /// NR band as printed.
+    pub nr_band: Option<String>,
+    /// Transmit power.
+    pub tx_power: Option<f64>,
+    /// TAC, upper-case hex (the hex token).
+    pub tac: Option<String>,
+    /// LAC, upper-case hex.
+    pub lac: Option<String>,
+    /// Cell id, upper-case hex (the hex token).
+    pub cell_id: Option<String>,
+    /// Ids whose decimal in parentheses disagrees with the hex token.
+    pub id_mismatch: Vec<String>,
+    /// Every pair as read, for display.
+    pub pairs: BTreeMap<String, String>,
+}
+
+impl Gstatus {
+    /// True when the system mode says there is no service.
+    pub fn no_service(&self) -> bool {
+        self.system_mode.as_deref().is_some_and(|m| {
+            let m = m.to_ascii_uppercase();
+            m.contains("NO SERVICE") || m.contains("NO SRV") || m == "NONE"
+        })
+    }
+
+    /// Our technology from the system mode (EN-DC when NR values accompany LTE).
+    pub fn tech(&self) -> Option<Tech> {
+        let m = self.system_mode.as_deref()?.to_ascii_uppercase();
+        let nr_values = self.nr_rsrp_dbm.is_some() || self.nr_sinr_db.is_some();
+        Some(if self.no_service() {
+            Tech::None
+        } else if m.contains("ENDC") || m.contains("EN-DC") || m.contains("NSA") {
+            Tech::Nr5gNsa
+        } else if m.starts_with("NR") || m == "SA" {
+            Tech::Nr5gSa
+        } else if m.starts_with("LTE") {
+            if nr_values { Tech::Nr5gNsa } else { Tech::Lte }
+        } else if m.contains("WCDMA")
+            || m.contains("UMTS")
+            || m.contains("HSPA")
+            || m.contains("HSDPA")
+        {
+            Tech::Umts
+        } else if m.contains("GSM") || m.contains("EDGE") || m.contains("GPRS") {
+            Tech::Gsm
+        } else {
+            return None;
+        })
+    }
+
+    /// The wire band.
+    pub fn wire_band(&self) -> Option<String> {
+        match self.tech() {
+            Some(Tech::Nr5gSa) => self
+                .nr_band
+                .as_deref()
+                .and_then(|b| bands::normalise(b, true)),
+            _ => self
+                .band
+                .as_deref()
+                .and_then(|b| bands::normalise(b, false)),
+        }
+    }
+}
+
+/// Splits one line into `(key, value)` pairs.
+fn pairs_of_line(line: &str) -> Vec<(String, String)> {
+    // Tokens: tab-separated, then runs of two or more spaces.
+    let mut tokens: Vec<String> = Vec::new();
+    for seg in line.split('\t') {
+        let mut cur = String::new();
+        let mut spaces = 0;
+        for c in seg.chars() {
+            if c == ' ' {
+                spaces += 1;
+                continue;
+            }
+            if spaces >= 2 && !cur.is_empty() {
+                tokens.push(std::mem::take(&mut cur));
+            } else if spaces == 1 && !cur.is_empty() {
+                cur.push(' ');
+            }
+            spaces = 0;
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            tokens.push(cur);
+        }
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut key: Option<String> = None;
+    let mut value = String::new();
+    let flush = |key: &mut Option<String>, value: &mut String, out: &mut Vec<(String, String)>| {
+        if let Some(k) = key.take() {
+            out.push((k, value.trim().to_string()));
+        }
+        value.clear();
+    };
+    for t in tokens {
+        if let Some(k) = t.strip_suffix(':') {
+            flush(&mut key, &mut value, &mut out);
+            key = Some(k.trim().to_string());
+        } else if let Some((k, v)) = t.split_once(':')
+            && k.trim()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+        {
+            flush(&mut key, &mut value, &mut out);
+            key = Some(k.trim().to_string());
+            value.push_str(v.trim());
+        } else if key.is_some() {
+            if !value.is_empty() {
+                value.push(' ');
+            }
+            value.push_str(&t);
+        }
+    }
+    flush(&mut key, &mut value, &mut out);
+    out
+}
+
+/// `"8C65 (35666)"` → (`"8C65"`, mismatch when 35666 ≠ 0x8C65).
+fn hex_with_decimal(v: &str) -> (Option<String>, bool) {
+    let mut parts = v.split_whitespace();
+    let h = parts.next().and_then(hex);
+    let dec = parts
+        .next()
+        .map(|d| d.trim_matches(|c| c == '(' || c == ')'))
+        .and_then(|d| d.parse::<u64>().ok());
+    let mismatch = matches!((h, dec), (Some(h), Some(d)) if h != d);
+    (h.map(hex_string), mismatch)
+}
+
+/// Parses a `!GSTATUS:` block: the `!GSTATUS:` line and the unprefixed lines after it, up to
+/// the final result code or the next prefixed line.
+pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
+    let mut in_block = false;
+    let mut out = Gstatus::default();
+    let mut seen_keys: BTreeMap<String, usize> = BTreeMap::new();
+    for line in lines(reply) {
+        if let Some((p, rest)) = split_prefix(line) {
+            if p == "!GSTATUS" {
+                in_block = true;
+                if rest.trim().is_empty() {
+                    continue;
+                }
+            } else if in_block {
+                break;
+            } else {
+                continue;
+            }
+        } else if !in_block {
+            continue;
+        }
+        let l = line.trim();
+        if l.eq_ignore_ascii_case("OK") || l.eq_ignore_ascii_case("ERROR") {
+            break;
+        }
+        let l = l.strip_prefix("!GSTATUS:").unwrap_or(l);
+        let pairs = pairs_of_line(l);
+        let row_prefix = pairs
+            .first()
+            .map(|(k, _)| k.rsplit_once(' ').map_or("", |(a, _)| a).to_string())
+            .unwrap_or_default();
+        for (idx, (k, v)) in pairs.into_iter().enumerate() {
+            let count = seen_keys.entry(k.clone()).or_insert(0);
+            *count += 1;
+            // RSRP-style keys repeat per row: qualify them by the row's first key.
+            let key = if idx > 0 && !row_prefix.is_empty() && (k.starts_with("RSRP") || *count > 1)
+            {
+                format!("{row_prefix} {k}")
+            } else {
+                k
+            };
+            out.pairs.insert(key, v);
+        }
+    }
+    if !in_block {
+        return Err(ParseError::Missing { prefix: "!GSTATUS" });
+    }
+    let get = |k: &str| out.pairs.get(k).map(String::as_str);
+    let num = |k: &str| get(k).and_then(float);
+    let find_num = |pred: &dyn Fn(&str) -> bool| {
+        out.pairs
+            .iter()
+            .find(|(k, _)| pred(&k.to_ascii_uppercase()))
+            .and_then(|(_, v)| float(v))
+    };
+    let mut g = Gstatus {
+        mode: get("Mode").map(str::to_string),
+        system_mode: get("System mode").map(str::to_string),
+        ps_state: get("PS state").map(str::to_string),
+        band: get("LTE band")
+            .or(get("WCDMA band"))
+            .or(get("GSM band"))
+            .map(str::to_string),
+        bw_mhz: num("LTE bw"),
+        earfcn: get("LTE Rx chan")
+            .or(get("WCDMA channel"))
+            .or(get("UMTS channel"))
+            .or(get("GSM channel"))
+            .or(get("Channel"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok()),
+        ca: get("LTE CA state").map(str::to_string),
+        scell_band: get("LTE Scell band").map(str::to_string),
+        emm_state: get("EMM state").map(str::to_string),
+        rrc_state: get("RRC state").map(str::to_string),
+        rssi_dbm_main: num("PCC RxM RSSI"),
+        rssi_dbm_div: num("PCC RxD RSSI"),
+        rsrp_dbm_main: num("PCC RxM RSRP (dBm)"),
+        rsrp_dbm_div: num("PCC RxD RSRP (dBm)"),
+        rsrq_db: num("RSRQ (dB)"),
+        sinr_db: num("SINR (dB)"),
+        rscp_dbm: find_num(&|k| k.contains("RSCP")),
+        ecio_db: find_num(&|k| k.contains("EC/IO") || k.contains("ECIO")),
+        nr_rsrp_dbm: find_num(&|k| k.starts_with("NR5G RSRP")),
+        nr_rsrq_db: find_num(&|k| k.starts_with("NR5G RSRQ")),
+        nr_sinr_db: find_num(&|k| k.starts_with("NR5G SINR")),
+        nr_band: get("NR5G band").map(str::to_string),
+        tx_power: num("Tx Power"),
+        ..Gstatus::default()
+    };
+    // Without a PCC row (UMTS/GSM firmwares), take the first main-receiver RSSI.
+    if g.rssi_dbm_main.is_none() {
+        g.rssi_dbm_main =
+            find_num(&|k| k.contains("RSSI") && !k.contains("RXD") && !k.starts_with("SCC"));
+    }
+    for (name, key) in [("tac", "TAC"), ("lac", "LAC"), ("cell_id", "Cell ID")] {
+        if let Some(v) = get(key) {
+            let (h, mismatch) = hex_with_decimal(v);
+            if mismatch {
+                g.id_mismatch.push(format!("{key} {v}"));
+            }
+            match name {
+                "tac" => g.tac = h,
+                "lac" => g.lac = h,
+                _ => g.cell_id = h,
+            }
+        }
+    }
+    g.pairs = out.pairs;
+    Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let p = format!(
+            "{}/../../shared/fixtures/modem/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn mc7455_lte_ca() {
+        let g = parse_gstatus(&fixture("sierra-gstatus-mc7455-att-ca.txt")).unwrap();
+        assert_eq!(g.mode.as_deref(), Some("ONLINE"));
+        assert_eq!(g.system_mode.as_deref(), Some("LTE"));
+        assert_eq!(g.tech(), Some(Tech::Lte));
+        assert_eq!(g.ps_state.as_deref(), Some("Attached"));
+        assert_eq!(g.band.as_deref(), Some("B2"));
+        assert_eq!(g.wire_band().as_deref(), Some("B2"));
+        assert_eq!(g.bw_mhz, Some(20.0));
+        assert_eq!(g.earfcn, Some(800));
+        assert_eq!(g.ca.as_deref(), Some("ACTIVE"));
+        assert_eq!(g.scell_band.as_deref(), Some("B12"));
+        assert_eq!(
+            (g.rssi_dbm_main, g.rssi_dbm_div),
+            (Some(-45.0), Some(-44.0))
+        );
+        assert_eq!(
+            (g.rsrp_dbm_main, g.rsrp_dbm_div),
+            (Some(-81.0), Some(-79.0))
+        );
+        assert_eq!((g.rsrq_db, g.sinr_db), (Some(-14.0), Some(23.8)));
+        assert_eq!(g.tac.as_deref(), Some("8C65"));
+        assert_eq!(g.cell_id.as_deref(), Some("A14666A"));
+        assert_eq!(g.id_mismatch.len(), 2);
+        assert_eq!(g.emm_state.as_deref(), Some("Registered Normal Service"));
+    }
+
+    #[test]
+    fn spaces_instead_of_tabs_and_no_service() {
+        let g = parse_gstatus(
+            "!GSTATUS: \nSystem mode:   No service     PS state:    Not attached\nOK\n",
+        )
+        .unwrap();
+        assert!(g.no_service());
+        assert_eq!(g.ps_state.as_deref(), Some("Not attached"));
+        assert!(parse_gstatus("+CSQ: 1,1").is_err());
+    }
+}

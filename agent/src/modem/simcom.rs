@@ -1,0 +1,369 @@
+//! Pure parser for SIMCom's `AT+CPSI?` serving-system report.
+//!
+//! Layouts (SIMCom SIM7500/SIM7600 and SIM8200 AT manuals, and public captures):
+//!
+//! | system mode | fields after `<System Mode>` |
+//! |---|---|
+//! | `NO SERVICE` | `<Operation Mode>` — no service |
+//! | `GSM` | `<Op Mode>,<MCC>-<MNC>,<LAC>,<Cell ID>,<ARFCN>[ <band>],<RxLev dBm>,<Track LO Adjust>,<C1>-<C2>` |
+//! | `WCDMA` | `<Op Mode>,<MCC>-<MNC>,<LAC>,<Cell ID>,<Frequency Band>,<PSC>,<Freq>,<SSC>,<EC/IO>,<RSCP>,<Qual>,<RxLev>,<TXPWR>` |
+//! | `LTE` (also `LTE CAT-M1`, `LTE NB-IOT`) | `<Op Mode>,<MCC>-<MNC>,<TAC>,<SCellID>,<PCellID>,<Frequency Band>,<EARFCN>,<dlbw>,<ulbw>,<RSRQ>,<RSRP>,<RSSI>,<RSSNR>` |
+//! | `NR5G_SA` | `<Op Mode>,<MCC>-<MNC>,<TAC>,<SCellID>,<PCellID>,<Frequency Band>,<ARFCN>,<RSRP>,<RSRQ>,<SNR>` |
+//! | `NR5G_NSA` (second line under the LTE one) | `<PCellID>,<Frequency Band>,<ARFCN>,<RSRP>,<RSRQ>,<SNR>` |
+//!
+//! Ids: `<LAC>`/`<TAC>` are hex (usually with `0x`); `<Cell ID>`/`<SCellID>` are **decimal**.
+//!
+//! Units differ between firmware families, so the LTE line's RSRP decides: below −156 it is in
+//! **0.1 dB units** (Qualcomm-based SIM7600/SIM7906: `-889` = −88.9 dBm, RSRQ and RSSI scaled
+//! alike); −156..−31 is plain dBm/dB (SIM7000 CAT-M); 0..97 is a 27.007 index (ASR-based
+//! A76xx), decoded like `+CESQ` (RSRP −141 + n, RSRQ −20 + n/2; the RSSI index scale is not
+//! documented and is left unknown). `<RSSNR>` has no documented unit across families (some
+//! manuals give SINR = 2·RSSNR − 20): it is kept raw in `rssnr_raw` and not reported as SINR.
+//! NR values are in 0.1 units. WCDMA `<EC/IO>` and `<RSCP>` are printed as magnitudes by some
+//! firmwares (`4.0,69`): positive values are negated.
+
+use coverage_shared::wire::Tech;
+use serde::Serialize;
+
+use super::bands;
+use super::fields::{Field, ParseError, find_bodies, hex_id, hex_string, round2, split_fields};
+use super::gpp;
+
+/// A decoded `+CPSI?` reply (one line, or the LTE line plus its `NR5G_NSA` line).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cpsi {
+    /// `<System Mode>` as printed (`LTE`, `NR5G_SA`, `NO SERVICE`, ...).
+    pub system_mode: String,
+    /// `<Operation Mode>` (`Online`, `Offline`, `Low Power Mode`, ...).
+    pub op_mode: Option<String>,
+    /// MCC.
+    pub mcc: Option<String>,
+    /// MNC.
+    pub mnc: Option<String>,
+    /// LAC (GSM/WCDMA), upper-case hex.
+    pub lac: Option<String>,
+    /// TAC (LTE/NR), upper-case hex.
+    pub tac: Option<String>,
+    /// Serving cell id, upper-case hex (printed in decimal by the modem).
+    pub cell_id: Option<String>,
+    /// Physical cell id / PSC.
+    pub pci: Option<u32>,
+    /// Band as printed (`EUTRAN-BAND3`, `NR5G_BAND78`, `WCDMA IMT 2000`, `EGSM 900`).
+    pub band: Option<String>,
+    /// Channel number (ARFCN/UARFCN/EARFCN/NR-ARFCN).
+    pub arfcn: Option<u32>,
+    /// How the LTE values were printed: `tenths`, `plain` or `index`.
+    pub units: Option<&'static str>,
+    /// RSSI (LTE) or RxLev (GSM), dBm.
+    pub rssi_dbm: Option<f64>,
+    /// LTE RSRP, dBm.
+    pub rsrp_dbm: Option<f64>,
+    /// LTE RSRQ, dB.
+    pub rsrq_db: Option<f64>,
+    /// LTE `<RSSNR>` as printed.
+    pub rssnr_raw: Option<i64>,
+    /// UMTS RSCP, dBm.
+    pub rscp_dbm: Option<f64>,
+    /// UMTS Ec/Io, dB.
+    pub ecio_db: Option<f64>,
+    /// NR SS-RSRP, dBm.
+    pub ss_rsrp_dbm: Option<f64>,
+    /// NR SS-RSRQ, dB.
+    pub ss_rsrq_db: Option<f64>,
+    /// NR SNR, dB.
+    pub ss_sinr_db: Option<f64>,
+    /// NR physical cell id (EN-DC secondary or SA serving cell).
+    pub nr_pci: Option<u32>,
+    /// NR band as printed.
+    pub nr_band: Option<String>,
+    /// NR-ARFCN.
+    pub nr_arfcn: Option<u32>,
+}
+
+impl Cpsi {
+    /// True for `NO SERVICE`.
+    pub fn no_service(&self) -> bool {
+        self.system_mode.eq_ignore_ascii_case("NO SERVICE")
+    }
+
+    /// Our technology; `None` for system modes we cannot represent (CDMA, EVDO).
+    pub fn tech(&self) -> Option<Tech> {
+        let m = self.system_mode.to_ascii_uppercase();
+        Some(if m == "NO SERVICE" {
+            Tech::None
+        } else if m.starts_with("NR5G_SA") || m.starts_with("NR5G SA") {
+            Tech::Nr5gSa
+        } else if m.starts_with("LTE") || m.starts_with("CAT-") {
+            if self.ss_rsrp_dbm.is_some() || self.nr_pci.is_some() {
+                Tech::Nr5gNsa
+            } else {
+                Tech::Lte
+            }
+        } else if m.starts_with("WCDMA") || m.starts_with("HSPA") || m.starts_with("TDSCDMA") {
+            Tech::Umts
+        } else if m.starts_with("GSM") || m.starts_with("EDGE") || m.starts_with("GPRS") {
+            Tech::Gsm
+        } else {
+            return None;
+        })
+    }
+}
+
+fn s(f: Option<&Field<'_>>) -> Option<String> {
+    f.and_then(Field::opt_str).map(str::to_string)
+}
+
+fn dec_id(f: Option<&Field<'_>>) -> Option<String> {
+    f.and_then(Field::int)
+        .and_then(|v| u64::try_from(v).ok())
+        .filter(|v| *v != 0)
+        .map(hex_string)
+}
+
+fn plmn(f: Option<&Field<'_>>) -> (Option<String>, Option<String>) {
+    match f.and_then(Field::opt_str).and_then(|t| t.split_once('-')) {
+        Some((mcc, mnc)) if !mcc.is_empty() && !mnc.is_empty() => {
+            (Some(mcc.trim().to_string()), Some(mnc.trim().to_string()))
+        }
+        _ => (None, None),
+    }
+}
+
+fn tenths(f: Option<&Field<'_>>) -> Option<f64> {
+    f.and_then(Field::float).map(|v| round2(v / 10.0))
+}
+
+fn magnitude_negative(f: Option<&Field<'_>>) -> Option<f64> {
+    f.and_then(Field::float)
+        .map(|v| if v > 0.0 { -v } else { v })
+}
+
+fn parse_line(out: &mut Cpsi, f: &[Field<'_>]) {
+    let g = |k: usize| f.get(k);
+    let mode = f[0].text.to_ascii_uppercase();
+    if mode.starts_with("NR5G_NSA") || mode.starts_with("NR5G NSA") {
+        out.nr_pci = g(1)
+            .and_then(Field::int)
+            .and_then(|v| u32::try_from(v).ok());
+        out.nr_band = s(g(2));
+        out.nr_arfcn = g(3)
+            .and_then(Field::int)
+            .and_then(|v| u32::try_from(v).ok());
+        out.ss_rsrp_dbm = tenths(g(4));
+        out.ss_rsrq_db = tenths(g(5));
+        out.ss_sinr_db = tenths(g(6));
+        return;
+    }
+    if mode.starts_with("NOT IN") {
+        return;
+    }
+    out.system_mode = f[0].text.to_string();
+    out.op_mode = s(g(1));
+    let (mcc, mnc) = plmn(g(2));
+    out.mcc = mcc;
+    out.mnc = mnc;
+    let u32_at = |k: usize| {
+        g(k).and_then(Field::int)
+            .and_then(|v| u32::try_from(v).ok())
+    };
+    if mode.starts_with("NR5G_SA") || mode.starts_with("NR5G SA") {
+        out.tac = g(3).and_then(|f| hex_id(f.text));
+        out.cell_id = dec_id(g(4));
+        out.nr_pci = u32_at(5);
+        out.nr_band = s(g(6));
+        out.nr_arfcn = u32_at(7);
+        out.ss_rsrp_dbm = tenths(g(8));
+        out.ss_rsrq_db = tenths(g(9));
+        out.ss_sinr_db = tenths(g(10));
+    } else if mode.starts_with("LTE") || mode.starts_with("CAT-") {
+        out.tac = g(3).and_then(|f| hex_id(f.text));
+        out.cell_id = dec_id(g(4));
+        out.pci = u32_at(5);
+        out.band = s(g(6));
+        out.arfcn = u32_at(7);
+        let (rsrq, rsrp, rssi) = (
+            g(10).and_then(Field::int),
+            g(11).and_then(Field::int),
+            g(12),
+        );
+        match rsrp {
+            Some(r) if r < -156 => {
+                out.units = Some("tenths");
+                out.rsrq_db = tenths(g(10));
+                out.rsrp_dbm = Some(round2(r as f64 / 10.0));
+                out.rssi_dbm = tenths(rssi);
+            }
+            Some(r) if r < 0 => {
+                out.units = Some("plain");
+                out.rsrq_db = g(10).and_then(Field::float);
+                out.rsrp_dbm = Some(r as f64);
+                out.rssi_dbm = rssi.and_then(Field::float);
+            }
+            Some(r) => {
+                out.units = Some("index");
+                out.rsrq_db = rsrq.and_then(gpp::rsrq_db);
+                out.rsrp_dbm = gpp::rsrp_dbm(r);
+            }
+            None => {}
+        }
+        out.rssnr_raw = g(13).and_then(Field::int);
+    } else if mode.starts_with("WCDMA") || mode.starts_with("HSPA") || mode.starts_with("TDSCDMA") {
+        out.lac = g(3).and_then(|f| hex_id(f.text));
+        out.cell_id = dec_id(g(4));
+        out.band = s(g(5));
+        out.pci = u32_at(6);
+        out.arfcn = u32_at(7);
+        out.ecio_db = magnitude_negative(g(9));
+        out.rscp_dbm = magnitude_negative(g(10));
+    } else if mode.starts_with("GSM") || mode.starts_with("EDGE") || mode.starts_with("GPRS") {
+        out.lac = g(3).and_then(|f| hex_id(f.text));
+        out.cell_id = dec_id(g(4));
+        // "27 EGSM 900": the ARFCN, then the band name when the firmware prints one.
+        if let Some(t) = g(5).and_then(Field::opt_str) {
+            let mut parts = t.splitn(2, ' ');
+            out.arfcn = parts.next().and_then(|a| a.trim().parse().ok());
+            out.band = parts.next().map(|b| b.trim().to_string());
+        }
+        out.rssi_dbm = g(6)
+            .and_then(Field::float)
+            .filter(|v| (-125.0..=-20.0).contains(v));
+    }
+}
+
+/// Parses the `+CPSI:` lines of a reply.
+pub fn parse_cpsi(reply: &str) -> Result<Cpsi, ParseError> {
+    let mut out = Cpsi::default();
+    for body in find_bodies(reply, "+CPSI") {
+        let f = split_fields(body);
+        if f.first().is_none_or(|f| f.text.is_empty()) {
+            continue;
+        }
+        parse_line(&mut out, &f);
+    }
+    if out.system_mode.is_empty() {
+        Err(ParseError::Missing { prefix: "+CPSI" })
+    } else {
+        Ok(out)
+    }
+}
+
+/// The wire band of a CPSI band string in the given mode.
+pub fn band(cpsi: &Cpsi) -> Option<String> {
+    let m = cpsi.system_mode.to_ascii_uppercase();
+    if m.starts_with("NR5G_SA") || m.starts_with("NR5G SA") {
+        return cpsi
+            .nr_band
+            .as_deref()
+            .and_then(|b| bands::normalise(b, true));
+    }
+    let b = cpsi.band.as_deref();
+    if m.starts_with("WCDMA") || m.starts_with("HSPA") {
+        return b
+            .and_then(bands::umts_from_name)
+            .or_else(|| cpsi.arfcn.and_then(|u| bands::umts_from_uarfcn(u.into())));
+    }
+    if m.starts_with("GSM") || m.starts_with("EDGE") || m.starts_with("GPRS") {
+        let pcs = b.is_some_and(|b| b.to_ascii_uppercase().contains("PCS"));
+        return cpsi
+            .arfcn
+            .and_then(|a| bands::gsm_from_arfcn(a.into(), pcs));
+    }
+    b.and_then(|b| bands::normalise(b, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let p = format!(
+            "{}/../../shared/fixtures/modem/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn lte_tenths_sim7906() {
+        let c = parse_cpsi(&fixture("simcom-cpsi-lte-sim7906-megafon.txt")).unwrap();
+        assert_eq!(c.tech(), Some(Tech::Lte));
+        assert_eq!(c.op_mode.as_deref(), Some("Online"));
+        assert_eq!(
+            (c.mcc.as_deref(), c.mnc.as_deref()),
+            (Some("250"), Some("02"))
+        );
+        assert_eq!(c.tac.as_deref(), Some("EF8"));
+        assert_eq!(c.cell_id.as_deref(), Some("562C")); // 22060 decimal
+        assert_eq!(c.pci, Some(58));
+        assert_eq!(band(&c).as_deref(), Some("B3"));
+        assert_eq!(c.arfcn, Some(1725));
+        assert_eq!(c.units, Some("tenths"));
+        assert_eq!(
+            (c.rsrq_db, c.rsrp_dbm, c.rssi_dbm),
+            (Some(-10.8), Some(-88.9), Some(-61.4))
+        );
+        assert_eq!(c.rssnr_raw, Some(19));
+    }
+
+    #[test]
+    fn other_modes() {
+        let n = parse_cpsi("+CPSI: NO SERVICE,Online").unwrap();
+        assert!(n.no_service());
+        assert_eq!(n.tech(), Some(Tech::None));
+
+        let g =
+            parse_cpsi("+CPSI: GSM,Online,460-00,0x182d,12401,27 EGSM 900,-64,2110,42-42").unwrap();
+        assert_eq!(g.tech(), Some(Tech::Gsm));
+        assert_eq!(
+            (g.lac.as_deref(), g.cell_id.as_deref()),
+            (Some("182D"), Some("3071"))
+        );
+        assert_eq!((g.arfcn, g.rssi_dbm), (Some(27), Some(-64.0)));
+        assert_eq!(band(&g).as_deref(), Some("GSM900"));
+
+        let w = parse_cpsi(
+            "+CPSI: WCDMA,Online,250-20,0x4D07,4487261,WCDMA IMT 2000,38,10563,0,4.0,69,32,46,500",
+        )
+        .unwrap();
+        assert_eq!(w.tech(), Some(Tech::Umts));
+        assert_eq!((w.ecio_db, w.rscp_dbm), (Some(-4.0), Some(-69.0)));
+        assert_eq!(band(&w).as_deref(), Some("B1"));
+
+        let sa = parse_cpsi(
+            "+CPSI: NR5G_SA,Online,242-12,0x765D,4955280,0,NR5G_BAND78,640704,-740,-110,240",
+        )
+        .unwrap();
+        assert_eq!(sa.tech(), Some(Tech::Nr5gSa));
+        assert_eq!(
+            (sa.ss_rsrp_dbm, sa.ss_rsrq_db, sa.ss_sinr_db),
+            (Some(-74.0), Some(-11.0), Some(24.0))
+        );
+        assert_eq!(band(&sa).as_deref(), Some("n78"));
+
+        let nsa = parse_cpsi(
+            "+CPSI: LTE,Online,460-11,0x5A1E,187214780,257,EUTRAN-BAND3,1850,5,5,-94,-850,-545,15\r\n+CPSI: NR5G_NSA,644,NR5G_BAND78,627264,-960,-120,95\r\nOK",
+        )
+        .unwrap();
+        assert_eq!(nsa.tech(), Some(Tech::Nr5gNsa));
+        assert_eq!(nsa.rsrp_dbm, Some(-85.0));
+        assert_eq!(nsa.ss_rsrp_dbm, Some(-96.0));
+        assert_eq!(nsa.ss_sinr_db, Some(9.5));
+
+        let catm = parse_cpsi(
+            "+CPSI: LTE CAT-M1,Online,240-07,0x2AFE,34564631,149,EUTRAN-BAND20,6400,3,3,-12,-81,-52,10",
+        )
+        .unwrap();
+        assert_eq!(
+            (catm.units, catm.rsrp_dbm, catm.rsrq_db),
+            (Some("plain"), Some(-81.0), Some(-12.0))
+        );
+        let asr = parse_cpsi(
+            "+CPSI: LTE,Online,286-01,0x172B,387360,449,EUTRAN-BAND3,1651,5,0,22,64,64,10",
+        )
+        .unwrap();
+        assert_eq!(
+            (asr.units, asr.rsrp_dbm, asr.rsrq_db, asr.rssi_dbm),
+            (Some("index"), Some(-77.0), Some(-9.0), None)
+        );
+    }
+}
