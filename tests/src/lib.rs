@@ -13,7 +13,8 @@
 //! Invariants:
 //! - Every server and [`Daemon`] runs in its own process group and is stopped on `Drop`
 //!   (SIGTERM to the group, bounded wait, then SIGKILL and reap), so a failing or panicking test
-//!   leaves no process behind. Only a test process that is itself SIGKILLed can leak them.
+//!   leaves no process behind. Each child also gets SIGTERM from the kernel when the test process
+//!   dies (Ctrl-C, SIGKILL, `process::exit`): see the `process` module.
 //! - A server that does not start (or does not become ready in time) returns an error that
 //!   contains the tail of its log. A missing server binary is an error naming the Debian package
 //!   to install, never a silent skip.

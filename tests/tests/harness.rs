@@ -750,13 +750,9 @@ fn cargo_bin_builds_the_daemons() -> Result<()> {
         let path = cargo_bin(name)?;
         assert!(Path::new(&path).is_file(), "{}", path.display());
         let out = run_with_timeout(Command::new(&path).arg("--help"), Duration::from_secs(60))?;
+        // Only that it runs: what its CLI prints is the daemons' own tests' business.
         out.ensure_success()
             .with_context(|| format!("{name} --help"))?;
-        assert!(
-            out.stdout.contains("Usage"),
-            "{name} --help printed: {}",
-            out.stdout
-        );
     }
     assert!(cargo_bin("no-such-binary").is_err());
     Ok(())
