@@ -150,6 +150,34 @@ impl Daemon {
         tail(&self.run_log(), n)
     }
 
+    /// Waits until this run's log contains `needle`; an error quoting the log tail after
+    /// `timeout` or when the process exits first.
+    pub fn wait_for_log(&mut self, needle: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Checked before and after the exit check: a line written just before exiting counts.
+            let exited = self.exit_status();
+            if self.run_log().contains(needle) {
+                return Ok(());
+            }
+            if let Some(status) = exited {
+                bail!(
+                    "{} exited ({status}) without logging {needle:?}; log tail:\n{}",
+                    self.name,
+                    self.log_tail(LOG_TAIL_LINES)
+                );
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{} did not log {needle:?} within {timeout:?}; log tail:\n{}",
+                    self.name,
+                    self.log_tail(LOG_TAIL_LINES)
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether the process is still running (reaps it if it has exited).
     pub fn is_running(&mut self) -> bool {
         self.exit_status().is_none() && self.child.is_some()

@@ -621,7 +621,7 @@ fn daemon_stops_its_whole_process_group() -> Result<()> {
     let child: u32 = poll_until(Duration::from_secs(5), || {
         std::fs::read_to_string(&pidfile).ok()?.trim().parse().ok()
     })?;
-    wait_until(Duration::from_secs(5), || daemon.log().contains("hello"))?;
+    daemon.wait_for_log("hello", Duration::from_secs(5))?;
     assert!(daemon.is_running());
     assert!(daemon.wait_exit(Duration::from_millis(100)).is_none());
     drop(daemon);
