@@ -33,6 +33,8 @@ use super::ModemError;
 use super::sim::SimProfile;
 
 /// One modem's configuration, tagged by `driver`.
+// Built once per modem at start-up: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "driver", rename_all = "lowercase")]
 pub enum ModemConfig {

@@ -279,7 +279,7 @@ pub fn luhn_ok(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Rounds a decoded value to 0.01 so `-20.2 + 66/5` prints as `-7.0`, not `-7.000000000000002`.

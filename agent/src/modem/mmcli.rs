@@ -852,9 +852,11 @@ mod tests {
         assert_eq!(s.registration.as_deref(), Some("home"));
     }
 
+    type Answers = Vec<(String, VecDeque<Result<String, String>>)>;
+
     /// Replays canned outputs keyed by the argument line, recording every call.
     struct Replay {
-        answers: Mutex<Vec<(String, VecDeque<Result<String, String>>)>>,
+        answers: Mutex<Answers>,
         calls: Mutex<Vec<String>>,
     }
 

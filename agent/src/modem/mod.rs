@@ -190,6 +190,8 @@ pub enum ModemError {
 }
 
 /// A modem of any driver.
+// One per configured modem, long-lived: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Modem {
     /// The simulator.

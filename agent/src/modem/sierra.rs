@@ -3,11 +3,11 @@
 //!
 //! ```text
 //! !GSTATUS:
-//! System mode:   LTE        	PS state:    Attached
-//! LTE band:      B2     		LTE bw:      20 MHz
-//! PCC RxM RSSI:  -45		RSRP (dBm):  -81
-//! Tx Power:      15		TAC:         8C65 (35666)
-//! RSRQ (dB):     -14.0		Cell ID:     0A14666A (169106666)
+//! System mode:   LTE            PS state:    Attached
+//! LTE band:      B2             LTE bw:      20 MHz
+//! PCC RxM RSSI:  -45        RSRP (dBm):  -81
+//! Tx Power:      15        TAC:         8C65 (35666)
+//! RSRQ (dB):     -14.0        Cell ID:     0A14666A (169106666)
 //! SINR (dB):     23.8
 //! ```
 //!
