@@ -210,7 +210,7 @@ fn feed_mmcli(obs: &mut Observation, input: &str) -> usize {
         }
     }
     if docs.is_empty()
-        && let Some(v) = mmcli::keyvalue_document(input)
+        && let Some(v) = mmcli::keyvalue_document(input).or_else(|| mmcli::human_document(input))
     {
         docs.push(v);
     }
@@ -251,7 +251,15 @@ pub fn decode(input: &str, format: Option<DecodeFormat>) -> Result<Decoded, Deco
                 n
             }
         }
-        DecodeFormat::At => obs.feed_at(&input),
+        DecodeFormat::At => {
+            let n = obs.feed_at(&input);
+            if n == 0 {
+                // Not AT after all: mmcli's human-readable output, say.
+                feed_mmcli(&mut obs, &input)
+            } else {
+                n
+            }
+        }
     };
     if found == 0 {
         return Err(DecodeError::NotRecognised {

@@ -451,6 +451,107 @@ pub fn keyvalue_document(text: &str) -> Option<Value> {
     any.then_some(root)
 }
 
+/// Turns mmcli's human-readable output (`  Status |  state: connected`, section names on the
+/// left of the bar) into the JSON tree `-J` would print, for the fields this module reads.
+pub fn human_document(text: &str) -> Option<Value> {
+    let mut root = Value::Object(Map::new());
+    let mut section = String::new();
+    let mut any = false;
+    for line in text.lines() {
+        let Some((left, right)) = line.split_once('|') else {
+            continue;
+        };
+        let left = left.trim();
+        if !left.is_empty() {
+            section = left.to_ascii_lowercase();
+        }
+        let Some((name, value)) = right.split_once(": ") else {
+            continue;
+        };
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        let path: Vec<&str> = match (section.as_str(), name.as_str()) {
+            ("general", "path") => vec!["modem", "dbus-path"],
+            ("hardware", "manufacturer") => vec!["modem", "generic", "manufacturer"],
+            ("hardware", "model") => vec!["modem", "generic", "model"],
+            ("hardware", "firmware revision") => vec!["modem", "generic", "revision"],
+            ("hardware", "equipment id") => vec!["modem", "generic", "equipment-identifier"],
+            ("system", "primary port") => vec!["modem", "generic", "primary-port"],
+            ("status", "state") => vec!["modem", "generic", "state"],
+            ("status", "lock") => vec!["modem", "generic", "unlock-required"],
+            ("status", "access tech") => vec!["modem", "generic", "access-technologies"],
+            ("status", "signal quality") => {
+                // "74% (recent)"
+                let pct = value.split('%').next().unwrap_or("").trim().to_string();
+                let recent = if value.contains("(recent)") {
+                    "yes"
+                } else {
+                    "no"
+                };
+                insert_path(
+                    &mut root,
+                    &["modem", "generic", "signal-quality", "value"],
+                    Value::String(pct),
+                    false,
+                );
+                insert_path(
+                    &mut root,
+                    &["modem", "generic", "signal-quality", "recent"],
+                    Value::String(recent.into()),
+                    false,
+                );
+                any = true;
+                continue;
+            }
+            ("3gpp", "imei") => vec!["modem", "3gpp", "imei"],
+            ("3gpp", "operator id") => vec!["modem", "3gpp", "operator-code"],
+            ("3gpp", "operator name") => vec!["modem", "3gpp", "operator-name"],
+            ("3gpp", "registration") => vec!["modem", "3gpp", "registration-state"],
+            ("sim", "primary sim path" | "path") => vec!["modem", "generic", "sim"],
+            ("refresh", "rate") => vec!["modem", "signal", "refresh", "rate"],
+            ("gsm" | "umts" | "lte" | "5g", k) => {
+                let tech = match section.as_str() {
+                    "gsm" => "gsm",
+                    "umts" => "umts",
+                    "lte" => "lte",
+                    _ => "5g",
+                };
+                let key = if k == "s/n" {
+                    "snr".to_string()
+                } else {
+                    k.to_string()
+                };
+                insert_path(
+                    &mut root,
+                    &["modem", "signal", tech, &key],
+                    Value::String(value.to_string()),
+                    false,
+                );
+                any = true;
+                continue;
+            }
+            ("properties", "imsi") => vec!["sim", "properties", "imsi"],
+            ("properties", "iccid") => vec!["sim", "properties", "iccid"],
+            ("properties", "operator id") => vec!["sim", "properties", "operator-code"],
+            ("properties", "operator name") => vec!["sim", "properties", "operator-name"],
+            ("properties", "active") => vec!["sim", "properties", "active"],
+            _ => continue,
+        };
+        let v = if path.last() == Some(&"access-technologies") {
+            Value::Array(
+                value
+                    .split(',')
+                    .map(|t| Value::String(t.trim().to_string()))
+                    .collect(),
+            )
+        } else {
+            Value::String(value.to_string())
+        };
+        insert_path(&mut root, &path, v, false);
+        any = true;
+    }
+    any.then_some(root)
+}
+
 /// Sets (or, with `push`, appends to the array at) `path` in `node`.
 fn insert_path(node: &mut Value, path: &[&str], v: Value, push: bool) {
     let Some((first, rest)) = path.split_first() else {
@@ -853,6 +954,20 @@ mod tests {
     }
 
     type Answers = Vec<(String, VecDeque<Result<String, String>>)>;
+
+    #[test]
+    fn human_output() {
+        let modem = "  --------------------------------\n  General  |                   path: /org/freedesktop/ModemManager1/Modem/0\n  --------------------------------\n  Status   |                  state: connected\n           |            access tech: lte, 5gnr\n           |         signal quality: 80% (recent)\n  --------------------------------\n  3GPP     |                   imei: 862570024875048\n           |            operator id: 45204\n           |          operator name: Viettel\n           |           registration: home\n";
+        let v = human_document(modem).unwrap();
+        let s = parse_modem_json(&v).unwrap();
+        assert_eq!(s.access_tech, ["lte", "5gnr"]);
+        assert_eq!((s.signal_quality_pct, s.recent), (Some(80), Some(true)));
+        assert_eq!(s.operator_code.as_deref(), Some("45204"));
+        let signal = "  ------------------------\n  Refresh |   rate: 30 seconds\n  ------------------------\n  LTE     |   rssi: -75.00 dBm\n          |   rsrq: -11.00 dB\n          |   rsrp: -104.00 dBm\n          |    s/n: 4.40 dB\n";
+        let s = parse_signal_json(&human_document(signal).unwrap()).unwrap();
+        assert_eq!(s.refresh_rate_s, Some(30.0));
+        assert_eq!((s.lte_rsrp, s.lte_snr), (Some(-104.0), Some(4.4)));
+    }
 
     /// Replays canned outputs keyed by the argument line, recording every call.
     struct Replay {

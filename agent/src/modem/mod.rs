@@ -203,6 +203,15 @@ pub enum Modem {
 }
 
 impl Modem {
+    /// The configured name (the `modem` field of readings).
+    pub fn name(&self) -> &str {
+        match self {
+            Modem::Simulated(m) => m.name(),
+            Modem::Mmcli(m) => m.name(),
+            Modem::At(m) => m.name(),
+        }
+    }
+
     /// Takes one sample now.
     pub async fn sample(&mut self) -> Result<ModemSample, ModemError> {
         match self {

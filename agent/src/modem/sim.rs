@@ -324,6 +324,11 @@ impl SimModem {
         }
     }
 
+    /// The configured name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The profile in use.
     pub fn profile(&self) -> &SimProfile {
         &self.profile
