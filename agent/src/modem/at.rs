@@ -157,7 +157,7 @@ fn expect_for(cmd: &str) -> Expect {
     };
     for p in [
         "+CSQ", "+CESQ", "+CREG", "+CGREG", "+CEREG", "+C5GREG", "+COPS", "+QENG", "^HCSQ",
-        "+CPSI", "+CPIN", "+QCCID", "^ICCID",
+        "+CPSI", "+CPIN", "+QCCID", "^ICCID", "+QCSQ",
     ] {
         if let Some(after) = rest.strip_prefix(p) {
             // Read and execute forms answer with the prefix; a set command only with OK.
@@ -328,7 +328,8 @@ impl AtModem {
                     reply: line,
                 });
             }
-            if is_echo(&line) && line.trim().eq_ignore_ascii_case(cmd.trim()) {
+            if is_echo(&line) {
+                // The echo of this (or a previous) command, with echo on.
                 continue;
             }
             if wanted(expect, &line, &mut in_block) {

@@ -9,7 +9,7 @@
 //! | rank | sources |
 //! |---|---|
 //! | 3 | vendor serving-cell reports (`+QENG`, `^HCSQ`, `+CPSI`, `!GSTATUS`), mmcli |
-//! | 2 | `+CESQ`, `+COPS` numeric |
+//! | 2 | `+CESQ`, Quectel `+QCSQ`, `+COPS` numeric |
 //! | 1 | `+CSQ`, `+CGREG`/`+CEREG`/`+C5GREG` ids and AcT, `+COPS` AcT |
 //! | 0 | `+CREG` ids and AcT |
 //!
@@ -33,7 +33,7 @@ use super::fields::{
 };
 use super::gpp::{self, Cesq, Cops, Csq, RegCommand, Registration};
 use super::huawei::{self, Hcsq};
-use super::quectel::{self, QengServing};
+use super::quectel::{self, Qcsq, QengServing};
 use super::sierra::{self, Gstatus};
 use super::simcom::{self, Cpsi};
 
@@ -416,6 +416,24 @@ impl Observation {
         self.detail("qeng", q);
     }
 
+    /// Adds a Quectel `+QCSQ` reply (ranked like `+CESQ`: `+QENG` says more).
+    pub fn add_qcsq(&mut self, q: &Qcsq) {
+        let r = RANK_CESQ;
+        self.tech(q.tech(), r);
+        self.service(q.no_service(), r);
+        self.value(V::Rssi, q.rssi_dbm, r);
+        self.value(V::Rsrp, q.rsrp_dbm, r);
+        self.value(V::Sinr, q.sinr_db, r);
+        self.value(V::Rsrq, q.rsrq_db, r);
+        self.value(V::SsRsrp, q.nr_rsrp_dbm, r);
+        self.value(V::SsSinr, q.nr_sinr_db, r);
+        self.value(V::SsRsrq, q.nr_rsrq_db, r);
+        if q.sinr_db.is_some() || q.nr_sinr_db.is_some() {
+            self.note("qcsq sinr decoded from fifths of a dB (raw/5 - 20)");
+        }
+        self.detail("qcsq", q);
+    }
+
     /// Adds a Huawei `^HCSQ` reply.
     pub fn add_hcsq(&mut self, h: &Hcsq) {
         let r = RANK_SERVING;
@@ -588,6 +606,13 @@ impl Observation {
                     let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QENG"));
                     match quectel::parse_qeng_servingcell(&g) {
                         Ok(q) => self.add_qeng(&q),
+                        Err(e) => self.note(e.to_string()),
+                    }
+                }
+                "+QCSQ" => {
+                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QCSQ"));
+                    match quectel::parse_qcsq(&g) {
+                        Ok(q) => self.add_qcsq(&q),
                         Err(e) => self.note(e.to_string()),
                     }
                 }

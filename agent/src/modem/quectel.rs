@@ -1,4 +1,5 @@
-//! Pure parser for Quectel's engineering-mode serving-cell report, `AT+QENG="servingcell"`.
+//! Pure parsers for Quectel's engineering-mode serving-cell report, `AT+QENG="servingcell"`,
+//! and its signal report `AT+QCSQ` (at the end of this file).
 //!
 //! Layouts (Quectel EC2x/EG2x AT manual §"AT+QENG"; RG50x/RM5xx as documented in quectel-CM
 //! `atc.c`; see the fixtures' `INDEX.md` §E), fields after `"servingcell",<state>`:
@@ -501,6 +502,112 @@ pub fn parse_qeng_servingcell(reply: &str) -> Result<QengServing, ParseError> {
     }
 }
 
+/// A decoded Quectel `+QCSQ` reply (one line per RAT; EN-DC modems print an `LTE` and an
+/// `NR5G` line). Layouts (Quectel EC2x and RM5xx AT manuals): `"NOSERVICE"`, `"GSM",<rssi>`,
+/// `"WCDMA",<rssi>,<ecio>`, `"LTE",<rssi>,<rsrp>,<sinr>,<rsrq>`, `"NR5G",<rsrp>,<sinr>,<rsrq>`.
+/// RSSI/RSRP/RSRQ are dBm/dB; `<sinr>` is 0..250 in fifths of a dB from −20 dB
+/// (dB = raw/5 − 20). The WCDMA `<ecio>` unit is not documented consistently and is kept raw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Qcsq {
+    /// The sysmodes printed, upper-cased, in order.
+    pub sysmodes: Vec<String>,
+    /// RSSI (GSM, WCDMA or LTE), dBm.
+    pub rssi_dbm: Option<f64>,
+    /// LTE RSRP, dBm.
+    pub rsrp_dbm: Option<f64>,
+    /// LTE SINR as printed.
+    pub sinr_raw: Option<i64>,
+    /// LTE SINR, dB.
+    pub sinr_db: Option<f64>,
+    /// LTE RSRQ, dB.
+    pub rsrq_db: Option<f64>,
+    /// WCDMA Ec/Io as printed.
+    pub ecio_raw: Option<i64>,
+    /// NR SS-RSRP, dBm.
+    pub nr_rsrp_dbm: Option<f64>,
+    /// NR SINR as printed.
+    pub nr_sinr_raw: Option<i64>,
+    /// NR SS-SINR, dB.
+    pub nr_sinr_db: Option<f64>,
+    /// NR SS-RSRQ, dB.
+    pub nr_rsrq_db: Option<f64>,
+}
+
+impl Qcsq {
+    /// True when the only sysmode is `NOSERVICE`.
+    pub fn no_service(&self) -> bool {
+        self.sysmodes.iter().all(|m| m == "NOSERVICE") && !self.sysmodes.is_empty()
+    }
+
+    /// Our technology: LTE with NR5G is EN-DC, NR5G alone SA.
+    pub fn tech(&self) -> Option<Tech> {
+        let has = |m: &str| self.sysmodes.iter().any(|x| x == m);
+        Some(if has("NR5G") && has("LTE") {
+            Tech::Nr5gNsa
+        } else if has("NR5G") {
+            Tech::Nr5gSa
+        } else if has("LTE") || has("CAT-M") || has("CAT-NB") {
+            Tech::Lte
+        } else if has("WCDMA") || has("TDSCDMA") {
+            Tech::Umts
+        } else if has("GSM") {
+            Tech::Gsm
+        } else if self.no_service() {
+            Tech::None
+        } else {
+            return None;
+        })
+    }
+}
+
+fn fifths(raw: Option<i64>) -> Option<f64> {
+    raw.filter(|v| (0..=250).contains(v))
+        .map(|v| super::fields::round2(v as f64 / 5.0 - 20.0))
+}
+
+/// Parses the `+QCSQ:` lines of a reply.
+pub fn parse_qcsq(reply: &str) -> Result<Qcsq, ParseError> {
+    let mut out = Qcsq::default();
+    for body in find_bodies(reply, "+QCSQ") {
+        let f = split_fields(body);
+        let Some(mode) = f
+            .first()
+            .map(|f| f.text.to_ascii_uppercase())
+            .filter(|m| !m.is_empty())
+        else {
+            continue;
+        };
+        let g = |k: usize| f.get(k);
+        match mode.as_str() {
+            "GSM" => out.rssi_dbm = db(g(1)),
+            "WCDMA" | "TDSCDMA" => {
+                out.rssi_dbm = db(g(1));
+                out.ecio_raw = i(g(2));
+            }
+            "LTE" | "CAT-M" | "CAT-NB" => {
+                out.rssi_dbm = db(g(1));
+                out.rsrp_dbm = db(g(2));
+                out.sinr_raw = i(g(3));
+                out.sinr_db = fifths(out.sinr_raw);
+                out.rsrq_db = db(g(4));
+            }
+            "NR5G" => {
+                out.nr_rsrp_dbm = db(g(1));
+                out.nr_sinr_raw = i(g(2));
+                out.nr_sinr_db = fifths(out.nr_sinr_raw);
+                out.nr_rsrq_db = db(g(3));
+            }
+            _ => {}
+        }
+        out.sysmodes.push(mode);
+    }
+    if out.sysmodes.is_empty() {
+        Err(ParseError::Missing { prefix: "+QCSQ" })
+    } else {
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,5 +740,23 @@ mod tests {
         assert_eq!((l.cqi, l.tx_power, l.srxlev), (Some(2), Some(170), None));
         assert_eq!(l.sinr_db, Some(11.0));
         assert!(parse_qeng_servingcell("+CSQ: 1,2").is_err());
+    }
+
+    #[test]
+    fn qcsq() {
+        let q = parse_qcsq("+QCSQ: \"LTE\",-69,-102,150,-12\r\nOK\r\n").unwrap();
+        assert_eq!(q.tech(), Some(Tech::Lte));
+        assert_eq!(
+            (q.rssi_dbm, q.rsrp_dbm, q.sinr_db, q.rsrq_db),
+            (Some(-69.0), Some(-102.0), Some(10.0), Some(-12.0))
+        );
+        let q = parse_qcsq("+QCSQ: \"LTE\",85,-124,55,-18").unwrap();
+        assert_eq!(q.sinr_db, Some(-9.0));
+        let q = parse_qcsq("+QCSQ: \"LTE\",-62,-92,170,-11\n+QCSQ: \"NR5G\",-95,120,-11").unwrap();
+        assert_eq!(q.tech(), Some(Tech::Nr5gNsa));
+        assert_eq!((q.nr_rsrp_dbm, q.nr_sinr_db), (Some(-95.0), Some(4.0)));
+        let n = parse_qcsq("+QCSQ: \"NOSERVICE\"").unwrap();
+        assert!(n.no_service());
+        assert_eq!(n.tech(), Some(Tech::None));
     }
 }
