@@ -124,9 +124,9 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
     // Without fill(none) InfluxDB 1.6 returns every hour of the range with count 0: that is
     // why the audit asks for fill(none).
     let series = influx
-        .query(&format!(
-            "SELECT count(seq) FROM signal WHERE time >= '2024-03-04T00:00:00Z' AND time < '2024-03-06T00:00:00Z' AND site = 'bk-thin' GROUP BY time(1h)"
-        ))
+        .query(
+            "SELECT count(seq) FROM signal WHERE time >= '2024-03-04T00:00:00Z' AND time < '2024-03-06T00:00:00Z' AND site = 'bk-thin' GROUP BY time(1h)",
+        )
         .await
         .unwrap();
     assert_eq!(series[0].values.len(), 48);

@@ -53,7 +53,7 @@ pub fn influx_median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let n = values.len();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let (lo, hi) = (values[n / 2 - 1], values[n / 2]);
         Some(lo + (hi - lo) / 2.0)
     } else {

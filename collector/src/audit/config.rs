@@ -118,7 +118,7 @@ impl std::fmt::Display for Pct {
 
 impl Serialize for Pct {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.milli % 1000 == 0 {
+        if self.milli.is_multiple_of(1000) {
             serializer.serialize_u64(self.milli / 1000)
         } else {
             serializer.serialize_f64(self.as_f64())
@@ -388,13 +388,13 @@ impl AuditConfig {
             );
         }
         let f = &self.fibre;
-        if let Some(target) = &f.target {
-            if target.is_empty() || target.chars().any(char::is_control) {
-                return bad(
-                    "audit.fibre.target".into(),
-                    "must be a non-empty target without control characters".into(),
-                );
-            }
+        if let Some(target) = &f.target
+            && (target.is_empty() || target.chars().any(char::is_control))
+        {
+            return bad(
+                "audit.fibre.target".into(),
+                "must be a non-empty target without control characters".into(),
+            );
         }
         if !f.max_rtt_ms.is_finite() || f.max_rtt_ms < 0.0 {
             return bad(
@@ -609,8 +609,10 @@ mod tests {
                 .to_string()
                 .contains("listed twice")
         );
-        let mut c = AuditConfig::default();
-        c.min_distinct_hours = 25;
+        let c = AuditConfig {
+            min_distinct_hours: 25,
+            ..AuditConfig::default()
+        };
         assert!(c.validate().is_err());
         let mut c = AuditConfig::default();
         c.fibre.min_rounds = 0;

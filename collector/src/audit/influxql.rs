@@ -551,13 +551,13 @@ impl InfluxQlSource {
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             // A 400 answers a bad statement with `{"error": ...}`: report it with the statement.
-            if let Err(message) = parse_answer(body.as_bytes()) {
-                if status.as_u16() == 400 {
-                    return Err(AuditError::InfluxQuery {
-                        query: statement.to_owned(),
-                        message,
-                    });
-                }
+            if let Err(message) = parse_answer(body.as_bytes())
+                && status.as_u16() == 400
+            {
+                return Err(AuditError::InfluxQuery {
+                    query: statement.to_owned(),
+                    message,
+                });
             }
             return Err(AuditError::InfluxStatus {
                 url: self.shown_url.clone(),
@@ -670,9 +670,11 @@ mod tests {
 
     #[test]
     fn placement_overrides_roaming_and_techs_are_in_the_where_clause() {
-        let mut p = UsablePolicy::default();
-        p.roaming_counts_for = vec!["452-04".into(), "452-0'1".into()];
-        p.usable_techs = vec![Tech::Lte, Tech::Umts];
+        let mut p = UsablePolicy {
+            roaming_counts_for: vec!["452-04".into(), "452-0'1".into()],
+            usable_techs: vec![Tech::Lte, Tech::Umts],
+            ..UsablePolicy::default()
+        };
         p.by_placement.insert(
             Placement::Indoor,
             Thresholds {

@@ -130,33 +130,40 @@ fn lte(rsrp: f64) -> Vec<(&'static str, f64)> {
 /// The policy the tests audit with: an indoor override and one roaming operator, so the
 /// `WHERE` clause has every kind of term.
 pub fn policy() -> UsablePolicy {
-    let mut p = UsablePolicy::default();
-    p.roaming_counts_for = vec!["452-04".into()];
-    p.by_placement.insert(
-        Placement::Indoor,
-        Thresholds {
-            lte_rsrp_dbm: -105.0,
-            ..Thresholds::default()
-        },
-    );
-    p
+    UsablePolicy {
+        roaming_counts_for: vec!["452-04".into()],
+        by_placement: [(
+            Placement::Indoor,
+            Thresholds {
+                lte_rsrp_dbm: -105.0,
+                ..Thresholds::default()
+            },
+        )]
+        .into(),
+        ..UsablePolicy::default()
+    }
 }
 
 /// The audit configuration of the tests: [`policy`], the fibre target, a registry site.
 pub fn audit_config() -> AuditConfig {
-    let mut cfg = AuditConfig::default();
-    cfg.policy = policy();
-    cfg.fibre.target = Some(TARGET.to_owned());
-    cfg.sites = vec![SiteEntry {
-        id: "bk-reg".into(),
-        lat: P01846.0,
-        lon: P01846.1,
-        commune: Some(coverage_collector::audit::config::ConfiguredCommune {
-            set: "bac-kan-2020".into(),
-            code: "01834".into(),
-        }),
-    }];
-    cfg
+    let fibre = coverage_collector::audit::FibreConfig {
+        target: Some(TARGET.to_owned()),
+        ..Default::default()
+    };
+    AuditConfig {
+        policy: policy(),
+        fibre,
+        sites: vec![SiteEntry {
+            id: "bk-reg".into(),
+            lat: P01846.0,
+            lon: P01846.1,
+            commune: Some(coverage_collector::audit::config::ConfiguredCommune {
+                set: "bac-kan-2020".into(),
+                code: "01834".into(),
+            }),
+        }],
+        ..AuditConfig::default()
+    }
 }
 
 /// Builds the data set (deterministic).
@@ -339,12 +346,14 @@ pub fn dataset() -> Dataset {
         }
         let clock = *rng.pick(&[None, Some(true), Some(true), Some(false)]);
         let jitter = (rng.range(-0.0005, 0.0005), rng.range(-0.0005, 0.0005));
+        let op = *rng.pick(&ops);
+        let placement = *rng.pick(&placements);
         let s = sample(
             "bk-mix",
-            *rng.pick(&ops),
+            op,
             tech,
             reg,
-            *rng.pick(&placements),
+            placement,
             values,
             clock,
             T0 + i * 60_000 + 11,
@@ -536,6 +545,9 @@ pub fn lines(ds: &Dataset) -> Vec<String> {
     out.into_iter().map(|(_, l)| l).collect()
 }
 
+/// rounds, sent, received, RTTs of one site and hour.
+type FibreAcc = (u64, i64, i64, Vec<f64>);
+
 /// The aggregates computed directly from the generated values, by brute force.
 pub fn brute_force(ds: &Dataset, q: &AggregateQuery) -> Aggregates {
     let (from, to) = (q.from.timestamp_millis(), q.to.timestamp_millis());
@@ -572,7 +584,7 @@ pub fn brute_force(ds: &Dataset, q: &AggregateQuery) -> Aggregates {
             e.1.add(&c);
         }
     }
-    let mut fibre: BTreeMap<(String, i64), (u64, i64, i64, Vec<f64>)> = BTreeMap::new();
+    let mut fibre: BTreeMap<(String, i64), FibreAcc> = BTreeMap::new();
     for r in ds
         .rounds
         .iter()
