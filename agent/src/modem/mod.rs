@@ -12,7 +12,7 @@
 //! bytes (`shared/fixtures/modem/`): [`gpp`] (27.007: `+CSQ`, `+CESQ`, `+CxREG`, `+COPS`,
 //! `+CIMI`, ...), [`quectel`] (`+QENG`), [`huawei`] (`^HCSQ`), [`simcom`] (`+CPSI`), [`sierra`]
 //! (`!GSTATUS`) and [`mmcli`]. [`observe`] combines several replies into one view, and
-//! [`decode`] is `coverage-agent decode` for a technician's pasted reply.
+//! [`decode()`] is `coverage-agent decode` for a technician's pasted reply.
 //!
 //! Invariants (DESIGN.md, wire format `signal`): values are raw and never classified; an
 //! unknown marker is `None`, never a number; `reg` is the data registration (`+CGREG`,
@@ -262,6 +262,15 @@ pub async fn open(cfg: &ModemConfig) -> Result<Modem, ModemError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Samplers run in spawned tasks: the futures must be `Send`.
+    #[allow(dead_code)]
+    fn futures_are_send(m: &mut Modem) {
+        assert_send(&m.sample());
+        assert_send(&m.info());
+    }
 
     #[tokio::test]
     async fn open_simulated_and_missing_port() {
