@@ -12,7 +12,6 @@ use rand::Rng;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -39,7 +38,11 @@ fn record(seq: u64) -> Record {
         seq,
         topic: format!(
             "coverage/v1/crash-site/{}",
-            if seq % 2 == 0 { "signal" } else { "latency" }
+            if seq.is_multiple_of(2) {
+                "signal"
+            } else {
+                "latency"
+            }
         ),
         payload: format!(r#"{{"v":1,"seq":{seq},"pad":"{pad}"}}"#).into_bytes(),
     }
