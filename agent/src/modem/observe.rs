@@ -534,12 +534,18 @@ impl Observation {
         self.value(V::SsRsrp, g.nr_rsrp_dbm, r);
         self.value(V::SsRsrq, g.nr_rsrq_db, r);
         self.value(V::SsSinr, g.nr_sinr_db, r);
+        let arfcn = if tech == Some(Tech::Nr5gSa) {
+            g.nr_arfcn
+        } else {
+            g.earfcn
+        };
+        self.serving(g.mcc.as_deref(), g.mnc.as_deref(), r);
         self.cell(
             g.lac.clone(),
             g.tac.clone(),
             g.cell_id.clone(),
             None,
-            g.earfcn,
+            arfcn,
             g.wire_band(),
             r,
         );
@@ -555,7 +561,8 @@ impl Observation {
     /// codes. Returns the number of replies recognised in it.
     pub fn feed_at(&mut self, text: &str) -> usize {
         let before = self.recognised;
-        let ls: Vec<&str> = lines(text).collect();
+        let ls = join_wrapped(text);
+        let ls: Vec<&str> = ls.iter().map(String::as_str).collect();
         let mut last_echo: Option<String> = None;
         let mut i = 0;
         while i < ls.len() {
@@ -810,6 +817,34 @@ impl Observation {
     }
 }
 
+/// The lines of a reply, with a response prefix left alone on its line (`+QENG:` then the
+/// fields on the next line, as pasted from wrapped documents) joined to its continuation.
+/// `!`-prefixed block replies (`!GSTATUS:`) legitimately end their first line there.
+fn join_wrapped(text: &str) -> Vec<String> {
+    let raw: Vec<&str> = lines(text).collect();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let l = raw[i];
+        i += 1;
+        let bare_prefix =
+            split_prefix(l).is_some_and(|(p, body)| body.trim().is_empty() && !p.starts_with('!'));
+        if bare_prefix
+            && let Some(next) = raw.get(i)
+            && split_prefix(next).is_none()
+            && !is_final_ok(next)
+            && !is_final_error(next)
+            && !is_echo(next)
+        {
+            out.push(format!("{l} {next}"));
+            i += 1;
+        } else {
+            out.push(l.to_string());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -861,6 +896,15 @@ mod tests {
         let i = o.finish();
         assert_eq!(i.imei.as_deref(), Some("862570024875048"));
         assert!(i.home.is_some());
+    }
+
+    #[test]
+    fn a_prefix_wrapped_onto_its_own_line_is_joined() {
+        let mut o = Observation::new();
+        o.feed_at("AT+QENG=\"servingcell\"\n+QENG:\n\"servingcell\",\"NOCONN\",\"NR5G-SA\",\"TDD\",999,70,E00,0,1,641280,78,6,-67,-11,31,1,-\nOK\n");
+        let i = o.finish();
+        assert_eq!(i.tech, Some(Tech::Nr5gSa));
+        assert_eq!(i.values[V::SsRsrp as usize], Some(-67.0));
     }
 
     #[test]

@@ -73,6 +73,12 @@ pub struct Gstatus {
     pub nr_sinr_db: Option<f64>,
     /// NR band as printed.
     pub nr_band: Option<String>,
+    /// NR downlink channel (`NR5G Rx chan`).
+    pub nr_arfcn: Option<u32>,
+    /// MCC of the serving network (`MCC-MNC`), when printed.
+    pub mcc: Option<String>,
+    /// MNC of the serving network, when printed.
+    pub mnc: Option<String>,
     /// Transmit power.
     pub tx_power: Option<f64>,
     /// TAC, upper-case hex (the hex token).
@@ -280,10 +286,10 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
         scell_band: get("LTE Scell band").map(str::to_string),
         emm_state: get("EMM state").map(str::to_string),
         rrc_state: get("RRC state").map(str::to_string),
-        rssi_dbm_main: num("PCC RxM RSSI"),
-        rssi_dbm_div: num("PCC RxD RSSI"),
-        rsrp_dbm_main: num("PCC RxM RSRP (dBm)"),
-        rsrp_dbm_div: num("PCC RxD RSRP (dBm)"),
+        rssi_dbm_main: find_num(&|k| k.starts_with("PCC RXM RSSI")),
+        rssi_dbm_div: find_num(&|k| k.starts_with("PCC RXD RSSI")),
+        rsrp_dbm_main: find_num(&|k| k.starts_with("PCC RXM RSRP")),
+        rsrp_dbm_div: find_num(&|k| k.starts_with("PCC RXD RSRP")),
         rsrq_db: num("RSRQ (dB)"),
         sinr_db: num("SINR (dB)"),
         rscp_dbm: find_num(&|k| k.contains("RSCP")),
@@ -292,6 +298,9 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
         nr_rsrq_db: find_num(&|k| k.starts_with("NR5G RSRQ")),
         nr_sinr_db: find_num(&|k| k.starts_with("NR5G SINR")),
         nr_band: get("NR5G band").map(str::to_string),
+        nr_arfcn: get("NR5G Rx chan")
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok()),
         tx_power: num("Tx Power"),
         ..Gstatus::default()
     };
@@ -300,8 +309,21 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
         g.rssi_dbm_main =
             find_num(&|k| k.contains("RSSI") && !k.contains("RXD") && !k.starts_with("SCC"));
     }
-    for (name, key) in [("tac", "TAC"), ("lac", "LAC"), ("cell_id", "Cell ID")] {
-        if let Some(v) = get(key) {
+    if let Some((mcc, mnc)) = ["MCC-MNC", "LTE MCC-MNC", "NR5G MCC-MNC"]
+        .iter()
+        .find_map(|k| get(k))
+        .and_then(|v| v.split_once('-'))
+    {
+        g.mcc = Some(mcc.trim().to_string()).filter(|m| !m.is_empty());
+        g.mnc = Some(mnc.trim().to_string()).filter(|m| !m.is_empty());
+    }
+    // LTE ids first; an NR standalone block prints them as `NR5G TAC` / `NR5G Cell ID`.
+    for (name, keys) in [
+        ("tac", ["TAC", "NR5G TAC"]),
+        ("lac", ["LAC", "LAC"]),
+        ("cell_id", ["Cell ID", "NR5G Cell ID"]),
+    ] {
+        if let Some((key, v)) = keys.iter().find_map(|k| get(k).map(|v| (*k, v))) {
             let (h, mismatch) = hex_with_decimal(v);
             if mismatch {
                 g.id_mismatch.push(format!("{key} {v}"));
@@ -366,5 +388,35 @@ mod tests {
         assert!(g.no_service());
         assert_eq!(g.ps_state.as_deref(), Some("Not attached"));
         assert!(parse_gstatus("+CSQ: 1,1").is_err());
+    }
+
+    #[test]
+    fn nr5g_standalone_and_em7565_keys() {
+        // EM919x in SA (layout quoted in a public driver's comment).
+        let sa = "!GSTATUS:\nCurrent Time:  423212         Temperature: 36\nSystem mode:   NR5G           PS state:    Not attached\nNR5G TAC:        2d6600       NR5G Cell ID:    1C649D138 (7621693752)\nNR5G MCC-MNC:    310-260\nNR5G band:       n41          NR5G Carrier ID: 0\nNR5G dl bw:      20 MHz\nNR5G Rx chan:    521232\nNR5G RSRP (dBm): -104        NR5G RSRQ (dB):  -15\nNR5G SINR (dB):   0.5\nOK\n";
+        let g = parse_gstatus(sa).unwrap();
+        assert_eq!(g.tech(), Some(Tech::Nr5gSa));
+        assert_eq!(
+            (g.nr_rsrp_dbm, g.nr_rsrq_db, g.nr_sinr_db),
+            (Some(-104.0), Some(-15.0), Some(0.5))
+        );
+        assert_eq!(g.wire_band().as_deref(), Some("n41"));
+        assert_eq!(g.nr_arfcn, Some(521232));
+        assert_eq!(g.tac.as_deref(), Some("2D6600"));
+        assert_eq!(g.cell_id.as_deref(), Some("1C649D138"));
+        assert_eq!(
+            (g.mcc.as_deref(), g.mnc.as_deref()),
+            (Some("310"), Some("260"))
+        );
+        // EM7565: `PCC RxM RSRP:` without the unit, NR rows of dashes.
+        let lte = "!GSTATUS: \nSystem mode:   LTE              PS state:    Attached\nPCC RxM RSSI:  -46              PCC RxM RSRP:  -72\nPCC RxD RSSI:  -45              PCC RxD RSRP:  -71\nTx Power:      --               TAC:         0001 (1)\nRSRQ (dB):     -6.0             Cell ID:     01a2d001 (27447297)\nSINR (dB):     25.4\nNR5G RSRP (dBm): ---            NR5G RSRQ (dB):  ---\n";
+        let g = parse_gstatus(lte).unwrap();
+        assert_eq!(g.tech(), Some(Tech::Lte));
+        assert_eq!(
+            (g.rsrp_dbm_main, g.rsrp_dbm_div, g.rssi_dbm_main),
+            (Some(-72.0), Some(-71.0), Some(-46.0))
+        );
+        assert_eq!(g.cell_id.as_deref(), Some("1A2D001"));
+        assert!(g.id_mismatch.is_empty());
     }
 }
