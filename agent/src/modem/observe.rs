@@ -775,6 +775,13 @@ impl Observation {
             }
         }
         let reg = self.data_reg(tech);
+        if reg.is_none() && self.regs.contains_key(&RegCommand::Creg) {
+            self.notes.push(
+                "+CREG is circuit-switched registration: shown in details, it does not decide reg \
+                 (+CGREG/+CEREG/+C5GREG do)"
+                    .into(),
+            );
+        }
         let serving = self.serving.map(|((mcc, mnc), _)| Plmn {
             mcc,
             mnc,
