@@ -47,8 +47,8 @@ pub use sim::{SimModem, SimProfile};
 pub struct ModemSample {
     /// The SIM's home network (from the IMSI or ModemManager's SIM), when known.
     pub operator: Option<Plmn>,
-    /// The network in use, whenever known. The recorder writes it to the wire only when it
-    /// differs from `operator` (DESIGN.md).
+    /// The network in use, only when it is known and differs from `operator` (DESIGN.md:
+    /// `serving` is written when different). With `operator` unknown it is kept.
     pub serving: Option<Plmn>,
     /// Technology, registration, values and cell.
     pub radio: RadioValues,
@@ -81,9 +81,13 @@ impl ModemSample {
             ss_rsrq,
             ss_sinr,
         ] = i.values;
+        let serving = match (&i.home, i.serving) {
+            (Some(h), Some(s)) if h.mcc == s.mcc && h.mnc == s.mnc => None,
+            (_, s) => s,
+        };
         ModemSample {
             operator: i.home,
-            serving: i.serving,
+            serving,
             radio: RadioValues {
                 tech,
                 reg,

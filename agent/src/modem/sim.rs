@@ -351,7 +351,7 @@ impl SimModem {
         let roaming = serving.mcc != home.mcc || serving.mnc != home.mnc;
         let mut sample = ModemSample {
             operator: Some(home),
-            serving: Some(serving),
+            serving: roaming.then_some(serving),
             radio: RadioValues::no_service(Reg::Searching),
             notes: Vec::new(),
         };
@@ -701,6 +701,23 @@ mod tests {
         ] {
             p.profile().validate().unwrap();
         }
+        let mut home = SimModem::new("h", 3, SimPreset::Strong.profile());
+        assert_eq!(
+            home.sample_at(ts(5, 0)).serving,
+            None,
+            "serving only when different"
+        );
+        let roaming = SimProfile {
+            serving: Some(PlmnConfig {
+                mcc: "452".into(),
+                mnc: "02".into(),
+                name: None,
+            }),
+            ..SimPreset::Strong.profile()
+        };
+        let s = SimModem::new("r", 3, roaming).sample_at(ts(5, 0));
+        assert_eq!(s.serving.map(|p| p.id()).as_deref(), Some("452-02"));
+        assert_eq!(s.radio.reg, Reg::Roaming);
         let info = dead.info();
         assert!(super::super::fields::luhn_ok(info.imei.as_deref().unwrap()));
         assert_eq!(info.imei.as_deref().map(str::len), Some(15));
