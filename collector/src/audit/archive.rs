@@ -86,14 +86,46 @@ struct FibreAcc {
     rtts: Vec<f64>,
 }
 
+/// Tag values seen so far, each stored once: rows are keyed by small ids, so a line costs no
+/// allocation once its tag values are known.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        // Fewer distinct tag values than u32::MAX in any archive this reads.
+        let id = self.names.len() as u32;
+        self.names.push(s.to_owned());
+        self.ids.insert(s.to_owned(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> String {
+        self.names[id as usize].clone()
+    }
+}
+
+/// (site, operator, tech, reg, placement) ids and the hour.
+type GroupKey = ([u32; 5], i64);
+
+/// The last (time, lat, lon) per measurement of [`POSITION_MEASUREMENTS`].
+type LastPositions = [Option<(i64, f64, f64)>; 4];
+
 /// Rows being built from points.
 struct Accumulator<'q> {
     query: &'q AggregateQuery,
     from_ns: i128,
     to_ns: i128,
-    mobile: HashMap<MobileKey, (FieldCounts, FieldCounts)>,
-    fibre: HashMap<(String, i64), FibreAcc>,
-    positions: HashMap<(String, String), MeasurementPosition>,
+    tags: Interner,
+    mobile: HashMap<GroupKey, (FieldCounts, FieldCounts)>,
+    fibre: HashMap<(u32, i64), FibreAcc>,
+    positions: HashMap<u32, LastPositions>,
     /// Identities (measurement, tags, time) of the points counted so far.
     seen: HashSet<u128>,
 }
@@ -131,6 +163,7 @@ impl<'q> Accumulator<'q> {
             query,
             from_ns: i128::from(query.from_ns()),
             to_ns: i128::from(query.to_ns()),
+            tags: Interner::default(),
             mobile: HashMap::new(),
             fibre: HashMap::new(),
             positions: HashMap::new(),
@@ -144,49 +177,75 @@ impl<'q> Accumulator<'q> {
             return Outcome::Ignored;
         }
         let measurement = line.series.measurement.as_str();
-        if !POSITION_MEASUREMENTS.contains(&measurement) {
+        let Some(m) = POSITION_MEASUREMENTS.iter().position(|x| *x == measurement) else {
             return Outcome::Ignored;
-        }
+        };
         if !self.seen.insert(identity(line, ts)) {
             return Outcome::Duplicate;
         }
-        let tag = |k: &str| {
-            line.tag_value(k)
-                .map(|v| v.as_str().to_owned())
-                .unwrap_or_default()
-        };
-        let site = tag("site");
+        let tag = |k: &str| line.tag_value(k).map_or("", |v| v.as_str());
+        let site = self.tags.id(tag("site"));
         if let (Some(lat), Some(lon)) = (
             number(line.field_value("pos_lat")),
             number(line.field_value("pos_lon")),
         ) {
-            let key = (site.clone(), measurement.to_owned());
-            let newer = self.positions.get(&key).is_none_or(|p| ts > p.ts_ms);
-            if newer {
-                self.positions.insert(
-                    key,
-                    MeasurementPosition {
-                        site: site.clone(),
-                        measurement: measurement.to_owned(),
-                        ts_ms: ts,
-                        lat,
-                        lon,
-                    },
-                );
+            let last = &mut self.positions.entry(site).or_default()[m];
+            // `last()`: the greatest time; on equal times the first line read stays.
+            if last.is_none_or(|(t, _, _)| ts > t) {
+                *last = Some((ts, lat, lon));
             }
         }
         let has_seq = line.field_value("seq").is_some();
         match measurement {
-            "signal" => self.add_signal(line, site, tag, ts, has_seq),
+            "signal" => {
+                let (operator, tech, reg, placement) =
+                    (tag("operator"), tag("tech"), tag("reg"), tag("placement"));
+                let ids = [
+                    site,
+                    self.tags.id(operator),
+                    self.tags.id(tech),
+                    self.tags.id(reg),
+                    self.tags.id(placement),
+                ];
+                let present = |f: &str| u64::from(line.field_value(f).is_some());
+                let mut counts = FieldCounts {
+                    samples: u64::from(has_seq),
+                    rsrp_dbm: present("rsrp_dbm"),
+                    ss_rsrp_dbm: present("ss_rsrp_dbm"),
+                    rscp_dbm: present("rscp_dbm"),
+                    rssi_dbm: present("rssi_dbm"),
+                    usable: 0,
+                };
+                if let (Some(tech), Some(reg)) = (Tech::parse(tech), Reg::parse(reg)) {
+                    let deciding = deciding_field(tech).and_then(|f| number(line.field_value(f)));
+                    let class = classify_parts(
+                        tech,
+                        reg,
+                        deciding,
+                        operator,
+                        parse_placement(placement),
+                        None,
+                        &self.query.policy,
+                    );
+                    // `count(seq)` under the usable WHERE: the point must also have `seq`.
+                    counts.usable = u64::from(class == SampleClass::Usable && has_seq);
+                }
+                let unsynced = matches!(
+                    line.field_value("clock_synced"),
+                    Some(FieldValue::Boolean(false))
+                );
+                let entry = self.mobile.entry((ids, hour_of(ts))).or_default();
+                entry.0.add(&counts);
+                if unsynced {
+                    entry.1.add(&counts);
+                }
+            }
             "latency" => {
                 let target_ok = match &self.query.fibre_target {
-                    Some(t) => line.tag_value("target").is_some_and(|v| v.as_str() == t),
+                    Some(t) => tag("target") == t,
                     None => true,
                 };
-                let fibre = line
-                    .tag_value("link")
-                    .is_some_and(|v| v.as_str() == "fibre");
-                if fibre && target_ok {
+                if tag("link") == "fibre" && target_ok {
                     let acc = self.fibre.entry((site, hour_of(ts))).or_default();
                     acc.rounds += u64::from(has_seq);
                     acc.sent += integer(line.field_value("sent")).unwrap_or(0);
@@ -201,62 +260,13 @@ impl<'q> Accumulator<'q> {
         Outcome::Counted
     }
 
-    fn add_signal(
-        &mut self,
-        line: &ParsedLine<'_>,
-        site: String,
-        tag: impl Fn(&str) -> String,
-        ts: i64,
-        has_seq: bool,
-    ) {
-        let key = MobileKey {
-            site,
-            operator: tag("operator"),
-            tech: tag("tech"),
-            reg: tag("reg"),
-            placement: tag("placement"),
-            hour: hour_of(ts),
-        };
-        let present = |f: &str| u64::from(line.field_value(f).is_some());
-        let mut counts = FieldCounts {
-            samples: u64::from(has_seq),
-            rsrp_dbm: present("rsrp_dbm"),
-            ss_rsrp_dbm: present("ss_rsrp_dbm"),
-            rscp_dbm: present("rscp_dbm"),
-            rssi_dbm: present("rssi_dbm"),
-            usable: 0,
-        };
-        if let (Some(tech), Some(reg)) = (Tech::parse(&key.tech), Reg::parse(&key.reg)) {
-            let deciding = deciding_field(tech).and_then(|f| number(line.field_value(f)));
-            let class = classify_parts(
-                tech,
-                reg,
-                deciding,
-                &key.operator,
-                parse_placement(&key.placement),
-                None,
-                &self.query.policy,
-            );
-            // `count(seq)` under the usable WHERE: the point must also have `seq`.
-            counts.usable = u64::from(class == SampleClass::Usable && has_seq);
-        }
-        let unsynced = matches!(
-            line.field_value("clock_synced"),
-            Some(FieldValue::Boolean(false))
-        );
-        let entry = self.mobile.entry(key).or_default();
-        entry.0.add(&counts);
-        if unsynced {
-            entry.1.add(&counts);
-        }
-    }
-
     fn finish(self) -> Aggregates {
-        let mut fibre: Vec<FibreRow> = self
+        let tags = &self.tags;
+        let fibre: Vec<FibreRow> = self
             .fibre
             .into_iter()
             .map(|((site, hour), mut acc)| FibreRow {
-                site,
+                site: tags.name(site),
                 hour,
                 rounds: acc.rounds,
                 sent: acc.sent,
@@ -266,16 +276,43 @@ impl<'q> Accumulator<'q> {
             // `count(seq)` with fill(none): a group without `seq` values has no row.
             .filter(|r| r.rounds > 0)
             .collect();
-        fibre.sort_by(|a, b| (a.site.as_str(), a.hour).cmp(&(b.site.as_str(), b.hour)));
+        let mobile = self
+            .mobile
+            .into_iter()
+            .filter(|(_, (all, _))| all.samples > 0)
+            .map(
+                |(([site, operator, tech, reg, placement], hour), (all, unsynced))| MobileRow {
+                    key: MobileKey {
+                        site: tags.name(site),
+                        operator: tags.name(operator),
+                        tech: tags.name(tech),
+                        reg: tags.name(reg),
+                        placement: tags.name(placement),
+                        hour,
+                    },
+                    all,
+                    unsynced,
+                },
+            )
+            .collect();
+        let mut positions = Vec::new();
+        for (site, last) in self.positions {
+            for (m, p) in last.iter().enumerate() {
+                if let Some((ts_ms, lat, lon)) = *p {
+                    positions.push(MeasurementPosition {
+                        site: tags.name(site),
+                        measurement: POSITION_MEASUREMENTS[m].to_owned(),
+                        ts_ms,
+                        lat,
+                        lon,
+                    });
+                }
+            }
+        }
         let mut aggregates = Aggregates {
-            mobile: self
-                .mobile
-                .into_iter()
-                .filter(|(_, (all, _))| all.samples > 0)
-                .map(|(key, (all, unsynced))| MobileRow { key, all, unsynced })
-                .collect(),
+            mobile,
             fibre,
-            positions: resolve_positions(self.positions.into_values().collect()),
+            positions: resolve_positions(positions),
         };
         aggregates.normalise();
         aggregates
