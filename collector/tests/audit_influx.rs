@@ -202,3 +202,57 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
     assert!(err.to_string().contains(&gone), "{err}");
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn influxql_with_v1_user_and_password() {
+    let server = Influxd::start_with(true);
+    let client = reqwest::Client::new();
+    // The first user may be created without credentials.
+    server
+        .exec(
+            &client,
+            "CREATE USER auditor WITH PASSWORD 's3cret' WITH ALL PRIVILEGES",
+        )
+        .await;
+    let me = Some(("auditor", "s3cret"));
+    server.exec_as(&client, "CREATE DATABASE audit", me).await;
+    let ds = dataset();
+    server.write_as(&client, "audit", &lines(&ds), me).await;
+    let q = query(T0, T0 + HOURS * H);
+
+    let with = |password: &str| -> coverage_collector::config::InfluxConfig {
+        toml::from_str(&format!(
+            "url = \"{}\"\ndatabase = \"audit\"\nusername = \"auditor\"\ntoken = \"{password}\"",
+            server.url
+        ))
+        .unwrap()
+    };
+    let (rows, _) = InfluxQlSource::new(&with("s3cret"))
+        .unwrap()
+        .fetch(&q)
+        .await
+        .unwrap();
+    assert_eq!(rows, brute_force(&ds, &q));
+
+    let source = InfluxQlSource::new(&with("wrong")).unwrap();
+    assert!(
+        !format!("{source:?}").contains("wrong"),
+        "credentials are redacted"
+    );
+    let err = source.fetch(&q).await.unwrap_err();
+    assert!(
+        matches!(err, AuditError::InfluxStatus { status: 401, .. }),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("wrong"));
+    // Without credentials at all.
+    let err = InfluxQlSource::new(&influx_config(&server.url, "audit"))
+        .unwrap()
+        .fetch(&q)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuditError::InfluxStatus { status: 401, .. }),
+        "{err:?}"
+    );
+}

@@ -317,6 +317,16 @@ async fn archive_audit_of_the_2020_set() {
     assert_eq!(rows.count(), 108);
     assert!(csv.contains("bac-kan-2020,01834,Phường Nguyễn Thị Minh Khai,058,"));
 
+    let text = coverage_collector::audit::render::summary(&r);
+    assert!(
+        text.contains("claim mobile:communes:100: refuted (lower 1.85 %, upper"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("Audit of bac-kan-2020 from 2024-03-04T00:00:00Z"),
+        "{text}"
+    );
+
     // --out writes the file.
     let out = dir.path().join("report.md");
     let mut args = cli(&argv);

@@ -473,8 +473,27 @@ impl std::fmt::Debug for InfluxQlSource {
 }
 
 impl InfluxQlSource {
-    /// A source for the server and database of `cfg`; reads `token_file` when set.
+    /// A source for the server and database of `cfg`. The token (or v1 password) is read from
+    /// `token_file` when set (a relative path is taken from the working directory), else
+    /// `token`; use [`InfluxQlSource::with_secret`] when the caller has already read it.
     pub fn new(cfg: &InfluxConfig) -> Result<Self, AuditError> {
+        let secret = match (&cfg.token_file, &cfg.token) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Some(Secret::from_file_contents(&text))
+            }
+            (None, token) => token.clone(),
+        };
+        Self::with_secret(cfg, secret.as_ref())
+    }
+
+    /// A source for the server and database of `cfg`, authenticating with `secret` (a token,
+    /// or the v1 password of `cfg.username`); `cfg.token` and `cfg.token_file` are not used.
+    /// Credentials in the URL (`http://user:pass@host`) are used when nothing else is given.
+    pub fn with_secret(cfg: &InfluxConfig, secret: Option<&Secret>) -> Result<Self, AuditError> {
         let mut base = reqwest::Url::parse(&cfg.url).map_err(|e| AuditError::Config {
             key: "influx.url".into(),
             problem: format!("`{}` is not a URL: {e}", cfg.url),
@@ -489,17 +508,7 @@ impl InfluxQlSource {
                 key: "influx.url".into(),
                 problem: e.to_string(),
             })?;
-        let token = match (&cfg.token, &cfg.token_file) {
-            (Some(t), _) => Some(t.expose().to_owned()),
-            (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                Some(Secret::from_file_contents(&text).expose().to_owned())
-            }
-            (None, None) => None,
-        };
+        let token = secret.map(|s| s.expose().to_owned());
         let auth = match (&cfg.username, token) {
             (Some(user), password) => {
                 Auth::UserPassword(user.clone(), password.unwrap_or_default())

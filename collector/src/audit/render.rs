@@ -17,6 +17,44 @@ pub fn json(report: &Report) -> String {
     out
 }
 
+/// A few plain-text lines for a terminal: set, period, commune and district counts, claims.
+pub fn summary(r: &Report) -> String {
+    let p = &r.province;
+    let mut o = String::new();
+    let _ = writeln!(o, "Audit of {} from {} to {}", r.boundary_set, r.from, r.to);
+    let _ = writeln!(
+        o,
+        "  communes: {}; mobile: {}",
+        p.communes,
+        mobile_tally(&p.mobile)
+    );
+    let _ = writeln!(o, "  fibre (communes): {}", fibre_tally(&p.fibre_communes));
+    if p.districts > 0 {
+        let _ = writeln!(
+            o,
+            "  districts: {}; fibre: {}",
+            p.districts,
+            fibre_tally(&p.fibre_districts)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  sites: {} ({} placed, {} flagged); counted samples {}",
+        p.sites, p.sites_placed, p.sites_flagged, p.counted
+    );
+    for c in &r.claims {
+        let _ = writeln!(
+            o,
+            "  claim {}: {} (lower {:.2} %, upper {:.2} %)",
+            c.claim,
+            c.verdict.as_str(),
+            c.lower,
+            c.upper
+        );
+    }
+    o
+}
+
 /// Escapes a Markdown table cell.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

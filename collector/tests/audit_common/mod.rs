@@ -678,6 +678,11 @@ impl Influxd {
     /// Starts `influxd` with its own meta/data/wal dirs and free HTTP and RPC ports, and waits
     /// until `/ping` answers.
     pub fn start() -> Influxd {
+        Influxd::start_with(false)
+    }
+
+    /// As [`Influxd::start`], with `auth-enabled` as given.
+    pub fn start_with(auth: bool) -> Influxd {
         let which = Command::new("sh")
             .args(["-c", "command -v influxd"])
             .output()
@@ -698,7 +703,7 @@ impl Influxd {
             )
         };
         let conf = format!(
-            "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n[meta]\n  dir = \"{0}/meta\"\n[data]\n  dir = \"{0}/data\"\n  wal-dir = \"{0}/wal\"\n  query-log-enabled = false\n  index-version = \"inmem\"\n[http]\n  bind-address = \"127.0.0.1:{http}\"\n  auth-enabled = false\n  log-enabled = false\n[monitor]\n  store-enabled = false\n",
+            "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n[meta]\n  dir = \"{0}/meta\"\n[data]\n  dir = \"{0}/data\"\n  wal-dir = \"{0}/wal\"\n  query-log-enabled = false\n  index-version = \"inmem\"\n[http]\n  bind-address = \"127.0.0.1:{http}\"\n  auth-enabled = {auth}\n  log-enabled = false\n[monitor]\n  store-enabled = false\n",
             d.display()
         );
         std::fs::write(d.join("influxdb.conf"), conf).unwrap();
@@ -745,24 +750,42 @@ impl Influxd {
 
     /// Runs a statement with POST (CREATE DATABASE...).
     pub async fn exec(&self, client: &reqwest::Client, q: &str) {
-        let r = client
+        self.exec_as(client, q, None).await;
+    }
+
+    /// Runs a statement with POST as a user.
+    pub async fn exec_as(&self, client: &reqwest::Client, q: &str, user: Option<(&str, &str)>) {
+        let mut req = client
             .post(format!("{}/query", self.url))
-            .query(&[("q", q)])
-            .send()
-            .await
-            .unwrap();
+            .query(&[("q", q)]);
+        if let Some((u, p)) = user {
+            req = req.basic_auth(u, Some(p));
+        }
+        let r = req.send().await.unwrap();
         assert!(r.status().is_success(), "{q}: {}", r.status());
     }
 
     /// Writes lines (batches of 5000, precision ms), asserting 204.
     pub async fn write(&self, client: &reqwest::Client, db: &str, lines: &[String]) {
+        self.write_as(client, db, lines, None).await;
+    }
+
+    /// Writes lines as a user.
+    pub async fn write_as(
+        &self,
+        client: &reqwest::Client,
+        db: &str,
+        lines: &[String],
+        user: Option<(&str, &str)>,
+    ) {
         for chunk in lines.chunks(5000) {
-            let r = client
+            let mut req = client
                 .post(format!("{}/write?db={db}&precision=ms", self.url))
-                .body(chunk.join("\n"))
-                .send()
-                .await
-                .unwrap();
+                .body(chunk.join("\n"));
+            if let Some((u, p)) = user {
+                req = req.basic_auth(u, Some(p));
+            }
+            let r = req.send().await.unwrap();
             let status = r.status();
             assert_eq!(
                 status.as_u16(),
