@@ -41,8 +41,8 @@ use crate::config::InfluxConfig;
 /// Measurements whose `pos_lat`/`pos_lon` give a site's position.
 pub const POSITION_MEASUREMENTS: [&str; 4] = ["signal", "latency", "throughput", "heartbeat"];
 
-/// Rows per chunk asked of InfluxDB.
-const CHUNK_SIZE: usize = 10_000;
+/// Rows per chunk asked of InfluxDB by default.
+pub const CHUNK_SIZE: usize = 10_000;
 
 /// An InfluxQL string literal: `'...'` with `\` and `'` escaped.
 pub fn quote(value: &str) -> String {
@@ -455,6 +455,7 @@ pub struct InfluxQlSource {
     shown_url: String,
     database: String,
     auth: Auth,
+    chunk_size: usize,
 }
 
 impl std::fmt::Debug for InfluxQlSource {
@@ -532,13 +533,21 @@ impl InfluxQlSource {
             query_url,
             shown_url,
             database: cfg.database.clone(),
+            chunk_size: CHUNK_SIZE,
             auth,
         })
     }
 
+    /// Asks InfluxDB for chunks of at most `rows` rows (default [`CHUNK_SIZE`]); the rows are
+    /// the same whatever the size, only memory and round trips change.
+    pub fn with_chunk_size(mut self, rows: usize) -> Self {
+        self.chunk_size = rows.max(1);
+        self
+    }
+
     /// Runs one statement and returns its series, reading the chunked answer line by line.
     pub async fn query(&self, statement: &str) -> Result<Vec<Series>, AuditError> {
-        let chunk_size = CHUNK_SIZE.to_string();
+        let chunk_size = self.chunk_size.to_string();
         let mut request = self.client.get(self.query_url.clone()).query(&[
             ("db", self.database.as_str()),
             ("epoch", "ms"),
