@@ -22,7 +22,6 @@
 //! JSON document in memory.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use coverage_shared::secret::Secret;
@@ -642,15 +641,6 @@ impl AggregateSource for InfluxQlSource {
         };
         Ok((aggregates, info))
     }
-}
-
-/// Writes `statements` as one numbered list (for Markdown provenance).
-pub fn numbered(statements: &[String]) -> String {
-    let mut out = String::new();
-    for (i, s) in statements.iter().enumerate() {
-        let _ = writeln!(out, "{}. `{s}`", i + 1);
-    }
-    out
 }
 
 #[cfg(test)]
