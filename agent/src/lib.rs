@@ -7,10 +7,12 @@
 //! MQTT 5 and commits only after a successful PUBACK.
 
 pub mod clock;
+pub mod config;
 pub mod measure;
 pub mod modem;
 pub mod mqtt;
 pub mod probe;
 pub mod publish;
+pub mod run;
 pub mod spool;
 pub mod state;
