@@ -1,9 +1,19 @@
-//! Collector configuration (TOML), validated at start-up.
+//! Collector configuration (TOML), validated at start-up into a [`Config`] that cannot hold
+//! invalid settings.
 //!
-//! Raw serde types mirror the file; every key is documented in `deploy/collector.example.toml`,
-//! which a test parses. Unknown keys are errors that name the key and the file.
+//! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
+//! are errors; every error names the file and the key.
 
+use crate::enrich::SiteEntry;
+use crate::sink::SinkConfig;
+use coverage_agent::mqtt::MqttConfig;
+use coverage_shared::secret::Secret;
+use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter, validate_site};
 use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use thiserror::Error;
 
 /// Which InfluxDB write API to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -15,7 +25,7 @@ pub enum InfluxApi {
     V2,
 }
 
-/// Where raw points go and where the audit reads them.
+/// Where raw points go and where the audit reads them (`[influx]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InfluxConfig {
@@ -35,10 +45,10 @@ pub struct InfluxConfig {
     pub bucket: Option<String>,
     /// v2 token, or v1 password when `username` is set. Prefer `token_file`.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// File holding the token (first line).
     #[serde(default)]
-    pub token_file: Option<std::path::PathBuf>,
+    pub token_file: Option<PathBuf>,
     /// v1 user name.
     #[serde(default)]
     pub username: Option<String>,
@@ -50,4 +60,420 @@ fn default_api() -> InfluxApi {
 
 fn default_db() -> String {
     "coverage".to_owned()
+}
+
+/// `[ingest]`: how the collector subscribes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Shared-subscription group; several collectors with the same group split the load.
+    #[serde(default)]
+    pub shared_group: Option<String>,
+    /// Unacknowledged messages the broker may send (MQTT 5 receive maximum).
+    #[serde(default = "default_receive_maximum")]
+    pub receive_maximum: u16,
+    /// How long the broker keeps our session (and queues for us) while we are away.
+    #[serde(default = "default_session_expiry", with = "humantime_serde")]
+    pub session_expiry: Duration,
+}
+
+fn default_receive_maximum() -> u16 {
+    1000
+}
+
+fn default_session_expiry() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            shared_group: None,
+            receive_maximum: default_receive_maximum(),
+            session_expiry: default_session_expiry(),
+        }
+    }
+}
+
+/// `[dead_letter]`: where refused messages and points are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterConfig {
+    /// JSON-lines file; relative to the config file's directory.
+    #[serde(default = "default_dead_letter_path")]
+    pub path: PathBuf,
+    /// Size at which the file is rotated (one old file is kept).
+    #[serde(default = "default_dead_letter_bytes")]
+    pub max_bytes: u64,
+}
+
+fn default_dead_letter_path() -> PathBuf {
+    PathBuf::from("dead-letter.jsonl")
+}
+
+fn default_dead_letter_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+impl Default for DeadLetterConfig {
+    fn default() -> Self {
+        DeadLetterConfig {
+            path: default_dead_letter_path(),
+            max_bytes: default_dead_letter_bytes(),
+        }
+    }
+}
+
+/// `[http]`: the operations endpoint (`/metrics`, `/health`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Listen address; loopback by default (put a reverse proxy in front to expose it).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9108))
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: default_listen(),
+        }
+    }
+}
+
+/// `[archive]`: write line protocol to a file instead of InfluxDB (single-machine demo).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// The line-protocol file; relative to the config file's directory.
+    pub path: PathBuf,
+}
+
+/// `[boundaries]`: where boundary sets come from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundariesConfig {
+    /// A directory with the boundary files; default: the sets compiled into the binary.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Broker connection.
+    pub mqtt: MqttConfig,
+    /// Subscription settings.
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    /// InfluxDB (one of `influx` and `archive`).
+    #[serde(default)]
+    pub influx: Option<InfluxConfig>,
+    /// Archive file (one of `influx` and `archive`).
+    #[serde(default)]
+    pub archive: Option<ArchiveConfig>,
+    /// Batching.
+    #[serde(default)]
+    pub sink: SinkConfig,
+    /// Dead letters.
+    #[serde(default)]
+    pub dead_letter: DeadLetterConfig,
+    /// Operations endpoint.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Boundary sets.
+    #[serde(default)]
+    pub boundaries: BoundariesConfig,
+    /// The site registry: surveyed positions win over reported ones.
+    #[serde(default)]
+    pub sites: Vec<SiteEntry>,
+    /// Audit thresholds and rules (validated by the audit module when it runs).
+    #[serde(default)]
+    pub audit: Option<toml::Value>,
+}
+
+/// Where raw points are stored.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// InfluxDB, with the token or password already read.
+    Influx {
+        /// Connection settings.
+        cfg: InfluxConfig,
+        /// Token (v2, or v1 with a token) or password (v1 with `username`).
+        secret: Option<Secret>,
+    },
+    /// A line-protocol file.
+    Archive(PathBuf),
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages).
+    pub file: PathBuf,
+    /// The file's directory; relative paths resolve against it.
+    pub base: PathBuf,
+    /// Broker connection.
+    pub mqtt: MqttConfig,
+    /// Subscription filter, with the shared-subscription prefix when configured.
+    pub filter: String,
+    /// Subscription settings.
+    pub ingest: IngestConfig,
+    /// Where points go.
+    pub store: Store,
+    /// Batching.
+    pub sink: SinkConfig,
+    /// Dead letters, path resolved.
+    pub dead_letter: DeadLetterConfig,
+    /// Operations endpoint.
+    pub http: HttpConfig,
+    /// Boundary directory, resolved (`None` = embedded).
+    pub boundaries_dir: Option<PathBuf>,
+    /// Site registry.
+    pub sites: Vec<SiteEntry>,
+    /// Audit settings, as written.
+    pub audit: Option<toml::Value>,
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("{file}: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or has unknown or mistyped keys (toml's message names the key).
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// What toml said, with line, column and key.
+        message: String,
+    },
+    /// A value is not acceptable.
+    #[error("{file}: {key}: {message}")]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// The key (`influx.org`, `sites[3].id`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates `text` as if read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = path.to_owned();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().map(Path::to_owned).unwrap_or_default();
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            file: file.clone(),
+            key: key.to_owned(),
+            message,
+        };
+
+        coverage_agent::mqtt::parse_url(&raw.mqtt.url)
+            .map_err(|e| invalid("mqtt.url", e.to_string()))?;
+        let filter = match &raw.ingest.shared_group {
+            Some(g) if g.is_empty() || g.contains(['/', '+', '#']) => {
+                return Err(invalid(
+                    "ingest.shared_group",
+                    format!("{g:?} must be a non-empty name without / + #"),
+                ));
+            }
+            Some(g) => shared_readings_filter(g),
+            None => READINGS_FILTER.to_owned(),
+        };
+        if raw.ingest.receive_maximum == 0 {
+            return Err(invalid(
+                "ingest.receive_maximum",
+                "must be at least 1".into(),
+            ));
+        }
+
+        let store = match (raw.influx, raw.archive) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "influx",
+                    "give either [influx] or [archive], not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(invalid(
+                    "influx",
+                    "missing: give [influx] (or [archive] for a file store)".into(),
+                ));
+            }
+            (None, Some(a)) => Store::Archive(base.join(a.path)),
+            (Some(cfg), None) => {
+                url::Url::parse(&cfg.url)
+                    .map_err(|e| invalid("influx.url", format!("{:?}: {e}", cfg.url)))?;
+                let secret = match &cfg.token_file {
+                    Some(p) => {
+                        let p = base.join(p);
+                        let text = std::fs::read_to_string(&p).map_err(|e| {
+                            invalid("influx.token_file", format!("{}: {e}", p.display()))
+                        })?;
+                        Some(Secret::from_file_contents(&text))
+                    }
+                    None => cfg.token.clone(),
+                };
+                if cfg.api == InfluxApi::V2 {
+                    if cfg.org.is_none() {
+                        return Err(invalid("influx.org", "required with api = \"v2\"".into()));
+                    }
+                    if secret.is_none() {
+                        return Err(invalid(
+                            "influx.token",
+                            "required with api = \"v2\" (or token_file)".into(),
+                        ));
+                    }
+                }
+                if cfg.database.is_empty() {
+                    return Err(invalid("influx.database", "must not be empty".into()));
+                }
+                Store::Influx { cfg, secret }
+            }
+        };
+        if raw.sink.batch_lines == 0 {
+            return Err(invalid("sink.batch_lines", "must be at least 1".into()));
+        }
+
+        let mut seen = std::collections::HashSet::new();
+        for (i, s) in raw.sites.iter().enumerate() {
+            validate_site(&s.id).map_err(|e| invalid(&format!("sites[{i}].id"), e.to_string()))?;
+            if !seen.insert(s.id.clone()) {
+                return Err(invalid(
+                    &format!("sites[{i}].id"),
+                    format!("{:?} is listed twice", s.id),
+                ));
+            }
+            if !(-90.0..=90.0).contains(&s.lat) || !(-180.0..=180.0).contains(&s.lon) {
+                return Err(invalid(
+                    &format!("sites[{i}]"),
+                    format!("position ({}, {}) is out of range", s.lat, s.lon),
+                ));
+            }
+        }
+
+        let dead_letter = DeadLetterConfig {
+            path: base.join(&raw.dead_letter.path),
+            ..raw.dead_letter
+        };
+        Ok(Config {
+            boundaries_dir: raw.boundaries.dir.map(|d| base.join(d)),
+            file,
+            base,
+            mqtt: raw.mqtt,
+            filter,
+            ingest: raw.ingest,
+            store,
+            sink: raw.sink,
+            dead_letter,
+            http: raw.http,
+            sites: raw.sites,
+            audit: raw.audit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/coverage/collector.toml"))
+    }
+
+    const MIN: &str =
+        "[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\n[influx]\nurl = \"http://127.0.0.1:8086\"\n";
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse(MIN).unwrap();
+        assert_eq!(c.filter, "coverage/v1/+/+");
+        assert_eq!(c.ingest.receive_maximum, 1000);
+        assert_eq!(
+            c.dead_letter.path,
+            PathBuf::from("/etc/coverage/dead-letter.jsonl")
+        );
+        let Store::Influx { cfg, secret } = c.store else {
+            panic!("influx")
+        };
+        assert_eq!(cfg.database, "coverage");
+        assert!(secret.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_and_key() {
+        let err = parse(&format!("{MIN}batchsize = 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("collector.toml") && err.contains("batchsize"),
+            "{err}"
+        );
+        let err = parse(&format!("{MIN}[sink]\nflush = \"1s\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("flush"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_key() {
+        let v2 = "[mqtt]\nurl = \"mqtt://h\"\n[influx]\nurl = \"http://h:8086\"\napi = \"v2\"\n";
+        let err = parse(v2).unwrap_err().to_string();
+        assert!(err.contains("influx.org"), "{err}");
+        let err = parse("[mqtt]\nurl = \"mqtt://h\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("influx") && err.contains("missing"), "{err}");
+        let err = parse(&format!(
+            "{MIN}[[sites]]\nid = \"a b\"\nlat = 1.0\nlon = 2.0\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("sites[0].id"), "{err}");
+        let err = parse("[mqtt]\nurl = \"http://h\"\n[archive]\npath = \"a.lp\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mqtt.url"), "{err}");
+        let err = parse(&format!("{MIN}[ingest]\nshared_group = \"a/b\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ingest.shared_group"), "{err}");
+    }
+
+    #[test]
+    fn shared_group_and_archive() {
+        let c = parse("[mqtt]\nurl = \"mqtt://h\"\n[ingest]\nshared_group = \"collectors\"\n[archive]\npath = \"data/a.lp\"\n").unwrap();
+        assert_eq!(c.filter, "$share/collectors/coverage/v1/+/+");
+        let Store::Archive(p) = c.store else {
+            panic!("archive")
+        };
+        assert_eq!(p, PathBuf::from("/etc/coverage/data/a.lp"));
+    }
 }

@@ -6,10 +6,12 @@
 //! archive file); [`audit`] (aggregates -> verdicts -> claims -> reports); [`demo`] runs the
 //! whole system on one machine with nothing installed.
 
+pub mod api;
 pub mod audit;
 pub mod config;
 pub mod deadletter;
 pub mod enrich;
 pub mod ingest;
 pub mod metrics;
+pub mod run;
 pub mod sink;

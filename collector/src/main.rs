@@ -1,1 +1,138 @@
-fn main() {}
+//! `coverage-collector`: the command line over the collector library.
+//!
+//! Subcommands: `run` (the daemon), `locate` (which commune a position is in), `audit`
+//! (verdicts and claims from the stored readings), `demo` (the whole system on one machine).
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use coverage_collector::config::Config;
+use coverage_collector::run;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Checks telecom coverage claims from agents' measurements.
+#[derive(Debug, Parser)]
+#[command(name = "coverage-collector", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the collector daemon: subscribe, validate, place, write.
+    Run {
+        /// The collector's TOML config.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Print which commune a position falls in, as JSON (exit 1 outside every commune).
+    Locate {
+        /// Boundary set name (`bac-kan-2020`, `thai-nguyen-2025`).
+        #[arg(long)]
+        set: String,
+        /// Latitude, WGS84 degrees.
+        #[arg(allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude, WGS84 degrees.
+        #[arg(allow_hyphen_values = true)]
+        lon: f64,
+        /// A directory with boundary files instead of the sets built in.
+        #[arg(long)]
+        boundaries: Option<PathBuf>,
+    },
+    /// Validate a config file and print what it resolves to.
+    CheckConfig {
+        /// The collector's TOML config.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COVERAGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCode> {
+    let registry = match dir {
+        Some(d) => coverage_shared::boundary::BoundaryRegistry::from_dir(&d)
+            .with_context(|| format!("loading boundary sets from {}", d.display()))?,
+        None => coverage_shared::boundary::BoundaryRegistry::embedded()
+            .context("loading the built-in boundary sets")?,
+    };
+    let set = registry.get(set)?;
+    let loc = set.locate(lat, lon);
+    println!("{}", serde_json::to_string_pretty(&loc)?);
+    if loc.is_inside() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        match loc.nearest {
+            Some(n) => eprintln!(
+                "({lat}, {lon}) is outside every commune of {}; nearest is {} {} at {:.0} m.",
+                set.name(),
+                n.code,
+                n.name,
+                loc.edge_distance_m
+            ),
+            None => eprintln!("({lat}, {lon}) is not a valid position."),
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Locate {
+            set,
+            lat,
+            lon,
+            boundaries,
+        } => locate(&set, lat, lon, boundaries),
+        Command::CheckConfig { config } => Config::load(&config).map_err(Into::into).map(|c| {
+            println!("{c:#?}");
+            ExitCode::SUCCESS
+        }),
+        Command::Run { config } => (|| {
+            let cfg = Config::load(&config)?;
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(run::run(cfg, shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        })(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("coverage-collector: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
