@@ -8,7 +8,7 @@
 //!   `Outgoing::Publish(pkid)` for our requests **in the order we made them**, so a FIFO of
 //!   requests, popped on each such event, gives each pkid its spool `seq`.
 //! - A PUBACK with reason `Success` or `NoMatchingSubscribers` is a delivery. Any reason
-//!   >= 0x80 (`NotAuthorized` from the broker's ACL, `QuotaExceeded`, ...) is **not**: the
+//!   of 0x80 or more (`NotAuthorized` from the broker's ACL, `QuotaExceeded`, ...) is **not**: the
 //!   reading goes back to the spool, the refusal is counted and logged at ERROR, and publishing
 //!   pauses for a while (retrying at once would only be refused again). MQTT 3.1.1 would have
 //!   acknowledged and silently dropped it; this is why the agent speaks MQTT 5.
