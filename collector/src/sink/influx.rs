@@ -226,11 +226,11 @@ impl V1Writer {
             .body(body.to_owned());
         let resp = self.auth(req).send().await.map_err(|e| transport(&e))?;
         let result = Self::check(resp).await;
-        if let Err(WriteError::Outage { status, .. }) = &result {
-            if status == "404" {
-                // The database went missing: recreate it so the retry can succeed.
-                let _ = self.create_database().await;
-            }
+        if let Err(WriteError::Outage { status, .. }) = &result
+            && status == "404"
+        {
+            // The database went missing: recreate it so the retry can succeed.
+            let _ = self.create_database().await;
         }
         result
     }

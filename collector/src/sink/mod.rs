@@ -110,8 +110,10 @@ impl Sink {
                     Some(p) => {
                         batch.push(p);
                         self.metrics.pending_points.inc();
-                        if batch.len() >= self.cfg.batch_lines {
-                            if self.flush(&mut batch, &shutdown).await.is_err() { return; }
+                        if batch.len() >= self.cfg.batch_lines
+                            && self.flush(&mut batch, &shutdown).await.is_err()
+                        {
+                            return;
                         }
                     }
                     None => {

@@ -328,15 +328,15 @@ pub fn dataset() -> Dataset {
         let reg = *rng.pick(&regs);
         let mut values = Vec::new();
         let field = Tech::parse(tech).and_then(deciding_field);
-        if let Some(f) = field {
-            if rng.below(10) != 0 {
-                let v = if rng.below(3) == 0 {
-                    *rng.pick(&edges)
-                } else {
-                    rng.range(-125.0, -70.0)
-                };
-                values.push((f, v));
-            }
+        if let Some(f) = field
+            && rng.below(10) != 0
+        {
+            let v = if rng.below(3) == 0 {
+                *rng.pick(&edges)
+            } else {
+                rng.range(-125.0, -70.0)
+            };
+            values.push((f, v));
         }
         if rng.below(2) == 0 && field != Some("rssi_dbm") {
             values.push(("rssi_dbm", rng.range(-100.0, -50.0)));
