@@ -4,6 +4,7 @@
 //! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
 //! are errors; every error names the file and the key.
 
+use crate::audit::AuditConfig;
 use crate::enrich::SiteEntry;
 use crate::sink::SinkConfig;
 use coverage_agent::mqtt::MqttConfig;
@@ -236,8 +237,8 @@ pub struct Config {
     pub boundaries_dir: Option<PathBuf>,
     /// Site registry.
     pub sites: Vec<SiteEntry>,
-    /// Audit settings, as written.
-    pub audit: Option<toml::Value>,
+    /// Audit settings, validated, with the site registry.
+    pub audit: AuditConfig,
 }
 
 /// Why a configuration cannot be used.
@@ -379,6 +380,12 @@ impl Config {
             }
         }
 
+        let audit = AuditConfig::from_toml(raw.audit)
+            .map_err(|e| match e {
+                crate::audit::AuditError::Config { key, problem } => invalid(&key, problem),
+                other => invalid("audit", other.to_string()),
+            })?
+            .with_registry(&raw.sites);
         let dead_letter = DeadLetterConfig {
             path: base.join(&raw.dead_letter.path),
             ..raw.dead_letter
@@ -395,7 +402,7 @@ impl Config {
             dead_letter,
             http: raw.http,
             sites: raw.sites,
-            audit: raw.audit,
+            audit,
         })
     }
 }
@@ -465,6 +472,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ingest.shared_group"), "{err}");
+    }
+
+    #[test]
+    fn audit_table_is_validated_and_gets_the_registry() {
+        let c = parse(&format!(
+            "{MIN}[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\n[audit]\nmin_samples = 10\n[audit.fibre]\ntarget = \"10.6.0.1\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.audit.min_samples, 10);
+        assert_eq!(c.audit.sites.len(), 1);
+        let err = parse(&format!("{MIN}[audit]\nmin_smaples = 10\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("collector.toml") && err.contains("min_smaples"),
+            "{err}"
+        );
+        let twice = "[[sites]]\nid = \"s1\"\nlat = 1.0\nlon = 2.0\n";
+        let err = parse(&format!("{MIN}{twice}{twice}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sites[1].id") && err.contains("twice"),
+            "{err}"
+        );
     }
 
     #[test]

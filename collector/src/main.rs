@@ -41,6 +41,18 @@ enum Command {
         #[arg(long)]
         boundaries: Option<PathBuf>,
     },
+    /// Audit coverage over a period: verdicts per commune and district, and claims.
+    ///
+    /// Exit code: 0 when every claim is verified (or none was given), 1 when a claim is
+    /// refuted or unproven, 2 on an error.
+    Audit {
+        /// The collector's TOML config (InfluxDB connection, `[audit]` thresholds, sites).
+        /// Optional with `--archive`: the defaults of DESIGN.md are used.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        args: coverage_collector::audit::AuditArgs,
+    },
     /// Validate a config file and print what it resolves to.
     CheckConfig {
         /// The collector's TOML config.
@@ -107,6 +119,55 @@ fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCod
     }
 }
 
+fn audit(
+    config: Option<PathBuf>,
+    mut args: coverage_collector::audit::AuditArgs,
+) -> Result<ExitCode> {
+    use coverage_collector::audit::{self, AuditConfig, ClaimVerdict};
+    use coverage_collector::config::Store;
+    let (cfg, influx, registry) = match &config {
+        Some(path) => {
+            let cfg = Config::load(path)?;
+            let registry = run::boundaries(&cfg)?;
+            let influx = match &cfg.store {
+                // The audit reads InfluxDB with the secret already resolved from token_file.
+                Store::Influx {
+                    cfg: influx,
+                    secret,
+                } => Some(coverage_collector::config::InfluxConfig {
+                    token: secret.clone(),
+                    token_file: None,
+                    ..influx.clone()
+                }),
+                Store::Archive(path) => {
+                    if args.archives.is_empty() {
+                        args.archives.push(path.clone());
+                    }
+                    None
+                }
+            };
+            (cfg.audit, influx, registry)
+        }
+        None => (
+            AuditConfig::default(),
+            None,
+            coverage_shared::boundary::BoundaryRegistry::embedded()?,
+        ),
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let report = rt.block_on(audit::run_audit(&args, influx.as_ref(), &cfg, &registry))?;
+    audit::write_report(&args, &report)?;
+    let all_verified = report
+        .claims
+        .iter()
+        .all(|c| c.verdict == ClaimVerdict::Verified);
+    Ok(if all_verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -117,6 +178,7 @@ fn main() -> ExitCode {
             lon,
             boundaries,
         } => locate(&set, lat, lon, boundaries),
+        Command::Audit { config, args } => audit(config, args),
         Command::CheckConfig { config } => Config::load(&config).map_err(Into::into).map(|c| {
             println!("{c:#?}");
             ExitCode::SUCCESS

@@ -167,8 +167,9 @@ pub struct AuditConfig {
     /// Fibre windows and area verdicts.
     #[serde(default)]
     pub fibre: FibreConfig,
-    /// Known sites; their position wins over the readings' `pos`.
-    #[serde(default)]
+    /// Known sites; their position wins over the readings' `pos`. Filled from the collector's
+    /// top-level `[[sites]]` registry ([`AuditConfig::with_registry`]), not from `[audit]`.
+    #[serde(skip)]
     pub sites: Vec<SiteEntry>,
 }
 
@@ -275,37 +276,12 @@ impl Default for FibreConfig {
     }
 }
 
-/// A site of the registry: where it is and where it was meant to be.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SiteEntry {
-    /// Site id, as in readings and MQTT usernames.
-    pub id: String,
-    /// Latitude, WGS84 degrees; wins over the readings' `pos`.
-    pub lat: f64,
-    /// Longitude, WGS84 degrees.
-    pub lon: f64,
-    /// The commune the site was installed for; a position in another commune is flagged.
-    #[serde(default)]
-    pub commune: Option<ConfiguredCommune>,
-}
+/// A site of the registry: the collector's `[[sites]]` entries (one definition for ingest
+/// placement and the audit).
+pub use crate::enrich::SiteEntry;
 
 /// A commune named by set and code (codes are reused across sets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfiguredCommune {
-    /// Boundary set name (`bac-kan-2020`).
-    pub set: String,
-    /// Commune code in that set.
-    pub code: String,
-}
-
-/// Whether `s` is a wire-format site id (`[A-Za-z0-9_-]{1,64}`).
-pub(crate) fn is_site_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+pub type ConfiguredCommune = coverage_shared::wire::CommuneRef;
 
 /// Whether `s` is an operator id `MCC-MNC` (3 digits, dash, 2 or 3 digits).
 pub(crate) fn is_operator_id(s: &str) -> bool {
@@ -408,35 +384,6 @@ impl AuditConfig {
                 "must be at least 1: a window without rounds shows nothing".into(),
             );
         }
-        let mut ids: Vec<&str> = Vec::new();
-        for (i, site) in self.sites.iter().enumerate() {
-            let key = format!("audit.sites[{i}]");
-            if !is_site_id(&site.id) {
-                return bad(
-                    format!("{key}.id"),
-                    format!("`{}` is not a site id ([A-Za-z0-9_-]{{1,64}})", site.id),
-                );
-            }
-            if ids.contains(&site.id.as_str()) {
-                return bad(
-                    format!("{key}.id"),
-                    format!("site `{}` is listed twice", site.id),
-                );
-            }
-            ids.push(&site.id);
-            if !site.lat.is_finite() || site.lat.abs() > 90.0 {
-                return bad(
-                    format!("{key}.lat"),
-                    format!("{} is not a latitude", site.lat),
-                );
-            }
-            if !site.lon.is_finite() || site.lon.abs() > 180.0 {
-                return bad(
-                    format!("{key}.lon"),
-                    format!("{} is not a longitude", site.lon),
-                );
-            }
-        }
         Ok(())
     }
 
@@ -456,22 +403,9 @@ impl AuditConfig {
         Ok(cfg)
     }
 
-    /// Adds the collector's site registry (`[[sites]]`) to [`AuditConfig::sites`]; an entry
-    /// already listed under `[audit]` keeps its own position.
-    pub fn with_registry(mut self, sites: &[crate::enrich::SiteEntry]) -> AuditConfig {
-        for s in sites {
-            if self.site(&s.id).is_none() {
-                self.sites.push(SiteEntry {
-                    id: s.id.clone(),
-                    lat: s.lat,
-                    lon: s.lon,
-                    commune: s.commune.as_ref().map(|c| ConfiguredCommune {
-                        set: c.set.clone(),
-                        code: c.code.clone(),
-                    }),
-                });
-            }
-        }
+    /// Takes the collector's site registry (`[[sites]]`, validated by the collector config).
+    pub fn with_registry(mut self, sites: &[SiteEntry]) -> AuditConfig {
+        self.sites = sites.to_vec();
         self
     }
 
@@ -526,11 +460,6 @@ mod tests {
             min_rounds = 4
             min_up_pct = 98
             min_known_pct = 80
-            [[sites]]
-            id = "bk-01834-ubnd"
-            lat = 22.16
-            lon = 105.84
-            commune = { set = "bac-kan-2020", code = "01834" }
             "#,
         )
         .unwrap();
@@ -538,7 +467,6 @@ mod tests {
         assert_eq!(c.min_usable_share_pct.milli(), 99_500);
         assert_eq!(c.fibre.max_loss_pct.milli(), 500);
         assert_eq!(c.policy.thresholds.lte_rsrp_dbm, -105.0);
-        assert_eq!(c.sites[0].commune.as_ref().unwrap().code, "01834");
         let back = serde_json::to_value(&c).unwrap();
         assert_eq!(back["min_usable_share_pct"], serde_json::json!(99.5));
         assert_eq!(back["fibre"]["min_up_pct"], serde_json::json!(98));
@@ -595,20 +523,6 @@ mod tests {
                 .to_string()
                 .contains("audit.fibre.target")
         );
-        let mut c = AuditConfig::default();
-        let site = SiteEntry {
-            id: "s1".into(),
-            lat: 22.0,
-            lon: 105.0,
-            commune: None,
-        };
-        c.sites = vec![site.clone(), site];
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("listed twice")
-        );
         let c = AuditConfig {
             min_distinct_hours: 25,
             ..AuditConfig::default()
@@ -661,9 +575,6 @@ mod tests {
 
     #[test]
     fn ids() {
-        assert!(is_site_id("bk-01834_a"));
-        assert!(!is_site_id("a b"));
-        assert!(!is_site_id(""));
         assert!(is_operator_id("452-04"));
         assert!(is_operator_id("452-004"));
         assert!(!is_operator_id("452-4"));

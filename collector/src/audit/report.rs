@@ -9,7 +9,7 @@
 //!   4 decimals and distances to centimetres, and nothing depends on the wall clock, so the same
 //!   inputs give byte-identical output.
 //! - **Placement**: a site's position is its registry position when it is listed in
-//!   `[audit.sites]`, else the last `pos` it reported in the period. A site outside every commune
+//!   `[[sites]]`, else the last `pos` it reported in the period. A site outside every commune
 //!   counts for no commune; one near an edge or away from its configured commune counts where it
 //!   is and is flagged, never moved.
 //! - **Mobile sites** of a commune are its sites with at least one `signal` sample in the period;
