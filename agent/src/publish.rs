@@ -16,6 +16,12 @@
 //!   again after the reconnect: duplicates, never losses) and clears the FIFO. The session is
 //!   clean (`clean_start`), so rumqttc replays nothing of its own and the FIFO stays exact; we
 //!   only hand rumqttc requests while connected, never more than the in-flight window.
+//! - The packet ids of the lost connection are kept until the next CONNACK: rumqttc can yield
+//!   a PUBACK it read just before the socket closed *after* the error that reports the close
+//!   (its event queue survives the reconnection and is drained before the new CONNACK).
+//!   mosquitto 2.0.11 does exactly that to an ACL refusal: PUBACK 135, then it closes the
+//!   connection. Such a late PUBACK still counts: a refusal is logged and pauses publishing, a
+//!   success acknowledges the reading (it was rewound, so this saves a duplicate).
 //!
 //! Resend requests from the collector arrive on `coverage/v1/{site}/resend` as
 //! `{"run": "...", "from": N, "to": M}`; the readings still in the spool (acknowledged ones
@@ -68,6 +74,9 @@ pub struct InFlight {
     requested: VecDeque<Option<u64>>,
     /// Packet id -> seq, for tracked publishes awaiting their PUBACK.
     by_pkid: HashMap<u16, Option<u64>>,
+    /// `by_pkid` of the connection that was lost, until the next CONNACK: PUBACKs rumqttc read
+    /// before the connection closed come out after the error (module doc).
+    lost: HashMap<u16, Option<u64>>,
 }
 
 /// What a PUBACK means for the spool.
@@ -104,9 +113,14 @@ impl InFlight {
         }
     }
 
-    /// The broker answered `pkid` with `reason`.
+    /// The broker answered `pkid` with `reason`, on this connection or, before the next
+    /// CONNACK, on the one that was lost.
     pub fn acked(&mut self, pkid: u16, reason: PubAckReason) -> AckOutcome {
-        match self.by_pkid.remove(&pkid).flatten() {
+        let seq = self
+            .by_pkid
+            .remove(&pkid)
+            .or_else(|| self.lost.remove(&pkid));
+        match seq.flatten() {
             None => AckOutcome::Untracked,
             Some(seq)
                 if matches!(
@@ -120,10 +134,17 @@ impl InFlight {
         }
     }
 
-    /// The connection is gone: forget everything (the spool is rewound by the caller).
-    pub fn clear(&mut self) {
+    /// The connection is gone (the spool is rewound by the caller): requests not yet sent are
+    /// forgotten; packet ids awaiting a PUBACK are kept apart until [`InFlight::connected`], for
+    /// the PUBACKs rumqttc read before the connection closed and yields after the error.
+    pub fn connection_lost(&mut self) {
         self.requested.clear();
-        self.by_pkid.clear();
+        self.lost.extend(self.by_pkid.drain());
+    }
+
+    /// A new connection is up (CONNACK): nothing of the lost one can come any more.
+    pub fn connected(&mut self) {
+        self.lost.clear();
     }
 }
 
@@ -158,6 +179,7 @@ impl Publisher {
                 ev = eventloop.poll() => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         connected = true;
+                        inflight.connected();
                         failures = 0;
                         tracing::info!(site = %self.site, "Connected to the broker.");
                         if let Err(e) = client.try_subscribe(resend_topic.clone(), QoS::AtLeastOnce) {
@@ -194,7 +216,7 @@ impl Publisher {
                             tracing::warn!(site = %self.site, error = %e, in_flight = inflight.len(), "MQTT connection lost; readings stay in the spool.");
                         }
                         connected = false;
-                        inflight.clear();
+                        inflight.connection_lost();
                         self.spool.rewind().await;
                         let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
                         failures += 1;
@@ -337,13 +359,64 @@ mod tests {
     }
 
     #[test]
-    fn clear_forgets_everything() {
+    fn a_lost_connection_forgets_unsent_requests() {
         let mut f = InFlight::default();
         f.requested(Some(1));
         f.requested(Some(2));
         f.sent(5);
-        f.clear();
+        f.connection_lost();
         assert!(f.is_empty());
+        // The request for seq 2 never went out: the next connection's first publish is not it.
+        f.connected();
+        f.requested(Some(3));
+        f.sent(1);
+        assert_eq!(f.acked(1, PubAckReason::Success), AckOutcome::Delivered(3));
         assert_eq!(f.acked(5, PubAckReason::Success), AckOutcome::Untracked);
+    }
+
+    /// mosquitto 2.0.11 answers a publish its ACL denies with PUBACK 135 and closes the
+    /// connection; rumqttc reads both at once and reports the close first, then yields the
+    /// PUBACK from its event queue before the next CONNACK. The refusal must still count.
+    #[test]
+    fn a_puback_read_before_the_connection_closed_still_counts() {
+        let mut f = InFlight::default();
+        for seq in [10, 11, 12] {
+            f.requested(Some(seq));
+        }
+        f.sent(2);
+        f.sent(3);
+        f.connection_lost(); // seq 12 was never sent
+        assert!(f.is_empty(), "the window is free for the next connection");
+        // A failed reconnection attempt before the CONNACK changes nothing.
+        f.connection_lost();
+        assert_eq!(
+            f.acked(2, PubAckReason::NotAuthorized),
+            AckOutcome::Refused(10)
+        );
+        assert_eq!(f.acked(3, PubAckReason::Success), AckOutcome::Delivered(11));
+        assert_eq!(f.acked(3, PubAckReason::Success), AckOutcome::Untracked);
+    }
+
+    #[test]
+    fn packet_ids_of_a_lost_connection_are_forgotten_at_the_next_connack() {
+        let mut f = InFlight::default();
+        f.requested(Some(10));
+        f.sent(2);
+        f.connection_lost();
+        f.connected();
+        // Packet id 2 again, on the new connection, for another reading.
+        f.requested(Some(20));
+        f.sent(2);
+        assert_eq!(f.acked(2, PubAckReason::Success), AckOutcome::Delivered(20));
+        assert_eq!(f.acked(2, PubAckReason::Success), AckOutcome::Untracked);
+        // And a late PUBACK after the CONNACK is no longer matched to the lost connection.
+        f.requested(Some(30));
+        f.sent(7);
+        f.connection_lost();
+        f.connected();
+        assert_eq!(
+            f.acked(7, PubAckReason::NotAuthorized),
+            AckOutcome::Untracked
+        );
     }
 }
