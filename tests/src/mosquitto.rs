@@ -248,6 +248,14 @@ impl Mosquitto {
         self.dir.path()
     }
 
+    /// The ACL file, when the broker has users. It is read when the broker starts: rewrite it
+    /// and [`restart`](Self::restart) to change what users may do (e.g. an ACL that refuses an
+    /// agent, then the right one).
+    pub fn acl_path(&self) -> Option<std::path::PathBuf> {
+        let path = self.dir.path().join("acl");
+        path.is_file().then_some(path)
+    }
+
     /// The whole log, every run included.
     pub fn log(&self) -> String {
         self.daemon.log()
