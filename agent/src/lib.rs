@@ -6,8 +6,10 @@
 //! `run` and `seq`) and appends the reading to the [`spool`]; [`publish`] drains the spool to
 //! MQTT 5 and commits only after a successful PUBACK.
 
+pub mod check;
 pub mod clock;
 pub mod config;
+pub mod init;
 pub mod measure;
 pub mod modem;
 pub mod mqtt;

@@ -1,14 +1,15 @@
 //! `coverage-agent`: the command line over the agent library.
 //!
 //! Subcommands: `run` (the daemon), `measure --once` (one round of readings as JSON lines,
-//! nothing published), `decode` (what a captured modem reply says).
+//! nothing published), `decode` (what a captured modem reply says), `check` (the technician's
+//! one-screen test of a site), `init` (writes a commented config).
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use coverage_agent::config::AgentConfig;
 use coverage_agent::measure::Measurement;
 use coverage_agent::modem::{self, DecodeFormat};
-use coverage_agent::{probe, run};
+use coverage_agent::{check, init, probe, run};
 use coverage_shared::wire::{Body, Reading, Signal};
 use std::io::Read;
 use std::path::PathBuf;
@@ -47,6 +48,11 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<DecodeFormat>,
     },
+    /// Test a site: config, state directory, modems, signal, probes, broker, clock and
+    /// commune, one line each with the fix; exit code 0 only when nothing failed.
+    Check(check::CheckArgs),
+    /// Write a fully commented config from flags, asking on the terminal for what is missing.
+    Init(Box<init::InitArgs>),
     /// Validate a config file and print what it resolves to.
     CheckConfig {
         /// The agent's TOML config.
@@ -55,9 +61,10 @@ enum Command {
     },
 }
 
-fn init_tracing() {
+/// Logs to standard error at `default` unless `COVERAGE_LOG` says otherwise.
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COVERAGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -157,7 +164,11 @@ fn tempfile_dir() -> Result<PathBuf> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // `check` and `init` speak for themselves on their one screen.
+    init_tracing(match cli.command {
+        Command::Check(_) | Command::Init(_) => "error",
+        _ => "info",
+    });
     let result: Result<ExitCode> = (|| match cli.command {
         Command::Run { config } => {
             let cfg = AgentConfig::load(&config)?;
@@ -179,6 +190,23 @@ fn main() -> ExitCode {
                 .context("reading standard input")?;
             let decoded = modem::decode(&input, format)?;
             println!("{}", serde_json::to_string(&decoded)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let report = runtime()?.block_on(check::run(&args));
+            if args.json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.render_text());
+            }
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Init(args) => {
+            print!("{}", init::run(&args)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckConfig { config } => {
