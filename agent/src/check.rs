@@ -337,7 +337,18 @@ pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
         dir.display()
     );
     if !dir.exists() {
-        let Some(ancestor) = dir.ancestors().skip(1).find(|a| a.is_dir()) else {
+        let Some(ancestor) = dir
+            .ancestors()
+            .skip(1)
+            .map(|a| {
+                if a.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    a
+                }
+            })
+            .find(|a| a.is_dir())
+        else {
             return Check::fail(
                 name,
                 format!("{} does not exist", dir.display()),
@@ -2196,6 +2207,15 @@ mod tests {
         let c = state_check(&dir.path().join("new"), &SpoolConfig::default());
         assert_eq!(c.status, Status::Pass, "{c:?}");
         assert!(c.detail.contains("does not exist yet"));
+        let c = state_check(
+            Path::new("relative-state-dir-that-does-not-exist"),
+            &SpoolConfig::default(),
+        );
+        assert_eq!(
+            c.status,
+            Status::Pass,
+            "a relative path resolves against `.`: {c:?}"
+        );
         std::fs::write(dir.path().join("run"), "0123456789abcdef\n").unwrap();
         let c = state_check(dir.path(), &SpoolConfig::default());
         assert!(c.detail.contains("run 0123456789abcdef"), "{c:?}");

@@ -778,6 +778,18 @@ impl Template {
         )))
     }
 
+    /// Replaces the value of a commented-out `# key = value` line, leaving it commented (the
+    /// default it shows then matches this site).
+    fn set_commented(&mut self, b: &Block, key: &str, value: &str) {
+        for i in b.start..b.end {
+            if let Some(active) = self.lines[i].strip_prefix("# ")
+                && line_key(active) == Some(key)
+            {
+                self.lines[i] = format!("# {}", replace_value(active, value));
+            }
+        }
+    }
+
     /// Comments the key line out (a default then applies).
     fn comment_key(&mut self, b: &Block, key: &str) {
         for i in b.start..b.end {
@@ -875,6 +887,11 @@ pub fn render(s: &Settings) -> Result<String, InitError> {
         "password_file",
         &toml_string(&s.credentials_file.to_string_lossy()),
     )?;
+    t.set_commented(
+        &mqtt,
+        "client_id",
+        &toml_string(&format!("agent-{}", s.site)),
+    );
     match &s.ca_file {
         Some(ca) => t.set(&mqtt, "ca_file", &toml_string(&ca.to_string_lossy()))?,
         None => t.comment_key(&mqtt, "ca_file"),
@@ -1096,6 +1113,7 @@ pub fn run_with(args: &InitArgs, asker: Option<&mut dyn Ask>) -> Result<String, 
     write_config(&args.out, &text, args.force)?;
 
     let password_file = cfg.base.join(&settings.credentials_file);
+    let password_file = std::path::absolute(&password_file).unwrap_or(password_file);
     let mut out = format!(
         "Wrote {} for site {} ({} modem, fibre probes to {} over {}).\nNext:\n",
         args.out.display(),
