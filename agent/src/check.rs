@@ -462,12 +462,18 @@ pub struct SignalContext {
 /// How a modem is reached, for the `modem` line.
 fn modem_route(cfg: &ModemConfig) -> String {
     match cfg {
-        ModemConfig::Simulated(c) => format!("simulated ({:?})", c.preset).to_lowercase(),
+        ModemConfig::Simulated(c) => {
+            format!("simulated ({})", format!("{:?}", c.preset).to_lowercase())
+        }
         ModemConfig::Mmcli(c) => match c.index {
             Some(i) => format!("ModemManager modem {i}"),
             None => "ModemManager".to_owned(),
         },
-        ModemConfig::At(c) => format!("AT on {} ({:?})", c.port, c.vendor).to_lowercase(),
+        ModemConfig::At(c) => format!(
+            "AT on {} ({})",
+            c.port,
+            format!("{:?}", c.vendor).to_lowercase()
+        ),
     }
 }
 
@@ -542,18 +548,23 @@ pub fn modem_failure(cfg: &ModemConfig, error: &ModemError) -> Check {
                     .to_owned()
             }
         }
-        ModemError::Port { source, .. } => match source.kind() {
-            std::io::ErrorKind::NotFound => "no such serial device: `ls /dev/ttyUSB*` lists \
-                 the modem's ports (AT commands are usually on the 2nd or 3rd); check the USB \
-                 cable"
-                .to_owned(),
-            std::io::ErrorKind::PermissionDenied => "the user may not open the port: add it to \
-                 group dialout (the systemd unit does), or run check with sudo"
-                .to_owned(),
-            _ => "the port is busy or broken: ModemManager may hold it (use driver = \"mmcli\", \
+        // The serial library's error comes wrapped as `Other`: look at the device and the text.
+        ModemError::Port { port, source } => {
+            let text = error_chain(source).to_ascii_lowercase();
+            if !Path::new(port).exists() {
+                "no such serial device: `ls /dev/ttyUSB*` lists the modem's ports (AT commands \
+                 are usually on the 2nd or 3rd); check the USB cable"
+                    .to_owned()
+            } else if text.contains("permission denied") {
+                "the user may not open the port: add it to group dialout (the systemd unit \
+                 does), or run check with sudo"
+                    .to_owned()
+            } else {
+                "the port is busy or broken: ModemManager may hold it (use driver = \"mmcli\", \
                  or stop ModemManager), or unplug and replug the modem"
-                .to_owned(),
-        },
+                    .to_owned()
+            }
+        }
         ModemError::Timeout { .. } => "the port does not answer AT commands: it may be the \
              wrong ttyUSB (try the others), the wrong baud, or ModemManager is using it"
             .to_owned(),
@@ -769,8 +780,46 @@ pub fn signal_checks(modem: &str, sample: &ModemSample, ctx: &SignalContext) -> 
     [signal, network]
 }
 
+/// Whether a running agent holds the spool of `state_dir` (its `flock`), tested without
+/// waiting and without creating anything.
+pub fn agent_running(state_dir: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(state_dir.join("spool").join("lock")) else {
+        return false;
+    };
+    matches!(
+        rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockShared),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK
+    )
+}
+
+/// The `modem` line for an AT modem the running agent is using: it is not opened, because
+/// two programs on one serial port garble each other's replies (root even bypasses the
+/// port's exclusive open). ModemManager and the simulator are safe to use alongside.
+pub fn modem_in_use(cfg: &ModemConfig, agent_running: bool) -> Option<Check> {
+    match cfg {
+        ModemConfig::At(_) if agent_running => Some(Check::warn(
+            format!("modem {}", cfg.name()),
+            format!(
+                "{}: not tested, the running agent uses this serial port",
+                modem_route(cfg)
+            ),
+            "stop the agent (`systemctl stop coverage-agent`), run check, then start it again; \
+             meanwhile its heartbeats show the modem",
+        )),
+        _ => None,
+    }
+}
+
 /// Opens, identifies and samples one modem, all before `deadline`.
-async fn check_modem(cfg: &ModemConfig, ctx: &SignalContext, deadline: Instant) -> Vec<Check> {
+async fn check_modem(
+    cfg: &ModemConfig,
+    ctx: &SignalContext,
+    deadline: Instant,
+    agent_running: bool,
+) -> Vec<Check> {
+    if let Some(busy) = modem_in_use(cfg, agent_running) {
+        return vec![busy];
+    }
     let name = format!("modem {}", cfg.name());
     let late = |what: &str| {
         Check::fail(
@@ -1704,9 +1753,14 @@ pub async fn check_file(path: &Path, limit: Duration) -> Report {
         clock_synced: clock.synced(),
     };
     let deadline = Instant::now() + limit;
+    let running = agent_running(&cfg.state_dir);
     let (state, modems, probes, broker, commune) = tokio::join!(
         check_state(&cfg, limit),
-        futures::future::join_all(cfg.modems.iter().map(|m| check_modem(m, &ctx, deadline))),
+        futures::future::join_all(
+            cfg.modems
+                .iter()
+                .map(|m| check_modem(m, &ctx, deadline, running))
+        ),
         futures::future::join_all(cfg.probes.iter().map(|p| check_probe(p, limit))),
         check_broker(&cfg, &clock, limit),
         check_commune(&cfg, limit),
@@ -2184,6 +2238,21 @@ mod tests {
     }
 
     #[test]
+    fn an_at_modem_in_use_by_the_agent_is_left_alone() {
+        let at: ModemConfig =
+            toml::from_str("driver = \"at\"\nname = \"q\"\nport = \"/dev/ttyUSB2\"\n").unwrap();
+        let sim: ModemConfig = toml::from_str("driver = \"simulated\"\nname = \"s\"\n").unwrap();
+        let c = modem_in_use(&at, true).unwrap();
+        assert_eq!(c.status, Status::Warn);
+        assert!(
+            c.detail.contains("/dev/ttyusb2") || c.detail.contains("/dev/ttyUSB2"),
+            "{c:?}"
+        );
+        assert!(modem_in_use(&at, false).is_none());
+        assert!(modem_in_use(&sim, true).is_none());
+    }
+
+    #[test]
     fn boundary_dirs_order() {
         let dirs = boundary_dirs(
             Path::new("/nonexistent/b"),
@@ -2222,7 +2291,10 @@ mod tests {
         let spool = Spool::open(dir.path().join("spool"), SpoolConfig::default()).unwrap();
         let c = state_check(dir.path(), &SpoolConfig::default());
         assert!(c.detail.contains("in use by the running agent"), "{c:?}");
+        assert!(agent_running(dir.path()));
         drop(spool);
+        assert!(!agent_running(dir.path()));
+        assert!(!agent_running(&dir.path().join("nowhere")));
         let c = state_check(dir.path(), &SpoolConfig::default());
         assert!(c.detail.contains("spool: 0 unsent readings"), "{c:?}");
         assert_eq!(

@@ -343,6 +343,11 @@ fn a_stopped_broker_and_a_dead_probe_fail_with_fixes_and_the_rest_still_runs() {
     // A refused TCP connect counts as a reply; an ICMP probe bound to a missing interface is
     // 100% loss with an error.
     site.extra = r#"
+[[modems]]
+driver = "at"
+name = "q"
+port = "/dev/ttyNOSUCHPORT"
+
 [[probes]]
 name = "loop-icmp"
 method = "icmp"
@@ -370,6 +375,15 @@ timeout = "1s"
     assert!(l.starts_with('✘') && l.contains("0/2 replies"), "{l}");
     assert!(l.contains("nonexistent0 does not exist"), "{l}");
     assert!(fix.as_deref().unwrap().contains("ip -br link"), "{fix:?}");
+    let (l, fix) = line(&lines, "modem q ");
+    assert!(
+        l.starts_with('✘') && l.contains("/dev/ttyNOSUCHPORT"),
+        "{l}"
+    );
+    assert!(
+        fix.as_deref().unwrap().contains("ls /dev/ttyUSB*"),
+        "{fix:?}"
+    );
     // Independent checks still ran and passed.
     for name in ["modem sim0", "probe loop-tcp", "commune", "state"] {
         assert!(line(&lines, name).0.starts_with('✔'), "{name}");
