@@ -2,9 +2,14 @@
 //!
 //! The collector speaks MQTT 5 with a persistent session (`clean_start = false`, a session
 //! expiry) under a stable client id, and acknowledges each message manually only when the sink
-//! says its point is stored (or refused for good). The broker's flow control does the rest:
-//! at most `receive_maximum` messages are unacknowledged, so the channel to the sink (sized
-//! above that) never blocks the event loop, and keep-alives keep flowing during a store outage.
+//! says its point is stored (or refused for good).
+//!
+//! The event loop is never blocked: one task polls rumqttc, hands points to the sink when the
+//! sink has room (holding the rest in a backlog), and sends the PUBACKs the sink asks for over
+//! an unbounded channel. Blocking on either side would deadlock: the sink waits for the request
+//! channel to drain to send an ack, and only polling drains it. The backlog is bounded by the
+//! broker's flow control (MQTT 5 receive maximum: unacknowledged messages it may send us); a
+//! broker that ignores it is reported once.
 //!
 //! Acknowledgements carry the connection generation they belong to: after a reconnect the broker
 //! redelivers what was not acknowledged, and an acknowledgement for an old connection's packet
@@ -22,23 +27,22 @@ use coverage_shared::validate::decode;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Acknowledges one MQTT message once its point is dealt with.
 #[derive(Debug)]
-pub struct AckToken(Option<AckInner>);
+pub struct AckToken(Option<AckRequest>);
 
+/// A PUBACK the sink asks the ingest loop to send.
 #[derive(Debug)]
-struct AckInner {
-    client: AsyncClient,
+pub struct AckRequest {
     publish: Publish,
     generation: u64,
-    current: Arc<AtomicU64>,
+    to: mpsc::UnboundedSender<(Publish, u64)>,
 }
 
 impl AckToken {
@@ -47,15 +51,11 @@ impl AckToken {
         AckToken(None)
     }
 
-    /// Sends the PUBACK, unless the connection the message came on is gone.
-    pub async fn ack(self) {
-        let Some(a) = self.0 else { return };
-        if a.current.load(Ordering::Acquire) != a.generation {
-            // Redelivered on the new connection; that copy will be acknowledged instead.
-            return;
-        }
-        if let Err(e) = a.client.ack(&a.publish).await {
-            tracing::warn!(error = %e, "Cannot acknowledge a message; the broker will redeliver it.");
+    /// Asks for the PUBACK to be sent; never blocks. Dropped when the ingest has stopped (the
+    /// broker then redelivers the message to the next session).
+    pub fn ack(self) {
+        if let Some(a) = self.0 {
+            let _ = a.to.send((a.publish, a.generation));
         }
     }
 }
@@ -124,57 +124,89 @@ impl Ingest {
         let opts = collector_options(opts, &settings);
         let (client, mut eventloop) =
             AsyncClient::new(opts, usize::from(settings.receive_maximum) + 64);
-        let generation = Arc::new(AtomicU64::new(0));
+        let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, u64)>();
+        let mut generation = 0u64;
+        let mut backlog: VecDeque<Pending> = VecDeque::new();
+        let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
+        let mut warned_flow = false;
         let mut rejects = RejectLog::default();
         let mut failures = 0u32;
         loop {
-            let event = tokio::select! {
-                ev = eventloop.poll() => ev,
+            // Acks that did not fit in rumqttc's request channel go first after each poll.
+            while let Some(p) = unsent_acks.pop_front() {
+                if client.try_ack(&p).is_err() {
+                    unsent_acks.push_front(p);
+                    break;
+                }
+            }
+            tokio::select! {
+                ev = eventloop.poll() => match ev {
+                    Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                        failures = 0;
+                        generation += 1;
+                        // Acks for the previous connection are void (see the module doc).
+                        unsent_acks.clear();
+                        self.metrics.set_mqtt_up(true);
+                        tracing::info!(session_present = ack.session_present, filter = %settings.filter, "Connected to the broker.");
+                        // Subscribing again is harmless with a persistent session and needed without.
+                        if let Err(e) = client.try_subscribe(settings.filter.clone(), QoS::AtLeastOnce) {
+                            tracing::error!(error = %e, "Cannot subscribe; readings are not being received.");
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                        tracing::debug!(reasons = ?ack.return_codes, "Subscription acknowledged.");
+                    }
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        let token = AckToken(Some(AckRequest { publish: p.clone(), generation, to: ack_tx.clone() }));
+                        if let Some(pending) = self.handle(p, token, &mut rejects) {
+                            backlog.push_back(pending);
+                            if !warned_flow && backlog.len() > usize::from(settings.receive_maximum) {
+                                warned_flow = true;
+                                tracing::warn!(backlog = backlog.len(), receive_maximum = settings.receive_maximum, "The broker sends more unacknowledged messages than the receive maximum; holding them in memory.");
+                            }
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::Disconnect(d))) => {
+                        self.metrics.set_mqtt_up(false);
+                        tracing::warn!(reason = ?d.reason_code, "Broker closed the session.");
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.metrics.set_mqtt_up(false);
+                        let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
+                        if failures == 0 || failures.is_power_of_two() {
+                            tracing::warn!(error = %e, retry_in = ?wait, "MQTT connection lost; reconnecting.");
+                        }
+                        failures += 1;
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = shutdown.cancelled() => break,
+                        }
+                    }
+                },
+                permit = self.tx.reserve(), if !backlog.is_empty() => match permit {
+                    Ok(permit) => {
+                        if let Some(p) = backlog.pop_front() {
+                            permit.send(p);
+                        }
+                    }
+                    Err(_) => {
+                        tracing::debug!("Sink closed; leaving messages unacknowledged.");
+                        break;
+                    }
+                },
+                Some((publish, gen_of)) = ack_rx.recv() => {
+                    if gen_of == generation && client.try_ack(&publish).is_err() {
+                        unsent_acks.push_back(publish);
+                    }
+                }
                 _ = shutdown.cancelled() => break,
-            };
-            match event {
-                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    failures = 0;
-                    generation.fetch_add(1, Ordering::AcqRel);
-                    self.metrics.set_mqtt_up(true);
-                    tracing::info!(session_present = ack.session_present, filter = %settings.filter, "Connected to the broker.");
-                    // Subscribing again is harmless with a persistent session and needed without.
-                    if let Err(e) = client
-                        .subscribe(settings.filter.clone(), QoS::AtLeastOnce)
-                        .await
-                    {
-                        tracing::error!(error = %e, "Cannot subscribe; readings are not being received.");
-                    }
-                }
-                Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                    tracing::debug!(reasons = ?ack.return_codes, "Subscription acknowledged.");
-                }
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    self.handle(&client, p, &generation, &mut rejects).await;
-                }
-                Ok(Event::Incoming(Packet::Disconnect(d))) => {
-                    self.metrics.set_mqtt_up(false);
-                    tracing::warn!(reason = ?d.reason_code, "Broker closed the session.");
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.metrics.set_mqtt_up(false);
-                    let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
-                    if failures == 0 || failures.is_power_of_two() {
-                        tracing::warn!(error = %e, retry_in = ?wait, "MQTT connection lost; reconnecting.");
-                    }
-                    failures += 1;
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = shutdown.cancelled() => break,
-                    }
-                }
             }
         }
         self.metrics.set_mqtt_up(false);
         // Unacknowledged messages stay with the broker for our next session; a clean
         // DISCONNECT (with a session expiry) keeps the session.
-        let _ = client.disconnect().await;
+        let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
             while let Ok(ev) = eventloop.poll().await {
                 if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
@@ -185,19 +217,8 @@ impl Ingest {
         .await;
     }
 
-    async fn handle(
-        &self,
-        client: &AsyncClient,
-        p: Publish,
-        generation: &Arc<AtomicU64>,
-        rejects: &mut RejectLog,
-    ) {
-        let token = AckToken(Some(AckInner {
-            client: client.clone(),
-            publish: p.clone(),
-            generation: generation.load(Ordering::Acquire),
-            current: generation.clone(),
-        }));
+    /// Decodes one message; returns the point for the sink, or acknowledges a rejected one.
+    fn handle(&self, p: Publish, token: AckToken, rejects: &mut RejectLog) -> Option<Pending> {
         let topic = String::from_utf8_lossy(&p.topic);
         if matches!(
             Topic::parse(&topic),
@@ -207,8 +228,8 @@ impl Ingest {
             })
         ) {
             // Our own (or another collector's) resend request: not a reading.
-            token.ack().await;
-            return;
+            token.ack();
+            return None;
         }
         match decode(&topic, &p.payload, chrono::Utc::now()) {
             Err(rejection) => {
@@ -226,7 +247,8 @@ impl Ingest {
                     topic: Some(&topic),
                     payload: &payload,
                 });
-                token.ack().await;
+                token.ack();
+                None
             }
             Ok(valid) => {
                 for flag in &valid.flags {
@@ -236,9 +258,7 @@ impl Ingest {
                 let placement = self.enricher.place(&valid.reading);
                 let line = lines::line(&valid.reading, &placement);
                 self.metrics.accept(valid.reading.kind().as_str());
-                if self.tx.send(Pending { line, ack: token }).await.is_err() {
-                    tracing::debug!("Sink closed; leaving the message unacknowledged.");
-                }
+                Some(Pending { line, ack: token })
             }
         }
     }

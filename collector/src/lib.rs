@@ -10,6 +10,7 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod deadletter;
+pub mod demo;
 pub mod enrich;
 pub mod ingest;
 pub mod metrics;

@@ -53,6 +53,12 @@ enum Command {
         #[command(flatten)]
         args: coverage_collector::audit::AuditArgs,
     },
+    /// Run the whole system on this machine with nothing installed: an embedded broker, one
+    /// simulated agent per commune, the collector and the audit of a simulated past period.
+    Demo {
+        #[command(flatten)]
+        args: coverage_collector::demo::DemoArgs,
+    },
     /// Validate a config file and print what it resolves to.
     CheckConfig {
         /// The collector's TOML config.
@@ -168,6 +174,28 @@ fn audit(
     })
 }
 
+fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let outcome = rt.block_on(coverage_collector::demo::run_demo(&args))?;
+    println!();
+    println!("{}", coverage_collector::audit::render::summary(&outcome.report));
+    println!(
+        "Readings: {} recorded by the simulated agents, {} points written, {} rejected; {:.1} s.",
+        outcome.readings,
+        outcome.points_written,
+        outcome.rejected,
+        outcome.elapsed.as_secs_f64()
+    );
+    if let Some(a) = &outcome.archive {
+        println!("Archive (line protocol, replayable into InfluxDB): {}", a.display());
+    }
+    println!("Full report:");
+    for p in &outcome.reports {
+        println!("  {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -179,6 +207,7 @@ fn main() -> ExitCode {
             boundaries,
         } => locate(&set, lat, lon, boundaries),
         Command::Audit { config, args } => audit(config, args),
+        Command::Demo { args } => demo(args),
         Command::CheckConfig { config } => Config::load(&config).map_err(Into::into).map(|c| {
             println!("{c:#?}");
             ExitCode::SUCCESS

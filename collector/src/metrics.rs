@@ -9,7 +9,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// `kind` label: the reading kind.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -59,6 +59,8 @@ pub struct Metrics {
     pub pending_points: Gauge,
     /// Unix time (s) of the last successful write.
     pub last_write_success: Gauge,
+    /// Readings rejected, all reasons.
+    rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
     mqtt_up: AtomicBool,
     /// Whether the last write attempt succeeded.
@@ -85,6 +87,7 @@ impl Metrics {
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
+            rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
         };
@@ -142,6 +145,7 @@ impl Metrics {
 
     /// Counts a rejected reading.
     pub fn reject(&self, reason: &str) {
+        self.rejected_all.fetch_add(1, Ordering::Relaxed);
         self.rejected
             .get_or_create(&ReasonLabel {
                 reason: reason.to_owned(),
@@ -194,6 +198,11 @@ impl Metrics {
                 kind: kind.to_owned(),
             })
             .get()
+    }
+
+    /// Readings rejected so far, all reasons.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected_all.load(Ordering::Relaxed)
     }
 
     /// Readings rejected for `reason` so far.

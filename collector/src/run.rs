@@ -62,7 +62,15 @@ pub async fn run(
     cfg: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Arc<Metrics>, RunError> {
-    let metrics = Arc::new(Metrics::new());
+    run_with(cfg, Arc::new(Metrics::new()), shutdown).await
+}
+
+/// [`run`] with metrics the caller can watch while it runs (the demo waits on them).
+pub async fn run_with(
+    cfg: Config,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Arc<Metrics>, RunError> {
     let registry = Arc::new(boundaries(&cfg)?);
     let writer = writer(&cfg)?;
     let opts = cfg.mqtt.options("coverage-collector", &cfg.base)?;

@@ -26,9 +26,13 @@ impl SharedSpool {
 
     /// [`Spool::open`] on the blocking pool.
     pub async fn open(dir: PathBuf, config: SpoolConfig) -> Result<Self, SpoolError> {
-        let spool = tokio::task::spawn_blocking(move || Spool::open(dir, config))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        let spool = match tokio::task::spawn_blocking(move || Spool::open(dir, config)).await {
+            Ok(result) => result?,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => std::future::pending().await,
+            },
+        };
         Ok(SharedSpool::new(spool))
     }
 
@@ -45,12 +49,19 @@ impl SharedSpool {
         F: FnOnce(&mut Spool) -> T + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
+        match tokio::task::spawn_blocking(move || {
             let mut spool = inner.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut spool)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        {
+            Ok(v) => v,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Cancelled: the runtime is shutting down and drops this task too.
+                Err(_) => std::future::pending().await,
+            },
+        }
     }
 
     /// [`Spool::append_batch`]. Keep a copy of the records if you mean to retry after an error.

@@ -171,7 +171,7 @@ impl Sink {
         match outcome {
             Outcome::Done => {
                 for p in items {
-                    p.ack.ack().await;
+                    p.ack.ack();
                 }
                 Ok(())
             }
