@@ -22,6 +22,11 @@
 //!   mosquitto 2.0.11 does exactly that to an ACL refusal: PUBACK 135, then it closes the
 //!   connection. Such a late PUBACK still counts: a refusal is logged and pauses publishing, a
 //!   success acknowledges the reading (it was rewound, so this saves a duplicate).
+//! - Reconnections back off ([`Backoff`]); a CONNACK alone does not reset the delay, a delivery
+//!   (or a connection that stays up) does. When mosquitto closes the connection after a refusal,
+//!   a publish written in the meantime can fail first and the PUBACK 135 dies with the socket:
+//!   the refusal is then invisible, and only the backoff keeps the agent from reconnecting and
+//!   being refused every half second.
 //!
 //! Resend requests from the collector arrive on `coverage/v1/{site}/resend` as
 //! `{"run": "...", "from": N, "to": M}`; the readings still in the spool (acknowledged ones
@@ -44,6 +49,58 @@ pub const WINDOW: usize = 100;
 
 /// How long publishing pauses after the broker refused a reading.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(30);
+
+/// A connection that stayed up this long counts as healthy (resets [`Backoff`]) even without a
+/// delivery: an idle agent has nothing to deliver.
+pub const HEALTHY_AFTER: Duration = Duration::from_secs(30);
+
+/// Reconnection delays: 0.5 s, doubling with each lost or failed connection, up to 32 s. A
+/// CONNACK alone does not reset them; a delivery on the connection, or the connection staying up
+/// for [`HEALTHY_AFTER`], does. So a broker that accepts the connection and drops it at once (an
+/// ACL refusal whose PUBACK died with the socket, another agent with the same client id) is
+/// retried ever more slowly instead of every half second.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    /// Lost or failed connections since the last healthy one.
+    failures: u32,
+    /// When the current connection was accepted.
+    connected_at: Option<Instant>,
+}
+
+impl Backoff {
+    /// The broker accepted the connection (CONNACK).
+    pub fn connected(&mut self, now: Instant) {
+        self.connected_at = Some(now);
+    }
+
+    /// The broker acknowledged a reading: the connection works.
+    pub fn delivered(&mut self) {
+        self.failures = 0;
+    }
+
+    /// Periodic check: a connection up for [`HEALTHY_AFTER`] is healthy.
+    pub fn tick(&mut self, now: Instant) {
+        if self
+            .connected_at
+            .is_some_and(|t| now.saturating_duration_since(t) >= HEALTHY_AFTER)
+        {
+            self.failures = 0;
+        }
+    }
+
+    /// The connection was lost, or connecting failed: how long to wait before the next attempt.
+    pub fn failed(&mut self) -> Duration {
+        self.connected_at = None;
+        let wait = Duration::from_millis(500).saturating_mul(1 << self.failures.min(6));
+        self.failures = self.failures.saturating_add(1);
+        wait
+    }
+
+    /// Lost or failed connections since the last healthy one.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+}
 
 /// A resend request from the collector.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -171,7 +228,7 @@ impl Publisher {
         let mut inflight = InFlight::default();
         let mut connected = false;
         let mut paused_until: Option<Instant> = None;
-        let mut failures = 0u32;
+        let mut backoff = Backoff::default();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -180,7 +237,7 @@ impl Publisher {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         connected = true;
                         inflight.connected();
-                        failures = 0;
+                        backoff.connected(Instant::now());
                         tracing::info!(site = %self.site, "Connected to the broker.");
                         if let Err(e) = client.try_subscribe(resend_topic.clone(), QoS::AtLeastOnce) {
                             tracing::warn!(error = %e, "Cannot subscribe to resend requests.");
@@ -193,6 +250,7 @@ impl Publisher {
                             AckOutcome::Delivered(seq) => {
                                 self.spool.ack(vec![seq]).await;
                                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                                backoff.delivered();
                             }
                             AckOutcome::Refused(seq) => {
                                 self.spool.nack(seq).await;
@@ -212,14 +270,14 @@ impl Publisher {
                     }
                     Ok(_) => {}
                     Err(e) => {
+                        let failures = backoff.failures();
                         if connected || failures == 0 || failures.is_power_of_two() {
                             tracing::warn!(site = %self.site, error = %e, in_flight = inflight.len(), "MQTT connection lost; readings stay in the spool.");
                         }
                         connected = false;
                         inflight.connection_lost();
                         self.spool.rewind().await;
-                        let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
-                        failures += 1;
+                        let wait = backoff.failed();
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
                             _ = shutdown.cancelled() => break,
@@ -231,6 +289,7 @@ impl Publisher {
                     if paused_until.is_some_and(|t| Instant::now() >= t) {
                         paused_until = None;
                     }
+                    backoff.tick(Instant::now());
                     if let Err(e) = self.spool.maintain().await {
                         tracing::error!(error = %e, "Spool housekeeping failed.");
                     }
@@ -356,6 +415,38 @@ mod tests {
             assert_eq!(f.acked(7, reason), AckOutcome::Refused(seq), "{reason:?}");
         }
         assert_eq!(f.acked(99, PubAckReason::Success), AckOutcome::Untracked);
+    }
+
+    #[test]
+    fn backoff_doubles_until_a_connection_proves_healthy() {
+        let secs = |b: &mut Backoff| b.failed().as_secs_f64();
+        let mut b = Backoff::default();
+        let t0 = Instant::now();
+        assert_eq!(
+            (0..8).map(|_| secs(&mut b)).collect::<Vec<_>>(),
+            [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 32.0]
+        );
+        let mut b = Backoff::default();
+        // Accepted, then dropped at once, again and again: no reset.
+        for expected in [0.5, 1.0, 2.0] {
+            b.connected(t0);
+            b.tick(t0 + Duration::from_secs(1));
+            assert_eq!(secs(&mut b), expected);
+        }
+        // A delivery resets.
+        b.connected(t0);
+        b.delivered();
+        assert_eq!(secs(&mut b), 0.5);
+        // So does a connection that stays up, without deliveries.
+        b.connected(t0);
+        b.tick(t0 + HEALTHY_AFTER - Duration::from_millis(1));
+        assert_eq!(secs(&mut b), 1.0);
+        b.connected(t0);
+        b.tick(t0 + HEALTHY_AFTER);
+        assert_eq!(secs(&mut b), 0.5);
+        // Ticks while disconnected change nothing.
+        b.tick(t0 + 10 * HEALTHY_AFTER);
+        assert_eq!(b.failures(), 1);
     }
 
     #[test]
