@@ -193,7 +193,11 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
-            let report = runtime()?.block_on(check::run(&args));
+            let rt = runtime()?;
+            let report = rt.block_on(check::run(&args));
+            // A check that timed out may leave a blocking task (a hung disk) behind: do not
+            // wait for it, `check` must always finish.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
             if args.json {
                 println!("{}", report.to_json());
             } else {
