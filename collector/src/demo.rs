@@ -120,10 +120,16 @@ pub enum DemoError {
     Timeout(String),
     /// The audit failed.
     #[error("audit: {0}")]
-    Audit(#[from] audit::AuditError),
+    Audit(Box<audit::AuditError>),
     /// Bad options.
     #[error("{0}")]
     Options(String),
+}
+
+impl From<audit::AuditError> for DemoError {
+    fn from(e: audit::AuditError) -> Self {
+        DemoError::Audit(Box::new(e))
+    }
 }
 
 /// What the demo produced.
