@@ -123,7 +123,7 @@ fn agents_to_influxdb_v1_with_tls_and_acl_then_audit() -> Result<()> {
     let http = free_port()?;
 
     write(d, "collector-pw", "collector-pw\n")?;
-    let collector_cfg = write(
+    write(
         d,
         "collector.toml",
         &format!(
