@@ -419,6 +419,20 @@ mod tests {
         "[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\n[influx]\nurl = \"http://127.0.0.1:8086\"\n";
 
     #[test]
+    fn the_example_config_parses() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/collector.example.toml"
+        ));
+        let text = std::fs::read_to_string(path).unwrap();
+        // The password file it names need not exist to parse; the token file is commented out.
+        let c = Config::parse(&text, path).unwrap();
+        assert_eq!(c.sites.len(), 1);
+        assert_eq!(c.audit.fibre.target.as_deref(), Some("10.6.0.1"));
+        assert!(matches!(c.store, Store::Influx { .. }));
+    }
+
+    #[test]
     fn minimal_config_gets_defaults() {
         let c = parse(MIN).unwrap();
         assert_eq!(c.filter, "coverage/v1/+/+");
