@@ -47,6 +47,14 @@ use tokio_util::sync::CancellationToken;
 /// Largest number of readings offered to the broker and not yet acknowledged.
 pub const WINDOW: usize = 100;
 
+/// Packet ids rumqttc may use (its `outgoing_inflight_upper_limit`). rumqttc 0.25 allocates a
+/// table of this many `Option<Publish>` (about 210 bytes each) at start; its default, `u16::MAX`,
+/// made 13.5 MB, two thirds of the agent's memory. We never have more than [`WINDOW`] tracked
+/// publishes in flight; ten times that keeps packet ids from wrapping onto one still awaiting its
+/// PUBACK (a pkid collision, which rumqttc 0.25 does not clear on reconnection) unless the broker
+/// acknowledges a thousand publishes out of order. A broker's smaller receive maximum still wins.
+pub const RUMQTTC_INFLIGHT_LIMIT: u16 = 10 * WINDOW as u16;
+
 /// How long publishing pauses after the broker refused a reading.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(30);
 
@@ -223,6 +231,7 @@ impl Publisher {
     /// Runs until `shutdown`; connection errors are retried with backoff, never returned.
     pub async fn run(self, mut opts: MqttOptions, shutdown: CancellationToken) {
         opts.set_clean_start(true);
+        opts.set_outgoing_inflight_upper_limit(RUMQTTC_INFLIGHT_LIMIT);
         let (client, mut eventloop) = AsyncClient::new(opts, 2 * WINDOW + 16);
         let resend_topic = coverage_shared::topic::resend_topic(&self.site);
         let mut inflight = InFlight::default();
