@@ -529,8 +529,10 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         filter: READINGS_FILTER.to_owned(),
         ingest: IngestConfig::default(),
         store: store.clone(),
+        // rumqttd sends a subscriber at most 100 unacknowledged messages: write (and so
+        // acknowledge) as soon as a window has arrived.
         sink: SinkConfig {
-            flush_interval: Duration::from_millis(100),
+            linger: Duration::from_millis(5),
             ..SinkConfig::default()
         },
         dead_letter: DeadLetterConfig {

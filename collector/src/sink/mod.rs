@@ -32,6 +32,12 @@ pub struct SinkConfig {
     /// Longest time a line waits before its batch is written.
     #[serde(default = "default_flush_interval", with = "humantime_serde")]
     pub flush_interval: Duration,
+    /// A batch is written once no new point has arrived for this long. Brokers cap the
+    /// unacknowledged messages per subscriber (mosquitto `max_inflight_messages`, rumqttd 100)
+    /// and readings are acknowledged only once written, so waiting for a full batch would
+    /// throttle the flow to one window per `flush_interval`.
+    #[serde(default = "default_linger", with = "humantime_serde")]
+    pub linger: Duration,
     /// Longest pause between retries while the store is down.
     #[serde(default = "default_max_backoff", with = "humantime_serde")]
     pub max_backoff: Duration,
@@ -43,6 +49,9 @@ fn default_batch_lines() -> usize {
 fn default_flush_interval() -> Duration {
     Duration::from_millis(500)
 }
+fn default_linger() -> Duration {
+    Duration::from_millis(20)
+}
 fn default_max_backoff() -> Duration {
     Duration::from_secs(30)
 }
@@ -52,6 +61,7 @@ impl Default for SinkConfig {
         SinkConfig {
             batch_lines: default_batch_lines(),
             flush_interval: default_flush_interval(),
+            linger: default_linger(),
             max_backoff: default_max_backoff(),
         }
     }
@@ -100,14 +110,22 @@ impl Sink {
 
     /// Runs until `rx` closes (final flush) or `shutdown` fires during an outage.
     pub async fn run(self, mut rx: mpsc::Receiver<Pending>, shutdown: CancellationToken) {
+        use tokio::time::{Instant, sleep_until};
         self.prepare(&shutdown).await;
         let mut batch: Vec<Pending> = Vec::with_capacity(self.cfg.batch_lines);
-        let mut tick = tokio::time::interval(self.cfg.flush_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // When the batch is written: `linger` after the last point arrived (the stream paused),
+        // and at most `flush_interval` after the first one (a steady trickle).
+        let mut first_at = Instant::now();
+        let mut last_at = Instant::now();
         loop {
+            let due = (first_at + self.cfg.flush_interval).min(last_at + self.cfg.linger);
             tokio::select! {
                 item = rx.recv() => match item {
                     Some(p) => {
+                        last_at = Instant::now();
+                        if batch.is_empty() {
+                            first_at = last_at;
+                        }
                         batch.push(p);
                         self.metrics.pending_points.inc();
                         if batch.len() >= self.cfg.batch_lines
@@ -121,8 +139,10 @@ impl Sink {
                         return;
                     }
                 },
-                _ = tick.tick() => {
-                    if self.flush(&mut batch, &shutdown).await.is_err() { return; }
+                _ = sleep_until(due), if !batch.is_empty() => {
+                    if self.flush(&mut batch, &shutdown).await.is_err() {
+                        return;
+                    }
                 }
             }
         }
