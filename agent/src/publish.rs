@@ -31,6 +31,8 @@
 //! Resend requests from the collector arrive on `coverage/v1/{site}/resend` as
 //! `{"run": "...", "from": N, "to": M}`; the readings still in the spool (acknowledged ones
 //! are kept for `keep_sent`) are published again, untracked (they were already delivered once).
+//! Requests wait in a [`ResendQueue`] and are read from the spool a window at a time, after the
+//! unsent readings, within the same in-flight window.
 
 use crate::spool::{Record, SharedSpool};
 use rumqttc::v5::mqttbytes::QoS;
@@ -107,6 +109,61 @@ impl Backoff {
     /// Lost or failed connections since the last healthy one.
     pub fn failures(&self) -> u32 {
         self.failures
+    }
+}
+
+/// Largest seq range one resend request may cover; a larger `to` is cut to `from` + this.
+pub const MAX_RESEND_SPAN: u64 = 100_000;
+
+/// Most resend ranges kept waiting ([`ResendQueue`]); a further request drops the oldest (the
+/// collector asks again for what it still misses).
+pub const MAX_RESEND_RANGES: usize = 64;
+
+/// Resend requests waiting for room in the window, as seq ranges. They are read from the spool a
+/// window's worth of seqs at a time, after the unsent readings, so a request for many readings
+/// neither holds them all in memory nor overflows rumqttc's request channel.
+#[derive(Debug, Default)]
+pub struct ResendQueue {
+    ranges: VecDeque<(u64, u64)>,
+}
+
+impl ResendQueue {
+    /// Queues `from..=to` (cut to [`MAX_RESEND_SPAN`] seqs); returns the range dropped to make
+    /// room, if any.
+    pub fn push(&mut self, from: u64, to: u64) -> Option<(u64, u64)> {
+        if from > to {
+            return None;
+        }
+        let dropped = if self.ranges.len() >= MAX_RESEND_RANGES {
+            self.ranges.pop_front()
+        } else {
+            None
+        };
+        self.ranges
+            .push_back((from, to.min(from.saturating_add(MAX_RESEND_SPAN - 1))));
+        dropped
+    }
+
+    /// Takes the next seq range of at most `room` seqs (so at most `room` readings) off the
+    /// queue; `None` when the queue is empty or `room` is 0.
+    pub fn take(&mut self, room: usize) -> Option<(u64, u64)> {
+        if room == 0 {
+            return None;
+        }
+        let front = self.ranges.front_mut()?;
+        let (from, to) = *front;
+        let upto = from.saturating_add(room as u64 - 1).min(to);
+        if upto >= to {
+            self.ranges.pop_front();
+        } else {
+            front.0 = upto + 1;
+        }
+        Some((from, upto))
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
     }
 }
 
@@ -235,6 +292,7 @@ impl Publisher {
         let (client, mut eventloop) = AsyncClient::new(opts, 2 * WINDOW + 16);
         let resend_topic = coverage_shared::topic::resend_topic(&self.site);
         let mut inflight = InFlight::default();
+        let mut resends = ResendQueue::default();
         let mut connected = false;
         let mut paused_until: Option<Instant> = None;
         let mut backoff = Backoff::default();
@@ -251,7 +309,7 @@ impl Publisher {
                         if let Err(e) = client.try_subscribe(resend_topic.clone(), QoS::AtLeastOnce) {
                             tracing::warn!(error = %e, "Cannot subscribe to resend requests.");
                         }
-                        self.fill(&client, &mut inflight, connected, paused_until).await;
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
                     }
                     Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => inflight.sent(pkid),
                     Ok(Event::Incoming(Packet::PubAck(ack))) => {
@@ -269,10 +327,11 @@ impl Publisher {
                             }
                             AckOutcome::Untracked => {}
                         }
-                        self.fill(&client, &mut inflight, connected, paused_until).await;
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
-                        self.on_resend(&client, &mut inflight, &p.payload).await;
+                        self.on_resend(&mut resends, &p.payload);
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
                     }
                     Ok(Event::Incoming(Packet::Disconnect(d))) => {
                         tracing::warn!(reason = ?d.reason_code, "Broker closed the connection.");
@@ -293,7 +352,7 @@ impl Publisher {
                         }
                     }
                 },
-                _ = self.wake.notified() => self.fill(&client, &mut inflight, connected, paused_until).await,
+                _ = self.wake.notified() => self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await,
                 _ = tick.tick() => {
                     if paused_until.is_some_and(|t| Instant::now() >= t) {
                         paused_until = None;
@@ -302,7 +361,7 @@ impl Publisher {
                     if let Err(e) = self.spool.maintain().await {
                         tracing::error!(error = %e, "Spool housekeeping failed.");
                     }
-                    self.fill(&client, &mut inflight, connected, paused_until).await;
+                    self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
                 }
                 _ = shutdown.cancelled() => break,
             }
@@ -315,11 +374,13 @@ impl Publisher {
         let _ = tokio::time::timeout(Duration::from_millis(500), eventloop.poll()).await;
     }
 
-    /// Hands the next unsent readings to rumqttc, up to the window.
+    /// Hands the next unsent readings to rumqttc, up to the window; then, with the room left,
+    /// readings asked for again.
     async fn fill(
         &self,
         client: &AsyncClient,
         inflight: &mut InFlight,
+        resends: &mut ResendQueue,
         connected: bool,
         paused_until: Option<Instant>,
     ) {
@@ -336,6 +397,26 @@ impl Publisher {
         for r in records {
             self.offer(client, inflight, r, true);
         }
+        // A bounded number of spool reads per call: a sparse range (gaps between lifetimes) may
+        // yield few readings per read; the rest waits for the next call (at least every second).
+        for _ in 0..16 {
+            let Some((from, to)) = resends.take(WINDOW.saturating_sub(inflight.len())) else {
+                break;
+            };
+            match self.spool.resend(from, to).await {
+                Ok(records) => {
+                    self.stats
+                        .resent
+                        .fetch_add(records.len() as u64, Ordering::Relaxed);
+                    for r in records {
+                        self.offer(client, inflight, r, false);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(from, to, error = %e, "Cannot read the spool for a resend request.");
+                }
+            }
+        }
     }
 
     fn offer(&self, client: &AsyncClient, inflight: &mut InFlight, r: Record, tracked: bool) {
@@ -349,7 +430,7 @@ impl Publisher {
         }
     }
 
-    async fn on_resend(&self, client: &AsyncClient, inflight: &mut InFlight, payload: &[u8]) {
+    fn on_resend(&self, resends: &mut ResendQueue, payload: &[u8]) {
         let req: ResendRequest = match serde_json::from_slice(payload) {
             Ok(r) => r,
             Err(e) => {
@@ -361,23 +442,17 @@ impl Publisher {
             tracing::info!(requested_run = %req.run, run = %self.run, "Ignoring a resend request for another run.");
             return;
         }
-        let to = req.to.min(req.from.saturating_add(100_000));
-        match self.spool.resend(req.from, to).await {
-            Ok(records) => {
-                tracing::info!(
-                    from = req.from,
-                    to,
-                    found = records.len(),
-                    "Resending readings on the collector's request."
-                );
-                self.stats
-                    .resent
-                    .fetch_add(records.len() as u64, Ordering::Relaxed);
-                for r in records {
-                    self.offer(client, inflight, r, false);
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "Cannot read the spool for a resend request."),
+        tracing::info!(
+            from = req.from,
+            to = req.to,
+            "Resending readings on the collector's request."
+        );
+        if let Some((from, to)) = resends.push(req.from, req.to) {
+            tracing::warn!(
+                from,
+                to,
+                "Too many resend requests waiting; dropped the oldest."
+            );
         }
     }
 }
@@ -424,6 +499,36 @@ mod tests {
             assert_eq!(f.acked(7, reason), AckOutcome::Refused(seq), "{reason:?}");
         }
         assert_eq!(f.acked(99, PubAckReason::Success), AckOutcome::Untracked);
+    }
+
+    #[test]
+    fn resend_ranges_come_out_a_window_at_a_time() {
+        let mut q = ResendQueue::default();
+        assert_eq!(q.push(10, 9), None, "an empty range is ignored");
+        assert!(q.is_empty());
+        q.push(1, 250);
+        q.push(300, 300);
+        assert_eq!(q.take(0), None);
+        assert_eq!(q.take(100), Some((1, 100)));
+        assert_eq!(q.take(100), Some((101, 200)));
+        assert_eq!(q.take(7), Some((201, 207)));
+        assert_eq!(q.take(100), Some((208, 250)));
+        assert_eq!(q.take(100), Some((300, 300)));
+        assert_eq!(q.take(100), None);
+        // A huge request is cut to MAX_RESEND_SPAN seqs, and u64::MAX does not overflow.
+        q.push(5, u64::MAX);
+        let mut n = 0;
+        while let Some((from, to)) = q.take(WINDOW) {
+            n += to - from + 1;
+        }
+        assert_eq!(n, MAX_RESEND_SPAN);
+        q.push(u64::MAX - 1, u64::MAX);
+        assert_eq!(q.take(WINDOW), Some((u64::MAX - 1, u64::MAX)));
+        // Bounded: the oldest range goes.
+        for i in 0..MAX_RESEND_RANGES as u64 {
+            assert_eq!(q.push(i, i), None);
+        }
+        assert_eq!(q.push(1000, 1000), Some((0, 0)));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!   (also across an agent restart), the agent logs at ERROR, keeps running and does not storm
 //!   the broker with reconnections; once the ACL is fixed, everything arrives.
 //! - **resend**: a collector's request on `coverage/v1/{site}/resend` republishes exactly the
-//!   readings asked for, and a request for another run is ignored.
+//!   readings asked for, and a request for another run is ignored; a request for more readings
+//!   than rumqttc's request channel holds (500, spooled before the agent starts) gets them all.
 //!
 //! "Every reading on disk" is read from a copy of the spool directory while the agent runs (the
 //! agent holds the spool's lock) and from the spool itself once the agent has stopped. The final
@@ -1001,6 +1002,83 @@ fn a_resend_request_republishes_the_readings_asked_for() -> Result<()> {
     let report = agent.drain_and_check(&sub)?;
     eprintln!(
         "resend {from}..={to}: republished byte for byte; {} received in all; {:.1?}",
+        report.received,
+        started.elapsed()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_resend_request_for_many_readings_republishes_them_all() -> Result<()> {
+    const SPOOLED: u64 = 500;
+    let started = Instant::now();
+    let broker = Mosquitto::start(MosquittoOptions::default())?;
+    let sub = Subscriber::start(&broker, None)?;
+    let agent = Agent::new("e2e-resend-many", anonymous(&broker))?;
+
+    // A state directory as an agent that recorded 500 readings would have left it: its run, its
+    // seq reservation, and the readings in the spool.
+    let run = "0123456789abcdef";
+    std::fs::create_dir_all(agent.state_dir())?;
+    std::fs::write(agent.state_dir().join("run"), format!("{run}\n"))?;
+    std::fs::write(
+        agent.state_dir().join("seq"),
+        format!("{}\n", SEQ_BLOCK + 1),
+    )?;
+    let mut spool = Spool::open(agent.spool_dir(), SpoolConfig::default())?;
+    let records: Vec<Record> = (1..=SPOOLED)
+        .map(|seq| Record {
+            seq,
+            topic: format!("coverage/v1/{}/heartbeat", agent.site),
+            payload: format!(
+                r#"{{"v":1,"site":"{}","run":"{run}","seq":{seq},"kind":"heartbeat","pad":"{}"}}"#,
+                agent.site,
+                "x".repeat(300)
+            )
+            .into_bytes(),
+        })
+        .collect();
+    spool.append_batch(&records)?;
+    spool.close()?;
+
+    let mut daemon = agent.spawn_busy()?;
+    poll_until(DELIVERY_TIMEOUT, || {
+        let seqs = sub.seqs();
+        (1..=SPOOLED).all(|s| seqs.contains(&s)).then_some(())
+    })
+    .context("the spooled readings were not delivered")?;
+    let topic = format!("coverage/v1/{}/resend", agent.site);
+    sub.publish(
+        &topic,
+        &format!(r#"{{"run":"{run}","from":1,"to":{SPOOLED}}}"#),
+    )?;
+    poll_until(DELIVERY_TIMEOUT, || {
+        let counts = sub.counts();
+        (1..=SPOOLED)
+            .all(|s| counts.get(&s).is_some_and(|&n| n >= 2))
+            .then_some(())
+    })
+    .with_context(|| {
+        let counts = sub.counts();
+        let again = (1..=SPOOLED)
+            .filter(|s| counts.get(s).is_some_and(|&n| n >= 2))
+            .count();
+        format!(
+            "only {again} of {SPOOLED} readings were republished; log tail:\n{}",
+            tail(&agent.log(), 20)
+        )
+    })?;
+    let log = agent.log();
+    ensure!(
+        count_lines(&log, "Cannot queue a publish") == 0,
+        "publishes were refused by rumqttc's request channel; log tail:\n{}",
+        tail(&log, 20)
+    );
+    daemon.stop()?;
+
+    let report = agent.drain_and_check(&sub)?;
+    eprintln!(
+        "resend of {SPOOLED} readings: all republished; {} received in all; {:.1?}",
         report.received,
         started.elapsed()
     );
