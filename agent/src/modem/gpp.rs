@@ -612,13 +612,7 @@ pub fn parse_text(reply: &str, prefix: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        let p = format!(
-            "{}/../../shared/fixtures/modem/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::modem::fixture;
 
     #[test]
     fn csq_fixture_top_of_scale() {

@@ -883,13 +883,7 @@ mod tests {
     use std::collections::VecDeque;
     use std::sync::Mutex;
 
-    fn fixture(name: &str) -> String {
-        let p = format!(
-            "{}/../../shared/fixtures/modem/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::modem::fixture;
 
     #[test]
     fn huawei_connected_3g() {

@@ -263,6 +263,16 @@ pub async fn open(cfg: &ModemConfig) -> Result<Modem, ModemError> {
     })
 }
 
+/// A captured modem reply from `../shared/fixtures/modem/` (real bytes, for parser tests).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> String {
+    let p = format!(
+        "{}/../../shared/fixtures/modem/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

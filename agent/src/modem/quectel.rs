@@ -612,13 +612,7 @@ pub fn parse_qcsq(reply: &str) -> Result<Qcsq, ParseError> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        let p = format!(
-            "{}/../../shared/fixtures/modem/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::modem::fixture;
 
     #[test]
     fn nr5g_sa_cmcc() {

@@ -343,13 +343,7 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        let p = format!(
-            "{}/../../shared/fixtures/modem/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::modem::fixture;
 
     #[test]
     fn mc7455_lte_ca() {

@@ -275,13 +275,7 @@ pub fn band(cpsi: &Cpsi) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> String {
-        let p = format!(
-            "{}/../../shared/fixtures/modem/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::modem::fixture;
 
     #[test]
     fn lte_tenths_sim7906() {
