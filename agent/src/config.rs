@@ -12,7 +12,6 @@ use coverage_shared::wire::{Antenna, CommuneRef, Placement};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use thiserror::Error;
 
 /// `[site]`: where this agent is and how its antenna is installed.
 #[derive(Debug, Clone, Deserialize)]
@@ -136,36 +135,7 @@ pub struct AgentConfig {
     pub throughput: Vec<ThroughputConfig>,
 }
 
-/// Why a configuration cannot be used.
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    /// The file cannot be read.
-    #[error("{file}: {source}")]
-    Read {
-        /// The file.
-        file: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The TOML does not parse, or has unknown or mistyped keys (toml names the key).
-    #[error("{file}: {message}")]
-    Parse {
-        /// The file.
-        file: PathBuf,
-        /// toml's message with line, column and key.
-        message: String,
-    },
-    /// A value is not acceptable.
-    #[error("{file}: {key}: {message}")]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// The key.
-        key: String,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use coverage_shared::config::ConfigError;
 
 impl AgentConfig {
     /// Reads and validates `path`.

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use thiserror::Error;
 
 /// Which InfluxDB write API to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -241,36 +240,7 @@ pub struct Config {
     pub audit: AuditConfig,
 }
 
-/// Why a configuration cannot be used.
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    /// The file cannot be read.
-    #[error("{file}: {source}")]
-    Read {
-        /// The file.
-        file: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The TOML does not parse or has unknown or mistyped keys (toml's message names the key).
-    #[error("{file}: {message}")]
-    Parse {
-        /// The file.
-        file: PathBuf,
-        /// What toml said, with line, column and key.
-        message: String,
-    },
-    /// A value is not acceptable.
-    #[error("{file}: {key}: {message}")]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// The key (`influx.org`, `sites[3].id`).
-        key: String,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use coverage_shared::config::ConfigError;
 
 impl Config {
     /// Reads and validates `path`.

@@ -4,12 +4,14 @@
 //! - [`topic`]: MQTT topic names.
 //! - [`validate`]: what the collector rejects, and which values it nulls and flags.
 //! - [`signal`]: sample classes (usable, unusable, excluded) and quality bands.
+//! - [`config`]: the configuration error type both daemons use.
 //! - [`secret`]: a password type that never prints itself.
 //! - [`boundary`]: boundary sets and point-in-polygon lookup.
 //!
 //! No I/O lives here beyond reading boundary files from a directory: no tokio, no sockets.
 
 pub mod boundary;
+pub mod config;
 pub mod secret;
 pub mod signal;
 pub mod topic;
