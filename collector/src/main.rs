@@ -178,7 +178,10 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = rt.block_on(coverage_collector::demo::run_demo(&args))?;
     println!();
-    println!("{}", coverage_collector::audit::render::summary(&outcome.report));
+    println!(
+        "{}",
+        coverage_collector::audit::render::summary(&outcome.report)
+    );
     println!(
         "Readings: {} recorded by the simulated agents, {} points written, {} rejected; {:.1} s.",
         outcome.readings,
@@ -187,7 +190,10 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
         outcome.elapsed.as_secs_f64()
     );
     if let Some(a) = &outcome.archive {
-        println!("Archive (line protocol, replayable into InfluxDB): {}", a.display());
+        println!(
+            "Archive (line protocol, replayable into InfluxDB): {}",
+            a.display()
+        );
     }
     println!("Full report:");
     for p in &outcome.reports {
