@@ -499,3 +499,113 @@ path = "dead-letter.jsonl"
     collector.stop()?;
     Ok(())
 }
+
+#[test]
+fn influxdb_down_at_start_and_midway_loses_nothing() -> Result<()> {
+    let dir = temp_dir("pipeline-outage")?;
+    let d = dir.path();
+    let broker = Mosquitto::start(MosquittoOptions::default())?;
+    let mut influx = Influxd::start()?;
+    let influx_url = influx.url();
+    influx.stop()?; // down before the collector starts
+    let http = free_port()?;
+    write(
+        d,
+        "collector.toml",
+        &format!(
+            r#"[mqtt]
+url = "{}"
+client_id = "collector-outage"
+[influx]
+url = "{influx_url}"
+[sink]
+flush_interval = "200ms"
+max_backoff = "1s"
+[http]
+listen = "127.0.0.1:{http}"
+[dead_letter]
+path = "dead-letter.jsonl"
+"#,
+            broker.url()
+        ),
+    )?;
+    let mut collector = spawn(
+        "coverage-collector",
+        &["run", "--config", "collector.toml"],
+        d,
+        "collector.log",
+    )?;
+    collector.wait_for_log("Store unreachable at start", Duration::from_secs(30))?;
+    wait_until(WAIT, || {
+        http_get(&format!("http://127.0.0.1:{http}/health"))
+            .is_some_and(|b| b.contains("\"store_writable\":false"))
+    })?;
+    let mqtt = format!("url = \"{}\"\nusername = \"tn-01840-c\"", broker.url());
+    write(
+        d,
+        "agent.toml",
+        &agent_config(
+            "tn-01840-c",
+            22.169671,
+            105.849675,
+            "strong",
+            &mqtt,
+            broker.port(),
+        ),
+    )?;
+    let mut agent = spawn(
+        "coverage-agent",
+        &["run", "--config", "agent.toml"],
+        d,
+        "agent.log",
+    )?;
+    std::thread::sleep(Duration::from_secs(4));
+
+    // InfluxDB comes up: the readings the broker held arrive.
+    influx.restart()?;
+    let count = |influx: &Influxd| -> Option<i64> {
+        let v = influx
+            .query("coverage", "SELECT count(seq) FROM signal")
+            .ok()?;
+        v["results"][0]["series"][0]["values"][0][1].as_i64()
+    };
+    wait_until(WAIT, || count(&influx).unwrap_or(0) >= 4)
+        .with_context(|| format!("collector log:\n{}", collector.log_tail(30)))?;
+
+    // Down again for a while, then back.
+    influx.stop()?;
+    std::thread::sleep(Duration::from_secs(4));
+    influx.restart()?;
+    std::thread::sleep(Duration::from_secs(2));
+    agent.stop()?;
+    // Every signal reading the agent spooled is in InfluxDB exactly once (points are idempotent).
+    let spool = coverage_agent::spool::Spool::open(
+        d.join("state-tn-01840-c").join("spool"),
+        coverage_agent::spool::SpoolConfig::default(),
+    )?;
+    let mut spool = spool;
+    let signal_seqs: std::collections::BTreeSet<u64> = spool
+        .resend(0, u64::MAX)?
+        .into_iter()
+        .filter(|r| r.topic.ends_with("/signal"))
+        .map(|r| r.seq)
+        .collect();
+    assert!(signal_seqs.len() >= 8, "{}", signal_seqs.len());
+    wait_until(WAIT, || count(&influx) == Some(signal_seqs.len() as i64)).with_context(|| {
+        format!(
+            "want {} points, have {:?}",
+            signal_seqs.len(),
+            count(&influx)
+        )
+    })?;
+    let rows = influx.query_rows("coverage", "SELECT seq FROM signal")?;
+    let stored: std::collections::BTreeSet<u64> =
+        rows.iter().filter_map(|r| r["seq"].as_u64()).collect();
+    assert_eq!(stored, signal_seqs);
+    assert!(
+        collector.log().contains("Store reachable again")
+            || collector.log().contains("Store reachable.")
+    );
+    collector.stop()?;
+    Ok(())
+}
