@@ -221,6 +221,10 @@ done
 # utime and stime are fields 14 and 15, counted after the command name (which may hold spaces).
 read -r UTIME STIME < <(sed 's/^.*) //' "/proc/$AGENT/stat" | awk '{ print $12, $13 }')
 THREADS=$(awk '/^Threads:/ { print $2 }' "/proc/$AGENT/status")
+# What the RSS is made of at the end: private anonymous memory (heap, stacks) against clean
+# file-backed pages (the binary's code, libc), and PSS (shared pages divided among their users).
+read -r ANON_KB FILE_KB PSS_KB < <(awk '/^Rss:/ { rss = $2 } /^Pss:/ { pss = $2 }
+    /^Anonymous:/ { anon = $2 } END { print anon, rss - anon, pss }' "/proc/$AGENT/smaps_rollup")
 HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AGENT/status")
 TICKS=$(getconf CLK_TCK)
 
@@ -239,6 +243,7 @@ echo "coverage-agent footprint ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -m), $(npro
 echo "  binary:           $(mib "$BIN_BYTES") MiB as built, $(mib "$STRIPPED_BYTES") MiB stripped   [target <= 8 MiB: $(VERDICT "$STRIPPED_BYTES")]"
 echo "  RSS steady state: $(mib $((STEADY_KB * 1024))) MiB (median of the last $((N / 2)) of $N one-second samples)   [target <= 8 MiB: $(VERDICT $((STEADY_KB * 1024)))]"
 echo "  RSS peak (VmHWM): $(mib $((HWM_KB * 1024))) MiB"
+echo "  RSS at the end:   $(mib $((ANON_KB * 1024))) MiB anonymous (heap, stacks) + $(mib $((FILE_KB * 1024))) MiB file-backed (code of the binary and libc); PSS $(mib $((PSS_KB * 1024))) MiB"
 echo "  CPU:              ${CPU_S} s (utime $UTIME + stime $STIME ticks at $TICKS Hz) = ${CPU_PCT} % of one core over ${DURATION} s"
 echo "  threads at end:   $THREADS"
 echo "  received:         ${RECEIVED%, }"
