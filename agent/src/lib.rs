@@ -18,3 +18,4 @@ pub mod publish;
 pub mod run;
 pub mod spool;
 pub mod state;
+pub mod tls;

@@ -55,14 +55,50 @@ pub(crate) async fn round(cfg: &ProbeConfig, ip: IpAddr) -> Result<Outcome, Prob
     Ok(Outcome::from_probes(results))
 }
 
-/// A client for one round: no connection reuse, no proxy, no redirects, the host name pinned
+/// A client for a round: no connection reuse, no proxy, no redirects, the host name pinned
 /// to `ip`, bound to `interface`.
+///
+/// Clients are kept per (host, address, interface, timeout): building one loads the system's
+/// root certificates, which every round would otherwise pay for in CPU and resident memory.
+/// Connections are still new for every probe (`pool_max_idle_per_host(0)`), so each RTT
+/// includes the connect and the TLS handshake as it should.
 pub(crate) fn client(
     url: &reqwest::Url,
     ip: IpAddr,
     interface: Option<&str>,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProbeError> {
+    type Key = (Option<String>, IpAddr, Option<String>, Duration);
+    static CLIENTS: std::sync::Mutex<Vec<(Key, reqwest::Client)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key: Key = (
+        url.host_str().map(str::to_owned),
+        ip,
+        interface.map(str::to_owned),
+        timeout,
+    );
+    let mut cache = CLIENTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(c.clone());
+    }
+    let c = build_client(url, ip, interface, timeout)?;
+    // A handful of probes, each with few addresses: a small bound is plenty.
+    if cache.len() >= 32 {
+        cache.remove(0);
+    }
+    cache.push((key, c.clone()));
+    Ok(c)
+}
+
+fn build_client(
+    url: &reqwest::Url,
+    ip: IpAddr,
+    interface: Option<&str>,
+    timeout: Duration,
+) -> Result<reqwest::Client, ProbeError> {
+    crate::tls::ensure_crypto_provider();
     let mut b = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .no_proxy()
