@@ -108,7 +108,10 @@ pub fn collector_options(mut opts: MqttOptions, s: &IngestSettings) -> MqttOptio
             u32::try_from(s.session_expiry.as_secs()).unwrap_or(u32::MAX),
         ))
         .set_receive_maximum(Some(s.receive_maximum))
-        .set_max_packet_size(Some(256 * 1024));
+        .set_max_packet_size(Some(256 * 1024))
+        // The collector publishes little (resend requests); rumqttc 0.25 would otherwise
+        // allocate a 65,536-entry table of outgoing publishes (13.5 MB) per client.
+        .set_outgoing_inflight_upper_limit(100);
     opts
 }
 
