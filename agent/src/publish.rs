@@ -296,6 +296,11 @@ impl Publisher {
         let mut connected = false;
         let mut paused_until: Option<Instant> = None;
         let mut backoff = Backoff::default();
+        // Slow start: after a connection dies with readings in flight and none delivered, offer
+        // one reading at a time until one is delivered. A broker that refuses a publish and
+        // closes (mosquitto after an ACL denial) then has its PUBACK read before the close,
+        // instead of the close surfacing first as a broken pipe on the next queued publish.
+        let mut window = WINDOW;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -309,7 +314,7 @@ impl Publisher {
                         if let Err(e) = client.try_subscribe(resend_topic.clone(), QoS::AtLeastOnce) {
                             tracing::warn!(error = %e, "Cannot subscribe to resend requests.");
                         }
-                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until, window).await;
                     }
                     Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => inflight.sent(pkid),
                     Ok(Event::Incoming(Packet::PubAck(ack))) => {
@@ -318,6 +323,7 @@ impl Publisher {
                                 self.spool.ack(vec![seq]).await;
                                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                                 backoff.delivered();
+                                window = WINDOW;
                             }
                             AckOutcome::Refused(seq) => {
                                 self.spool.nack(seq).await;
@@ -327,11 +333,11 @@ impl Publisher {
                             }
                             AckOutcome::Untracked => {}
                         }
-                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until, window).await;
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         self.on_resend(&mut resends, &p.payload);
-                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
+                        self.fill(&client, &mut inflight, &mut resends, connected, paused_until, window).await;
                     }
                     Ok(Event::Incoming(Packet::Disconnect(d))) => {
                         tracing::warn!(reason = ?d.reason_code, "Broker closed the connection.");
@@ -341,6 +347,9 @@ impl Publisher {
                         let failures = backoff.failures();
                         if connected || failures == 0 || failures.is_power_of_two() {
                             tracing::warn!(site = %self.site, error = %e, in_flight = inflight.len(), "MQTT connection lost; readings stay in the spool.");
+                        }
+                        if connected && !inflight.is_empty() {
+                            window = 1;
                         }
                         connected = false;
                         inflight.connection_lost();
@@ -352,7 +361,7 @@ impl Publisher {
                         }
                     }
                 },
-                _ = self.wake.notified() => self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await,
+                _ = self.wake.notified() => self.fill(&client, &mut inflight, &mut resends, connected, paused_until, window).await,
                 _ = tick.tick() => {
                     if paused_until.is_some_and(|t| Instant::now() >= t) {
                         paused_until = None;
@@ -361,7 +370,7 @@ impl Publisher {
                     if let Err(e) = self.spool.maintain().await {
                         tracing::error!(error = %e, "Spool housekeeping failed.");
                     }
-                    self.fill(&client, &mut inflight, &mut resends, connected, paused_until).await;
+                    self.fill(&client, &mut inflight, &mut resends, connected, paused_until, window).await;
                 }
                 _ = shutdown.cancelled() => break,
             }
@@ -383,11 +392,12 @@ impl Publisher {
         resends: &mut ResendQueue,
         connected: bool,
         paused_until: Option<Instant>,
+        window: usize,
     ) {
-        if !connected || paused_until.is_some() || inflight.len() >= WINDOW {
+        if !connected || paused_until.is_some() || inflight.len() >= window {
             return;
         }
-        let records = match self.spool.next_unsent(WINDOW - inflight.len()).await {
+        let records = match self.spool.next_unsent(window - inflight.len()).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "Cannot read the spool.");
@@ -400,7 +410,7 @@ impl Publisher {
         // A bounded number of spool reads per call: a sparse range (gaps between lifetimes) may
         // yield few readings per read; the rest waits for the next call (at least every second).
         for _ in 0..16 {
-            let Some((from, to)) = resends.take(WINDOW.saturating_sub(inflight.len())) else {
+            let Some((from, to)) = resends.take(window.saturating_sub(inflight.len())) else {
                 break;
             };
             match self.spool.resend(from, to).await {
