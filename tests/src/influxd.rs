@@ -99,46 +99,13 @@ impl Influxd {
         self.dir.path()
     }
 
-    /// The whole log, every run included.
-    pub fn log(&self) -> String {
-        self.daemon.log()
-    }
-
-    /// Process id while the server runs (to check from outside that it is gone).
-    pub fn pid(&self) -> Option<u32> {
-        self.daemon.pid()
-    }
-
-    /// Whether the process is running.
-    pub fn is_running(&mut self) -> bool {
-        self.daemon.is_running()
-    }
-
-    /// Stops the server cleanly; its ports and data stay for [`restart`](Self::restart).
-    pub fn stop(&mut self) -> Result<()> {
-        self.daemon.stop().map(|_| ())
-    }
-
-    /// Kills the server with SIGKILL, as in a crash.
-    pub fn kill(&mut self) -> Result<()> {
-        self.daemon.kill().map(|_| ())
-    }
+    crate::process::forward_to_daemon!();
 
     /// Starts the server again on the same ports with the same data (stopping it first if it
     /// runs) and waits until it answers.
     pub fn restart(&mut self) -> Result<()> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.daemon.restart()?;
-            match wait_ready(&mut self.daemon, self.http_port) {
-                Ok(()) => return Ok(()),
-                Err(_) if attempt < 20 && says_addr_in_use(&self.daemon.run_log()) => {
-                    std::thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        self.daemon
+            .restart_until_ready(|daemon| wait_ready(daemon, self.http_port))
     }
 
     /// `CREATE DATABASE "name"`.

@@ -256,48 +256,14 @@ impl Mosquitto {
         path.is_file().then_some(path)
     }
 
-    /// The whole log, every run included.
-    pub fn log(&self) -> String {
-        self.daemon.log()
-    }
-
-    /// Process id while the server runs (to check from outside that it is gone).
-    pub fn pid(&self) -> Option<u32> {
-        self.daemon.pid()
-    }
-
-    /// Whether the broker process is running.
-    pub fn is_running(&mut self) -> bool {
-        self.daemon.is_running()
-    }
-
-    /// Stops the broker cleanly (SIGTERM: it saves its persistence store). The ports stay
-    /// reserved for [`restart`](Self::restart).
-    pub fn stop(&mut self) -> Result<()> {
-        self.daemon.stop().map(|_| ())
-    }
-
-    /// Kills the broker with SIGKILL: no final save, as in a crash.
-    pub fn kill(&mut self) -> Result<()> {
-        self.daemon.kill().map(|_| ())
-    }
+    crate::process::forward_to_daemon!();
 
     /// Starts the broker again on the same ports with the same config and store, stopping it
     /// first if it runs; waits until it is ready. Retries for a few seconds while the old
     /// socket still holds a port.
     pub fn restart(&mut self) -> Result<()> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.daemon.restart()?;
-            match wait_ready(&mut self.daemon, self.port, self.tls_port) {
-                Ok(()) => return Ok(()),
-                Err(_) if attempt < 20 && says_addr_in_use(&self.daemon.run_log()) => {
-                    std::thread::sleep(Duration::from_millis(250));
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        self.daemon
+            .restart_until_ready(|daemon| wait_ready(daemon, self.port, self.tls_port))
     }
 }
 

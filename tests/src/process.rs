@@ -265,6 +265,27 @@ impl Daemon {
         self.spawn_child()
     }
 
+    /// [`restart`](Self::restart), then `ready` (a server's readiness check). While the old
+    /// socket still holds a port (the log says "address already in use"), tries again every
+    /// 250 ms, up to 20 times.
+    pub(crate) fn restart_until_ready(
+        &mut self,
+        mut ready: impl FnMut(&mut Daemon) -> Result<()>,
+    ) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.restart()?;
+            match ready(self) {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < 20 && crate::ports::says_addr_in_use(&self.run_log()) => {
+                    thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Polls `ready` (given the daemon, e.g. to read its log) until it returns true, failing
     /// early if the process exits and after `timeout`. Errors quote the tail of this run's log.
     pub(crate) fn wait_ready(
@@ -481,3 +502,37 @@ fn spawner() -> &'static Spawner {
         Spawner(requests)
     })
 }
+
+/// The lifecycle methods every server wrapper forwards to its `daemon: Daemon` field: `log`,
+/// `pid`, `is_running`, `stop` (SIGTERM; ports and data stay for `restart`) and `kill`
+/// (SIGKILL, as in a crash).
+macro_rules! forward_to_daemon {
+    () => {
+        /// The whole log, every run included.
+        pub fn log(&self) -> String {
+            self.daemon.log()
+        }
+
+        /// Process id while the server runs (to check from outside that it is gone).
+        pub fn pid(&self) -> Option<u32> {
+            self.daemon.pid()
+        }
+
+        /// Whether the server process is running.
+        pub fn is_running(&mut self) -> bool {
+            self.daemon.is_running()
+        }
+
+        /// Stops the server cleanly (SIGTERM, then SIGKILL after the grace period); its ports
+        /// and data stay for `restart`.
+        pub fn stop(&mut self) -> anyhow::Result<()> {
+            self.daemon.stop().map(|_| ())
+        }
+
+        /// Kills the server with SIGKILL: no final save, as in a crash.
+        pub fn kill(&mut self) -> anyhow::Result<()> {
+            self.daemon.kill().map(|_| ())
+        }
+    };
+}
+pub(crate) use forward_to_daemon;
