@@ -43,6 +43,39 @@ pub fn normalise(s: &str, nr_context: bool) -> Option<String> {
     None
 }
 
+/// Whether `earfcn` lies in the downlink range of LTE band `band` (TS 36.101 table 5.7.3-1);
+/// `None` for bands not in this table.
+pub fn lte_earfcn_in_band(band: u16, earfcn: u32) -> Option<bool> {
+    let (lo, hi) = match band {
+        1 => (0, 599),
+        2 => (600, 1199),
+        3 => (1200, 1949),
+        4 => (1950, 2399),
+        5 => (2400, 2649),
+        7 => (2750, 3449),
+        8 => (3450, 3799),
+        12 => (5010, 5179),
+        13 => (5180, 5279),
+        14 => (5280, 5379),
+        17 => (5730, 5849),
+        18 => (5850, 5999),
+        19 => (6000, 6149),
+        20 => (6150, 6449),
+        25 => (8040, 8689),
+        26 => (8690, 9039),
+        28 => (9210, 9659),
+        38 => (37750, 38249),
+        39 => (38250, 38649),
+        40 => (38650, 39649),
+        41 => (39650, 41589),
+        42 => (41590, 43589),
+        66 => (66436, 67335),
+        71 => (68586, 68935),
+        _ => return None,
+    };
+    Some((lo..=hi).contains(&earfcn))
+}
+
 /// UMTS band from a SIMCom-style name (`WCDMA IMT 2000`, `WCDMA 850`, `WCDMA PCS 1900`).
 pub fn umts_from_name(s: &str) -> Option<String> {
     let u = s.to_ascii_uppercase();
@@ -56,6 +89,10 @@ pub fn umts_from_name(s: &str) -> Option<String> {
         4
     } else if u.contains("850") {
         5
+    } else if u.contains("800") {
+        // Sierra prints `WCDMA 800` for the 850 MHz band (B5) as well as Japan's B6/B19: the
+        // name alone does not decide; the UARFCN will.
+        return None;
     } else if u.contains("900") {
         8
     } else {
@@ -107,6 +144,11 @@ mod tests {
         assert_eq!(normalise("-", true), None);
         assert_eq!(umts_from_uarfcn(3037).as_deref(), Some("B8"));
         assert_eq!(umts_from_name("WCDMA IMT 2000").as_deref(), Some("B1"));
+        assert_eq!(umts_from_name("WCDMA 2100").as_deref(), Some("B1"));
+        assert_eq!(umts_from_name("WCDMA 800"), None);
+        assert_eq!(lte_earfcn_in_band(66, 0), Some(false));
+        assert_eq!(lte_earfcn_in_band(3, 1650), Some(true));
+        assert_eq!(lte_earfcn_in_band(99, 1), None);
         assert_eq!(gsm_from_arfcn(94, false).as_deref(), Some("GSM900"));
         assert_eq!(gsm_from_arfcn(600, true).as_deref(), Some("PCS1900"));
     }

@@ -345,14 +345,27 @@ pub fn apply_status(obs: &mut Observation, s: &MmcliStatus) {
     obs.detail("mmcli", s);
 }
 
+/// The RSSI of the most advanced 3GPP group that carries any value: `rssi_dbm` belongs to
+/// the serving technology, and ModemManager fills older groups too (a GSM RSSI beside LTE
+/// RSRP/SNR has been seen), so a GSM RSSI must not stand in for an LTE one.
+fn signal_rssi(s: &MmcliSignal) -> Option<f64> {
+    let lte = [s.lte_rssi, s.lte_rsrp, s.lte_rsrq, s.lte_snr];
+    let umts = [s.umts_rssi, s.umts_rscp, s.umts_ecio];
+    if lte.iter().any(Option::is_some) {
+        s.lte_rssi
+    } else if umts.iter().any(Option::is_some) {
+        s.umts_rssi
+    } else {
+        s.gsm_rssi
+    }
+}
+
 /// Adds a signal document to an observation.
 pub fn apply_signal(obs: &mut Observation, s: &MmcliSignal) {
     let r = RANK_SERVING;
-    obs.value(V::Rssi, s.gsm_rssi, r);
-    obs.value(V::Rssi, s.umts_rssi, r);
+    obs.value(V::Rssi, signal_rssi(s), r);
     obs.value(V::Rscp, s.umts_rscp, r);
     obs.value(V::Ecno, s.umts_ecio, r);
-    obs.value(V::Rssi, s.lte_rssi, r);
     obs.value(V::Rsrp, s.lte_rsrp, r);
     obs.value(V::Rsrq, s.lte_rsrq, r);
     obs.value(V::Sinr, s.lte_snr, r);
@@ -934,6 +947,25 @@ mod tests {
             (Some(-95.5), Some(-11.0), Some(4.4))
         );
         assert!(!s.all_unknown);
+    }
+
+    #[test]
+    fn rssi_comes_from_the_serving_group() {
+        // tests/fixtures/modem-vendor/mmcli-signal-get-json-mixed-groups.json
+        let v: Value = serde_json::from_str(
+            r#"{"modem":{"signal":{"gsm":{"rssi":"-69.0"},"lte":{"rsrp":"-104.00","rssi":"--","snr":"2.00"}}}}"#,
+        )
+        .unwrap();
+        let mut o = Observation::new();
+        apply_signal(&mut o, &parse_signal_json(&v).unwrap());
+        let i = o.finish();
+        assert_eq!(i.values[V::Rssi as usize], None);
+        assert_eq!(i.values[V::Rsrp as usize], Some(-104.0));
+        let v: Value =
+            serde_json::from_str(r#"{"modem":{"signal":{"gsm":{"rssi":"-71.0"}}}}"#).unwrap();
+        let mut o = Observation::new();
+        apply_signal(&mut o, &parse_signal_json(&v).unwrap());
+        assert_eq!(o.finish().values[V::Rssi as usize], Some(-71.0));
     }
 
     #[test]

@@ -335,6 +335,11 @@ impl Observation {
         let r = RANK_SERVING;
         self.tech(q.tech(), r);
         self.service(q.no_service(), r);
+        if let Some(rat) = &q.unknown_rat {
+            self.note(format!(
+                "+QENG RAT {rat:?} is not a layout we know; its fields are not decoded"
+            ));
+        }
         if let Some(l) = &q.lte {
             self.value(V::Rsrp, l.rsrp_dbm, r);
             self.value(V::Rsrq, l.rsrq_db, r);
@@ -431,6 +436,9 @@ impl Observation {
         if q.sinr_db.is_some() || q.nr_sinr_db.is_some() {
             self.note("qcsq sinr decoded from fifths of a dB (raw/5 - 20)");
         }
+        if let Some(raw) = q.rssi_invalid_raw {
+            self.note(format!("qcsq rssi {raw} is not a dBm value; dropped"));
+        }
         self.detail("qcsq", q);
     }
 
@@ -507,8 +515,17 @@ impl Observation {
                 "cpsi rssnr kept raw (unit differs between SIMCom firmwares); sinr_db not set",
             );
         }
-        if c.ss_sinr_db.is_some() {
-            self.note("cpsi nr values scaled from 0.1 dB units");
+        match c.nr_units {
+            Some("tenths") => self.note("cpsi nr values scaled from 0.1 dB units"),
+            Some(_) if c.nr_snr_scaled => {
+                self.note("cpsi nr rsrp/rsrq in dB; snr out of range in dB, read as 0.1 dB units")
+            }
+            _ => {}
+        }
+        for l in &c.unknown_lines {
+            self.note(format!(
+                "+CPSI line {l:?} is not a layout we know; not decoded"
+            ));
         }
         if tech.is_none() {
             self.note(format!(
@@ -549,6 +566,9 @@ impl Observation {
             g.wire_band(),
             r,
         );
+        for d in &g.dropped {
+            self.note(format!("!GSTATUS {d}"));
+        }
         for m in &g.id_mismatch {
             self.note(format!(
                 "!GSTATUS {m}: decimal in parentheses disagrees with hex; hex used"

@@ -47,6 +47,9 @@ pub struct QengServing {
     /// The NR standalone serving cell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nr5g_sa: Option<QengNrSa>,
+    /// A RAT name this parser does not know (`NTN NBIoT`, ...): its fields are not decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_rat: Option<String>,
     /// The WCDMA serving cell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wcdma: Option<QengWcdma>,
@@ -314,6 +317,12 @@ fn hx(f: Option<&Field<'_>>) -> Option<String> {
     f.and_then(|f| hex_id(f.text))
 }
 
+/// A cell id: printed as `0` when the modem has none (quectel-CM's NR5G-SA example), which is
+/// no id rather than cell zero.
+fn cell_hx(f: Option<&Field<'_>>) -> Option<String> {
+    hx(f).filter(|h| h != "0")
+}
+
 fn parse_lte(f: &[Field<'_>]) -> QengLte {
     // f[0] is the RAT name.
     let g = |k: usize| f.get(k);
@@ -329,7 +338,7 @@ fn parse_lte(f: &[Field<'_>]) -> QengLte {
         duplex: s(g(1)),
         mcc: s(g(2)),
         mnc: s(g(3)),
-        cell_id: hx(g(4)),
+        cell_id: cell_hx(g(4)),
         pci: u(g(5)),
         earfcn: u(g(6)),
         band: u(g(7)),
@@ -374,7 +383,7 @@ fn parse_nr_sa(f: &[Field<'_>]) -> QengNrSa {
         duplex: s(g(1)),
         mcc: s(g(2)),
         mnc: s(g(3)),
-        cell_id: hx(g(4)),
+        cell_id: cell_hx(g(4)),
         pci: u(g(5)),
         tac: hx(g(6)),
         arfcn: u(g(7)),
@@ -460,7 +469,12 @@ fn apply_block(out: &mut QengServing, f: &[Field<'_>]) -> bool {
             out.wcdma = Some(parse_wcdma(f));
         }
         "GSM" => out.gsm = Some(parse_gsm(f)),
-        _ => return false,
+        _ => {
+            if !f[0].text.is_empty() && !f[0].text.eq_ignore_ascii_case("servingcell") {
+                out.unknown_rat = Some(f[0].text.to_string());
+            }
+            return false;
+        }
     }
     if out.rat.as_deref() != Some("NR5G-NSA") {
         out.rat = Some(if out.nr5g_nsa.is_some() {
@@ -523,6 +537,10 @@ pub struct Qcsq {
     pub rsrq_db: Option<f64>,
     /// WCDMA Ec/Io as printed.
     pub ecio_raw: Option<i64>,
+    /// An RSSI printed as a non-negative number (a Baiwang QDC507 prints `85`): not a dBm
+    /// value, kept here and left out of `rssi_dbm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rssi_invalid_raw: Option<f64>,
     /// NR SS-RSRP, dBm.
     pub nr_rsrp_dbm: Option<f64>,
     /// NR SINR as printed.
@@ -560,6 +578,17 @@ impl Qcsq {
     }
 }
 
+/// An RSSI in dBm, or the raw value when it cannot be one (zero or positive).
+fn rssi_or_invalid(f: Option<&Field<'_>>, invalid: &mut Option<f64>) -> Option<f64> {
+    let v = db(f)?;
+    if v < 0.0 {
+        Some(v)
+    } else {
+        *invalid = Some(v);
+        None
+    }
+}
+
 fn fifths(raw: Option<i64>) -> Option<f64> {
     raw.filter(|v| (0..=250).contains(v))
         .map(|v| super::fields::round2(v as f64 / 5.0 - 20.0))
@@ -579,13 +608,13 @@ pub fn parse_qcsq(reply: &str) -> Result<Qcsq, ParseError> {
         };
         let g = |k: usize| f.get(k);
         match mode.as_str() {
-            "GSM" => out.rssi_dbm = db(g(1)),
+            "GSM" => out.rssi_dbm = rssi_or_invalid(g(1), &mut out.rssi_invalid_raw),
             "WCDMA" | "TDSCDMA" => {
-                out.rssi_dbm = db(g(1));
+                out.rssi_dbm = rssi_or_invalid(g(1), &mut out.rssi_invalid_raw);
                 out.ecio_raw = i(g(2));
             }
             "LTE" | "CAT-M" | "CAT-NB" => {
-                out.rssi_dbm = db(g(1));
+                out.rssi_dbm = rssi_or_invalid(g(1), &mut out.rssi_invalid_raw);
                 out.rsrp_dbm = db(g(2));
                 out.sinr_raw = i(g(3));
                 out.sinr_db = fifths(out.sinr_raw);
@@ -737,6 +766,24 @@ mod tests {
     }
 
     #[test]
+    fn unknown_rat_and_cell_id_zero() {
+        // Satellite NB-IoT module (tests/fixtures/modem-vendor): a RAT name we do not know.
+        let q = parse_qeng_servingcell(
+            "+QENG: \"servingcell\",\"LIMSRV\",\"NTN NBIoT\",\"FDD\",901,98,DC379,9,7685,23,0,0,7D9,-123,-14,-108,85,17",
+        )
+        .unwrap();
+        assert_eq!(q.unknown_rat.as_deref(), Some("NTN NBIoT"));
+        assert_eq!((q.tech(), q.lte.is_none()), (None, true));
+        // quectel-CM's NR5G-SA example prints cell id 0.
+        let q = parse_qeng_servingcell(
+            "+QENG: \"servingcell\",\"NOCONN\",\"NR5G-SA\",\"TDD\", 454,12,0,21,4ED,636576,78,3,-85,-11,32,0,5184",
+        )
+        .unwrap();
+        let sa = q.nr5g_sa.unwrap();
+        assert_eq!((sa.cell_id, sa.tac.as_deref()), (None, Some("4ED")));
+    }
+
+    #[test]
     fn qcsq() {
         let q = parse_qcsq("+QCSQ: \"LTE\",-69,-102,150,-12\r\nOK\r\n").unwrap();
         assert_eq!(q.tech(), Some(Tech::Lte));
@@ -750,6 +797,9 @@ mod tests {
         assert_eq!(q.tech(), Some(Tech::Nr5gNsa));
         assert_eq!((q.nr_rsrp_dbm, q.nr_sinr_db), (Some(-95.0), Some(4.0)));
         let n = parse_qcsq("+QCSQ: \"NOSERVICE\"").unwrap();
+        // Baiwang QDC507 (tests/fixtures/modem-vendor): RSSI printed as +85.
+        let q = parse_qcsq("+QCSQ: \"LTE\",85,-124,55,-18").unwrap();
+        assert_eq!((q.rssi_dbm, q.rssi_invalid_raw), (None, Some(85.0)));
         assert!(n.no_service());
         assert_eq!(n.tech(), Some(Tech::None));
     }

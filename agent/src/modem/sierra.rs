@@ -89,6 +89,8 @@ pub struct Gstatus {
     pub cell_id: Option<String>,
     /// Ids whose decimal in parentheses disagrees with the hex token.
     pub id_mismatch: Vec<String>,
+    /// Values printed but not used, with the reason (an EARFCN outside its band).
+    pub dropped: Vec<String>,
     /// Every pair as read, for display.
     pub pairs: BTreeMap<String, String>,
 }
@@ -127,13 +129,19 @@ impl Gstatus {
         })
     }
 
-    /// The wire band.
+    /// The wire band. UMTS firmwares print a name (`WCDMA 2100`, `IMT2000`, `WCDMA 800`): the
+    /// name decides when it is known, else the UARFCN.
     pub fn wire_band(&self) -> Option<String> {
         match self.tech() {
             Some(Tech::Nr5gSa) => self
                 .nr_band
                 .as_deref()
                 .and_then(|b| bands::normalise(b, true)),
+            Some(Tech::Umts) => self
+                .band
+                .as_deref()
+                .and_then(bands::umts_from_name)
+                .or_else(|| self.earfcn.and_then(|u| bands::umts_from_uarfcn(u.into()))),
             _ => self
                 .band
                 .as_deref()
@@ -178,7 +186,18 @@ fn pairs_of_line(line: &str) -> Vec<(String, String)> {
     for t in tokens {
         if let Some(k) = t.strip_suffix(':') {
             flush(&mut key, &mut value, &mut out);
-            key = Some(k.trim().to_string());
+            // `RX level Carrier 0 (dBm):-74 LAC:` — a pair and the next key joined by a single
+            // space when the value is long (Telstra capture).
+            match k.split_once(':').and_then(|(k1, rest)| {
+                let (v1, k2) = rest.trim().split_once(' ')?;
+                (!k1.trim().is_empty() && float(v1).is_some()).then_some((k1, v1, k2))
+            }) {
+                Some((k1, v1, k2)) => {
+                    out.push((k1.trim().to_string(), v1.to_string()));
+                    key = Some(k2.trim().to_string());
+                }
+                None => key = Some(k.trim().to_string()),
+            }
         } else if let Some((k, v)) = t.split_once(':')
             && k.trim()
                 .chars()
@@ -304,10 +323,28 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
         tx_power: num("Tx Power"),
         ..Gstatus::default()
     };
-    // Without a PCC row (UMTS/GSM firmwares), take the first main-receiver RSSI.
+    // Without a PCC row (UMTS/GSM firmwares), take the first main-receiver RSSI; WCDMA
+    // firmwares print it as the received level of carrier 0 (`RX level C0:` or
+    // `RX level Carrier 0 (dBm):`; carrier 1 is the second DC-HSPA carrier).
     if g.rssi_dbm_main.is_none() {
         g.rssi_dbm_main =
-            find_num(&|k| k.contains("RSSI") && !k.contains("RXD") && !k.starts_with("SCC"));
+            find_num(&|k| k.contains("RSSI") && !k.contains("RXD") && !k.starts_with("SCC"))
+                .or_else(|| {
+                    find_num(&|k| k == "RX LEVEL C0" || k.starts_with("RX LEVEL CARRIER 0"))
+                });
+    }
+    // Some LTE firmwares print `LTE Rx chan: 0` beside a band whose channels start far above
+    // it (B66 on a SWI9X50C): a channel outside the band is not the serving channel.
+    if g.tech() == Some(Tech::Lte)
+        && let (Some(ch), Some(band)) = (g.earfcn, g.band.as_deref())
+        && let Some(n) = bands::normalise(band, false)
+            .and_then(|b| b.trim_start_matches('B').parse::<u16>().ok())
+        && bands::lte_earfcn_in_band(n, ch) == Some(false)
+    {
+        g.dropped.push(format!(
+            "LTE Rx chan {ch} is outside band B{n}; EARFCN not used"
+        ));
+        g.earfcn = None;
     }
     if let Some((mcc, mnc)) = ["MCC-MNC", "LTE MCC-MNC", "NR5G MCC-MNC"]
         .iter()
@@ -371,6 +408,33 @@ mod tests {
         assert_eq!(g.cell_id.as_deref(), Some("A14666A"));
         assert_eq!(g.id_mismatch.len(), 2);
         assert_eq!(g.emm_state.as_deref(), Some("Registered Normal Service"));
+    }
+
+    #[test]
+    fn wcdma_rx_level_and_band_name() {
+        // Forum capture (tests/fixtures/modem-vendor/sierra-gstatus-wcdma-2100-forum.txt).
+        let w = "!GSTATUS: \nSystem mode:   WCDMA            PS state:    Attached     \nWCDMA band:    WCDMA 2100 \nWCDMA channel: 10662\nRX level C0:   -68              LAC:         1389 (5001)\nRX level C1:   -106             Cell ID:     01F5C481 (32883841)\n\n\nOK\n";
+        let g = parse_gstatus(w).unwrap();
+        assert_eq!(g.tech(), Some(Tech::Umts));
+        assert_eq!((g.rssi_dbm_main, g.earfcn), (Some(-68.0), Some(10662)));
+        assert_eq!(g.wire_band().as_deref(), Some("B1"));
+        assert_eq!(g.lac.as_deref(), Some("1389"));
+        let w = "!GSTATUS:\nSystem mode:   WCDMA      PS state:    Attached     \nWCDMA band:    WCDMA 800  \nWCDMA channel: 4436\nRX level Carrier 0 (dBm):-74 LAC:         <..> (<..>)\n";
+        let g = parse_gstatus(w).unwrap();
+        assert_eq!(g.rssi_dbm_main, Some(-74.0));
+        assert!(g.pairs.contains_key("LAC"), "{:?}", g.pairs);
+        assert_eq!(g.wire_band().as_deref(), Some("B5"));
+        assert_eq!(g.lac, None);
+    }
+
+    #[test]
+    fn earfcn_outside_its_band_is_dropped() {
+        let l = "!GSTATUS: \nSystem mode:   LTE        \tPS state:    Attached     \nLTE band:      B66    \t\tLTE bw:      20 MHz  \nLTE Rx chan:   0\t\tLTE Tx chan: 132272\n";
+        let g = parse_gstatus(l).unwrap();
+        assert_eq!(g.earfcn, None);
+        assert_eq!(g.dropped.len(), 1);
+        let l = l.replace("Rx chan:   0", "Rx chan:   66736");
+        assert_eq!(parse_gstatus(&l).unwrap().earfcn, Some(66736));
     }
 
     #[test]

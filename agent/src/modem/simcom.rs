@@ -78,6 +78,14 @@ pub struct Cpsi {
     pub nr_band: Option<String>,
     /// NR-ARFCN.
     pub nr_arfcn: Option<u32>,
+    /// How the NR values were printed: `tenths` or `plain`.
+    pub nr_units: Option<&'static str>,
+    /// A whole-dB NR line printed its SNR out of range; it was read as tenths.
+    pub nr_snr_scaled: bool,
+    /// The NR line uses the SIM8200 V1.00.01 `NR5G,...` layout.
+    pub legacy_nr: bool,
+    /// Lines of a layout this parser does not know, as printed (not decoded).
+    pub unknown_lines: Vec<String>,
 }
 
 impl Cpsi {
@@ -133,6 +141,40 @@ fn tenths(f: Option<&Field<'_>>) -> Option<f64> {
     f.and_then(Field::float).map(|v| round2(v / 10.0))
 }
 
+/// Sets the NR values from `<RSRP>,<RSRQ>,<SNR>` as printed. RSRP decides the unit of RSRP
+/// and RSRQ: below −156 it is tenths (SIM8200 V1.01: `-960` = −96.0 dBm), else whole dB (the
+/// V1.00.01 lines). The SNR follows RSRP in tenths; with whole-dB RSRP it is taken as dB when
+/// it fits the SS-SINR range −23..40 and as tenths otherwise (the V1.00.01 EN-DC example
+/// prints `153` beside RSRP `-92`), flagged in `nr_snr_scaled`.
+fn nr_values(
+    out: &mut Cpsi,
+    rsrp: Option<&Field<'_>>,
+    rsrq: Option<&Field<'_>>,
+    snr: Option<&Field<'_>>,
+) {
+    let Some(p) = rsrp.and_then(Field::float) else {
+        return;
+    };
+    if p < -156.0 {
+        out.nr_units = Some("tenths");
+        out.ss_rsrp_dbm = Some(round2(p / 10.0));
+        out.ss_rsrq_db = tenths(rsrq);
+        out.ss_sinr_db = tenths(snr);
+    } else {
+        out.nr_units = Some("plain");
+        out.ss_rsrp_dbm = Some(p);
+        out.ss_rsrq_db = rsrq.and_then(Field::float);
+        out.ss_sinr_db = match snr.and_then(Field::float) {
+            Some(v) if (-23.0..=40.0).contains(&v) => Some(v),
+            Some(v) if (-230.0..=400.0).contains(&v) => {
+                out.nr_snr_scaled = true;
+                Some(round2(v / 10.0))
+            }
+            _ => None,
+        };
+    }
+}
+
 fn magnitude_negative(f: Option<&Field<'_>>) -> Option<f64> {
     f.and_then(Field::float)
         .map(|v| if v > 0.0 { -v } else { v })
@@ -149,9 +191,46 @@ fn parse_line(out: &mut Cpsi, f: &[Field<'_>]) {
         out.nr_arfcn = g(3)
             .and_then(Field::int)
             .and_then(|v| u32::try_from(v).ok());
-        out.ss_rsrp_dbm = tenths(g(4));
-        out.ss_rsrq_db = tenths(g(5));
-        out.ss_sinr_db = tenths(g(6));
+        nr_values(out, g(4), g(5), g(6));
+        return;
+    }
+    if mode == "NR5G" {
+        // SIM8200 manual V1.00.01 layouts, told apart by the second field: a number is the
+        // EN-DC leg `NR5G,<PCellID>,<ARFCN>,<RSRQ>,<RSRP>,<SNR>` (RSRQ first), a word the SA
+        // serving cell `NR5G,<Op Mode>,<MCC>-<MNC>,<TAC>,<SCellID>,<PCellID>,<ARFCN>,<RSRP>,
+        // <RSRQ>,<SNR>`. Both print RSRP/RSRQ in whole dB and the SNR in either unit.
+        if g(1).and_then(Field::int).is_some() {
+            out.legacy_nr = true;
+            out.nr_pci = g(1)
+                .and_then(Field::int)
+                .and_then(|v| u32::try_from(v).ok());
+            out.nr_arfcn = g(2)
+                .and_then(Field::int)
+                .and_then(|v| u32::try_from(v).ok());
+            nr_values(out, g(4), g(3), g(5));
+            return;
+        }
+        if f.len() >= 10 {
+            out.legacy_nr = true;
+            out.system_mode = "NR5G_SA".to_string();
+            out.op_mode = s(g(1));
+            let (mcc, mnc) = plmn(g(2));
+            out.mcc = mcc;
+            out.mnc = mnc;
+            out.tac = g(3).and_then(|f| hex_id(f.text));
+            out.cell_id = dec_id(g(4));
+            out.nr_pci = g(5)
+                .and_then(Field::int)
+                .and_then(|v| u32::try_from(v).ok());
+            out.nr_arfcn = g(6)
+                .and_then(Field::int)
+                .and_then(|v| u32::try_from(v).ok());
+            nr_values(out, g(7), g(8), g(9));
+            return;
+        }
+        // Any other NR5G line: not a layout we know; it must not replace the LTE anchor.
+        out.unknown_lines
+            .push(f.iter().map(|f| f.text).collect::<Vec<_>>().join(","));
         return;
     }
     if mode.starts_with("NOT IN") {
@@ -172,9 +251,7 @@ fn parse_line(out: &mut Cpsi, f: &[Field<'_>]) {
         out.nr_pci = u32_at(5);
         out.nr_band = s(g(6));
         out.nr_arfcn = u32_at(7);
-        out.ss_rsrp_dbm = tenths(g(8));
-        out.ss_rsrq_db = tenths(g(9));
-        out.ss_sinr_db = tenths(g(10));
+        nr_values(out, g(8), g(9), g(10));
     } else if mode.starts_with("LTE") || mode.starts_with("CAT-") {
         out.tac = g(3).and_then(|f| hex_id(f.text));
         out.cell_id = dec_id(g(4));
@@ -342,6 +419,41 @@ mod tests {
         assert_eq!(nsa.rsrp_dbm, Some(-85.0));
         assert_eq!(nsa.ss_rsrp_dbm, Some(-96.0));
         assert_eq!(nsa.ss_sinr_db, Some(9.5));
+
+        // SIM8200 manual V1.00.01 (tests/fixtures/modem-vendor): the older NR5G layouts.
+        let endc = parse_cpsi(
+            "+CPSI: LTE,Online,460-11,0x5A1E,187214780,257,EUTRAN-BAND3,1825,4,4,-102,-924,-632,13\n+CPSI: NR5G,257,629952,-11,-92,153\nOK\n",
+        )
+        .unwrap();
+        assert_eq!(endc.tech(), Some(Tech::Nr5gNsa));
+        assert_eq!(
+            (endc.rsrp_dbm, endc.mcc.as_deref()),
+            (Some(-92.4), Some("460"))
+        );
+        assert_eq!(
+            (
+                endc.ss_rsrp_dbm,
+                endc.ss_rsrq_db,
+                endc.ss_sinr_db,
+                endc.nr_snr_scaled
+            ),
+            (Some(-92.0), Some(-11.0), Some(15.3), true)
+        );
+        let sa =
+            parse_cpsi("+CPSI: NR5G,Online,311-480,0x2D18,50896642,257,629952,-92,-11,15").unwrap();
+        assert_eq!(sa.tech(), Some(Tech::Nr5gSa));
+        assert_eq!(
+            (
+                sa.ss_rsrp_dbm,
+                sa.ss_rsrq_db,
+                sa.ss_sinr_db,
+                sa.nr_snr_scaled
+            ),
+            (Some(-92.0), Some(-11.0), Some(15.0), false)
+        );
+        assert_eq!((sa.nr_pci, sa.nr_arfcn), (Some(257), Some(629952)));
+        let odd = parse_cpsi("+CPSI: LTE,Online,460-11,0x5A1E,187214780,257,EUTRAN-BAND3,1825,4,4,-102,-924,-632,13\n+CPSI: NR5G,x").unwrap();
+        assert_eq!((odd.tech(), odd.unknown_lines.len()), (Some(Tech::Lte), 1));
 
         let catm = parse_cpsi(
             "+CPSI: LTE CAT-M1,Online,240-07,0x2AFE,34564631,149,EUTRAN-BAND20,6400,3,3,-12,-81,-52,10",
