@@ -1,5 +1,6 @@
 //! Pure parsers for the 3GPP TS 27.007 replies every modem answers: `+CSQ`, `+CESQ`,
-//! `+CREG`/`+CGREG`/`+CEREG`/`+C5GREG`, `+COPS?`, `+CIMI`, `+CGSN`, `+CCID` and `+CPIN?`.
+//! `+CREG`/`+CGREG`/`+CEREG`/`+C5GREG`, `+COPS?`, the `+COPS=?` network list, `+CIMI`, `+CGSN`,
+//! `+CCID` and `+CPIN?`.
 //!
 //! Index values are ranges; they decode to the **lower bound** of the range, the convention of
 //! ModemManager (`src/mm-modem-helpers.c`: `mm_3gpp_rxlev_to_rssi`, `..._rscp_level_to_rscp`,
@@ -249,7 +250,7 @@ pub struct Registration {
     pub act: Option<u8>,
     /// `<AcT>` as a name (`gsm-egprs`, `e-utran`, ...).
     pub act_name: Option<&'static str>,
-    /// `<rac>` (CGREG), upper-case hex.
+    /// `<rac>` (CGREG, or the Novatel `+CEREG` layout), upper-case hex.
     pub rac: Option<String>,
 }
 
@@ -301,9 +302,16 @@ pub fn parse_registration(reply: &str) -> Result<Registration, ParseError> {
 /// Parses the body of one registration line of command `cmd`.
 ///
 /// Solicited and unsolicited forms are told apart the way 27.007 allows: two fields are
-/// `<n>,<stat>`; one or three fields are a URC; otherwise the second field decides: a short
-/// unquoted decimal 0..11 is `<stat>` (solicited), anything else (quoted, empty, hex letters,
-/// more than two digits) is a location code (URC).
+/// `<n>,<stat>`; one or three fields are a URC; otherwise the second field decides: an unquoted
+/// decimal 0..11 is `<stat>` (solicited), anything else (quoted, empty, hex letters) is a
+/// location code (URC). A second field longer than two digits (`0001`) is a location code,
+/// unless the modem zero-pads every integer (Iridium's `+CREG:002,001,...`, seen as a padded
+/// `<n>`), in which case `0011` is still a `<stat>`.
+///
+/// Some LTE modems (Novatel E362, ModemManager's `test_cereg2_novatel_lte_*`) put a routing
+/// area between `<tac>` and `<ci>` in `+CEREG`: `<stat>,<tac>,<rac>,<ci>,<AcT>`. That layout is
+/// recognised when the field where 27.007 puts `<AcT>` is a hex id rather than an AcT and the
+/// one after it is an AcT.
 pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registration, ParseError> {
     let f = split_fields(body);
     let prefix = cmd.prefix();
@@ -314,13 +322,15 @@ pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registrati
             "first field is not a number",
         ));
     };
+    let padded = |t: &str| t.len() > 1 && t.starts_with('0');
     let solicited = match f.len() {
         1 | 3 => false,
         2 => true,
         _ => {
             let s = &f[1];
-            let stat_like =
-                !s.quoted && s.text.len() <= 2 && s.int().is_some_and(|v| (0..=11).contains(&v));
+            let stat_like = !s.quoted
+                && s.int().is_some_and(|v| (0..=11).contains(&v))
+                && (s.text.len() <= 2 || padded(f[0].text));
             stat_like && (0..=5).contains(&first)
         }
     };
@@ -337,6 +347,25 @@ pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registrati
         return Err(ParseError::malformed(prefix, body, "no <stat>"));
     };
     let stat = stat as u8;
+    let act_at = |i: usize| {
+        rest.get(i)
+            .and_then(|f| f.int())
+            .filter(|a| (0..=255).contains(a))
+            .map(|a| a as u8)
+    };
+    let is_act = |i: usize| act_at(i).is_some_and(|a| act_name(a).is_some());
+    // The Novatel layout: `<rac>` after `<tac>`, so `<ci>` sits where `<AcT>` belongs.
+    let rac_layout = cmd.has_tac()
+        && rest.len() >= 5
+        && !is_act(3)
+        && is_act(4)
+        && rest[2].hex().is_some()
+        && rest[3].hex().is_some();
+    let (ci_at, act_idx, rac_at) = if rac_layout {
+        (3, 4, Some(2))
+    } else {
+        (2, 3, (cmd == RegCommand::Cgreg).then_some(4))
+    };
     // A zero area code or cell id means "not available" in registration replies.
     let id = |i: usize| {
         rest.get(i)
@@ -345,11 +374,7 @@ pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registrati
             .map(hex_string)
     };
     let area = id(1);
-    let act = rest
-        .get(3)
-        .and_then(|f| f.int())
-        .filter(|a| (0..=255).contains(a))
-        .map(|a| a as u8);
+    let act = act_at(act_idx);
     Ok(Registration {
         cmd,
         solicited,
@@ -358,14 +383,10 @@ pub fn parse_registration_body(cmd: RegCommand, body: &str) -> Result<Registrati
         state: Reg::from_3gpp_stat(stat),
         lac: if cmd.has_tac() { None } else { area.clone() },
         tac: if cmd.has_tac() { area } else { None },
-        ci: id(2),
+        ci: id(ci_at),
         act,
         act_name: act.and_then(act_name),
-        rac: if cmd == RegCommand::Cgreg {
-            id(4)
-        } else {
-            None
-        },
+        rac: rac_at.and_then(id),
     })
 }
 
@@ -443,7 +464,7 @@ pub fn parse_cops(reply: &str) -> Result<Cops, ParseError> {
         return Err(ParseError::malformed("+COPS", body, "no <mode>"));
     };
     let format = small(1);
-    let oper = f.get(2).and_then(|f| f.opt_str()).map(str::to_string);
+    let oper = f.get(2).and_then(|f| f.opt_str()).map(decode_text);
     // Some firmwares print the numeric PLMN even in an alphanumeric format.
     let numeric = oper.as_deref().and_then(split_numeric_plmn);
     Ok(Cops {
@@ -454,6 +475,162 @@ pub fn parse_cops(reply: &str) -> Result<Cops, ParseError> {
         mcc: numeric.as_ref().map(|n| n.0.clone()),
         mnc: numeric.map(|n| n.1),
     })
+}
+
+/// A text field as the modem meant it: a name the modem printed as UCS2 hex (`+CSCS="UCS2"`,
+/// e.g. u-blox LARA's `"004D006F0076..."` for `Movistar`) is decoded, anything else is kept.
+///
+/// The character set is not known from a reply alone, so UCS2 is assumed only when it cannot
+/// be mistaken for a name: at least two code units (8 hex digits), all printable Latin-1. An
+/// all-hex name such as `"CAFE"` stays as printed.
+pub fn decode_text(s: &str) -> String {
+    decode_ucs2_hex(s).unwrap_or_else(|| s.to_string())
+}
+
+fn decode_ucs2_hex(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.len() < 8 || !t.len().is_multiple_of(4) || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = String::with_capacity(t.len() / 4);
+    for unit in t.as_bytes().chunks(4) {
+        let unit = std::str::from_utf8(unit).ok()?;
+        let v = u32::from_str_radix(unit, 16).ok()?;
+        if !((0x20..0x7F).contains(&v) || (0xA0..=0xFF).contains(&v)) {
+            return None;
+        }
+        out.push(char::from_u32(v)?);
+    }
+    Some(out)
+}
+
+/// One network of a `+COPS=?` list: `(<stat>,<long>,<short>,<numeric>[,<AcT>])`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopsNetwork {
+    /// `<stat>`: 0 unknown, 1 available, 2 current, 3 forbidden.
+    pub stat: u8,
+    /// Long alphanumeric name, `None` when empty.
+    pub long: Option<String>,
+    /// Short alphanumeric name, `None` when empty.
+    pub short: Option<String>,
+    /// Numeric PLMN as printed (`"31026"`, `"310410"`).
+    pub numeric: String,
+    /// `<AcT>`, `None` when the modem gave none (pre-Rel-99 lists).
+    pub act: Option<u8>,
+    /// Our technology for `<AcT>`.
+    pub tech: Option<Tech>,
+}
+
+impl CopsNetwork {
+    /// The network as a PLMN (5 or 6 digits), with its name.
+    pub fn plmn(&self) -> Option<Plmn> {
+        let (mcc, mnc) = split_numeric_plmn(&self.numeric)?;
+        Some(Plmn {
+            mcc,
+            mnc,
+            name: self.long.clone().or_else(|| self.short.clone()),
+        })
+    }
+}
+
+/// True when a `+COPS:` body is a network list (`AT+COPS=?`) rather than the current operator.
+pub fn is_cops_list(body: &str) -> bool {
+    body.trim_start().starts_with('(')
+}
+
+/// Parses a `+COPS=?` network list. `reply` is every line of it: firmwares split the list
+/// over several `+COPS:` lines (Novatel XU870) or continue it on an unprefixed line (Nokia
+/// 2720). The trailing `,,(0-4),(0-2)` lists of supported modes and formats are skipped, as is
+/// any group that does not name a network.
+///
+/// Quirk kept from real devices (ModemManager `test_cops_response_tm506`, `..._f3607gw`): an
+/// entry closed before its `<AcT>`, `(2,"T - Mobile","T - Mobile","310260"),2)`, still gets
+/// that AcT.
+pub fn parse_cops_scan(reply: &str) -> Result<Vec<CopsNetwork>, ParseError> {
+    let mut text = String::new();
+    for l in lines(reply) {
+        let body = match split_prefix(l) {
+            Some((p, body)) if p == "+COPS" => body,
+            Some(_) => continue,
+            None if l.trim_start().starts_with('(') => l,
+            None => continue,
+        };
+        if !text.is_empty() {
+            text.push(',');
+        }
+        text.push_str(body.trim());
+    }
+    if !is_cops_list(&text) {
+        return Err(ParseError::Missing { prefix: "+COPS" });
+    }
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'(' {
+            i += 1;
+            continue;
+        }
+        // The group runs to the first `)` outside quotes.
+        let start = i + 1;
+        let mut j = start;
+        let mut quoted = false;
+        while j < b.len() && (quoted || b[j] != b')') {
+            if b[j] == b'"' {
+                quoted = !quoted;
+            }
+            j += 1;
+        }
+        let group = &text[start..j.min(text.len())];
+        i = j + 1;
+        let f = split_fields(group);
+        let Some(stat) = f
+            .first()
+            .filter(|x| !x.quoted)
+            .and_then(|x| x.int())
+            .filter(|v| (0..=3).contains(v))
+        else {
+            continue;
+        };
+        let Some(num) = f.get(3).filter(|x| !x.text.is_empty()) else {
+            continue;
+        };
+        let numeric = decode_text(num.text);
+        if !(num.quoted || numeric.len() >= 5) || !numeric.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let mut act = f
+            .get(4)
+            .and_then(|x| x.int())
+            .and_then(|v| u8::try_from(v).ok());
+        if f.len() == 4 {
+            // `...,"310260"),2)`: the AcT after a premature `)`.
+            let rest = &text[i.min(text.len())..];
+            if let Some(r) = rest.strip_prefix(',')
+                && let Some(close) = r.find(')')
+                && !r[..close].is_empty()
+                && r[..close].chars().all(|c| c.is_ascii_digit())
+                && !r[..close].contains('(')
+            {
+                act = r[..close].parse().ok();
+                i += 1 + close + 1;
+            }
+        }
+        let name = |k: usize| {
+            f.get(k)
+                .map(|x| decode_text(x.text))
+                .filter(|n| !n.trim().is_empty())
+        };
+        out.push(CopsNetwork {
+            stat: stat as u8,
+            long: name(1),
+            short: name(2),
+            numeric,
+            act,
+            tech: act.and_then(act_tech),
+        });
+    }
+    Ok(out)
 }
 
 /// MCCs whose networks use three-digit MNCs (ITU-T E.212 assignments; North America and the
@@ -717,6 +894,118 @@ mod tests {
         assert!(!urc.solicited);
         assert_eq!(urc.lac.as_deref(), Some("8BE3"));
         assert!(parse_registration("+CREG: x").is_err());
+    }
+
+    #[test]
+    fn registration_zero_padded_and_novatel_layouts() {
+        // ModemManager test_creg2_iridium_solicited: every integer zero-padded, so `001` is
+        // the <stat> of a solicited reply, not a LAC.
+        let r = parse_registration("+CREG:002,001,\"18d8\",\"ffff\"").unwrap();
+        assert!(r.solicited);
+        assert_eq!((r.n, r.stat), (Some(2), Some(1)));
+        assert_eq!(
+            (r.lac.as_deref(), r.ci.as_deref()),
+            (Some("18D8"), Some("FFFF"))
+        );
+        let r = parse_registration("+CGREG:002,0011,\"0f0d\",\"14c3\"").unwrap();
+        assert_eq!((r.stat, r.state), (Some(11), Some(Reg::Limited)));
+        assert_eq!(r.lac.as_deref(), Some("F0D"));
+        // Without padding a four-digit second field is a LAC: test_creg2_no_leading_zeros_unsolicited.
+        let r = parse_registration("+CREG: 1,0001,0010,0").unwrap();
+        assert!(!r.solicited);
+        assert_eq!(
+            (r.stat, r.lac.as_deref(), r.act),
+            (Some(1), Some("1"), Some(0))
+        );
+        // Novatel E362: <stat>,<tac>,<rac>,<ci>,<AcT>.
+        let r = parse_registration("+CEREG: 2,10, 2CA8, 20 ,B5583D ,7").unwrap();
+        assert_eq!(
+            (r.tac.as_deref(), r.ci.as_deref()),
+            (Some("2CA8"), Some("B5583D"))
+        );
+        assert_eq!((r.rac.as_deref(), r.act), (Some("20"), Some(7)));
+        let r = parse_registration("+CEREG: 1, 1F00, 20 ,79D903 ,7").unwrap();
+        assert!(!r.solicited);
+        assert_eq!((r.ci.as_deref(), r.act), (Some("79D903"), Some(7)));
+        // Standard forms with trailing fields are not mistaken for it.
+        let r = parse_registration("+CEREG: 3,1,\"1F00\",\"79D903\",7,0,15").unwrap();
+        assert_eq!(
+            (r.ci.as_deref(), r.act, r.rac),
+            (Some("79D903"), Some(7), None)
+        );
+        let r = parse_registration("+CEREG: 3,3,,,,0,15").unwrap();
+        assert_eq!((r.ci, r.act), (None, None));
+        let r = parse_registration("+CEREG: 4,,,,,,\"11100000\",\"11100000\"").unwrap();
+        assert_eq!(
+            (r.stat, r.state, r.act),
+            (Some(4), Some(Reg::Unknown), None)
+        );
+    }
+
+    #[test]
+    fn cops_scan_lists() {
+        // ModemManager test_cops_response_tm506: AcT after a premature `)`.
+        let l = parse_cops_scan("+COPS: (2,\"\",\"T-Mobile\",\"31026\",0),(2,\"T - Mobile\",\"T - Mobile\",\"310260\"),2),(1,\"AT&T\",\"AT&T\",\"310410\"),0)").unwrap();
+        let acts: Vec<_> = l
+            .iter()
+            .map(|n| (n.stat, n.numeric.as_str(), n.act))
+            .collect();
+        assert_eq!(
+            acts,
+            [
+                (2, "31026", Some(0)),
+                (2, "310260", Some(2)),
+                (1, "310410", Some(0))
+            ]
+        );
+        assert_eq!(
+            (l[0].long.as_deref(), l[0].short.as_deref()),
+            (None, Some("T-Mobile"))
+        );
+        // Mode and format lists are not networks; a comma inside quotes is not a separator.
+        let l = parse_cops_scan("+COPS: (1,\"T-Mobile USA, In\",\"T-Mobile\",\"310260\",0),(1,\"AT&T\",\"AT&T\",\"310410\",0),,(0,1,2,3,4),(0,1,2)").unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].long.as_deref(), Some("T-Mobile USA, In"));
+        assert_eq!(l[0].plmn().unwrap().id(), "310-260");
+        // Continued on a line of its own (Nokia 2720) or over several +COPS lines (XU870).
+        let l = parse_cops_scan(
+            "+COPS: (2,\"T - Mobile\",,\"31026\",0),\r\n(1,\"AT&T\",,\"310410\",0),,(0,1,3),(0,2)",
+        )
+        .unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[1].short, None);
+        let l = parse_cops_scan(
+            "+COPS: (0,\"A\",\"A\",\"310410\",2)\r\n+COPS: (1,\"T\",\"T\",\"31026\",0)",
+        )
+        .unwrap();
+        assert_eq!(l.len(), 2);
+        // UCS2 names (u-blox LARA with +CSCS="UCS2").
+        let l = parse_cops_scan("+COPS: (2,\"004D006F007600690073007400610072\",\"004D006F007600690073007400610072\",\"00320031003400300037\",7)").unwrap();
+        assert_eq!(
+            (l[0].long.as_deref(), l[0].numeric.as_str()),
+            (Some("Movistar"), "21407")
+        );
+        assert_eq!(l[0].tech, Some(Tech::Lte));
+        assert!(
+            parse_cops_scan("+COPS: (0,1,2,3),(1,2,3,4)")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(parse_cops_scan("+COPS: 0,0,\"A\"").is_err());
+    }
+
+    #[test]
+    fn ucs2_only_when_it_cannot_be_a_name() {
+        assert_eq!(decode_text("0056006500720069007A006F006E"), "Verizon");
+        assert_eq!(decode_text("CAFE"), "CAFE");
+        assert_eq!(decode_text("ACE12345"), "ACE12345");
+        assert_eq!(decode_text("Viettel"), "Viettel");
+        assert_eq!(
+            parse_cops("+COPS: 0,0,\"0056006500720069007A006F006E\",7")
+                .unwrap()
+                .name(),
+            Some("Verizon")
+        );
     }
 
     #[test]

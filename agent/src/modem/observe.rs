@@ -330,6 +330,29 @@ impl Observation {
         self.detail("cops", c);
     }
 
+    /// Adds a `+COPS=?` network list. The network marked current (`<stat>` 2) is the serving
+    /// one, ranked below `+COPS?` (a scan is older news). A network listed current once per
+    /// technology (Sony Ericsson K600i) is still one network; its technology is taken only when
+    /// the entries agree. When the list marks different networks current (Sony Ericsson TM-506
+    /// does), none is taken.
+    pub fn add_cops_scan(&mut self, list: &[gpp::CopsNetwork]) {
+        let current: Vec<&gpp::CopsNetwork> = list.iter().filter(|n| n.stat == 2).collect();
+        match current.first() {
+            Some(first) if current.iter().all(|n| n.numeric == first.numeric) => {
+                if let Some(p) = first.plmn() {
+                    self.serving(Some(&p.mcc), Some(&p.mnc), RANK_REG);
+                    self.serving_name(p.name.as_deref());
+                }
+                if current.iter().all(|n| n.tech == first.tech) {
+                    self.tech(first.tech, RANK_CREG);
+                }
+            }
+            Some(_) => self.note("+COPS network list marks several networks current; none taken"),
+            None => {}
+        }
+        self.detail("cops_scan", &list);
+    }
+
     /// Adds a Quectel `+QENG="servingcell"` reply.
     pub fn add_qeng(&mut self, q: &QengServing) {
         let r = RANK_SERVING;
@@ -625,6 +648,18 @@ impl Observation {
                     Ok(c) => self.add_cesq(&c),
                     Err(e) => self.note(e.to_string()),
                 },
+                "+COPS" if gpp::is_cops_list(body) => {
+                    // `AT+COPS=?`: the list may go on over more `+COPS:` or `(` lines.
+                    let g = group(&|n: &str| match split_prefix(n) {
+                        Some((p, b)) => p == "+COPS" && gpp::is_cops_list(b),
+                        None => n.starts_with('('),
+                    });
+                    match gpp::parse_cops_scan(&g) {
+                        Ok(list) if !list.is_empty() => self.add_cops_scan(&list),
+                        Ok(_) => self.note("+COPS network list names no network"),
+                        Err(e) => self.note(e.to_string()),
+                    }
+                }
                 "+COPS" => match gpp::parse_cops(l) {
                     Ok(c) => self.add_cops(&c),
                     Err(e) => self.note(e.to_string()),
@@ -932,6 +967,25 @@ mod tests {
         let i = o.finish();
         assert_eq!(i.tech, Some(Tech::Nr5gSa));
         assert_eq!(i.values[V::SsRsrp as usize], Some(-67.0));
+    }
+
+    #[test]
+    fn a_network_list_gives_its_current_network_below_cops_read() {
+        // ModemManager test_cops_response_n2720: the list goes on on an unprefixed line.
+        let mut o = Observation::new();
+        o.feed_at("AT+COPS=?\r\n+COPS: (2,\"T - Mobile\",,\"31026\",0),\r\n(1,\"AT&T\",,\"310410\",0),,(0,1,3),(0,2)\r\n\r\nOK\r\n");
+        let i = o.finish();
+        assert_eq!(i.serving.as_ref().map(Plmn::id).as_deref(), Some("310-26"));
+        assert_eq!(i.tech, Some(Tech::Gsm));
+        assert_eq!(i.details["cops_scan"].as_array().map(Vec::len), Some(2));
+        // +COPS? outranks the scan; two different current networks give none.
+        let mut o = Observation::new();
+        o.feed_at("+COPS: (2,\"A\",\"A\",\"31026\",0),(2,\"B\",\"B\",\"310260\",2)\r\n");
+        assert_eq!(o.clone().finish().serving, None);
+        o.feed_at("+COPS: 0,2,\"45204\",7\r\n");
+        let i = o.finish();
+        assert_eq!(i.serving.as_ref().map(Plmn::id).as_deref(), Some("452-04"));
+        assert_eq!(i.tech, Some(Tech::Lte));
     }
 
     #[test]
