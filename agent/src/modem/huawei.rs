@@ -13,6 +13,21 @@
 //!
 //! The sysmode may be quoted or not, with or without a space after the colon. CDMA/EVDO
 //! sysmodes have no place in our technologies and are reported with no tech.
+//!
+//! Also the system-information replies ([`parse_sysinfo`]), which carry no signal values:
+//!
+//! - `^SYSINFOEX: <srv_status>,<srv_domain>,<roam_status>,<sim_state>,<lock_state>,<sysmode>,
+//!   <sysmode_name>,<submode>,<submode_name>`; sysmode 0 no service, 1 GSM, 2 CDMA, 3 WCDMA,
+//!   4 TD-SCDMA, 5 WiMAX, 6 LTE (ModemManager `huawei_sysinfoex_mode_to_act`).
+//! - `^SYSINFO: <srv_status>,<srv_domain>,<roam_status>,<sys_mode>,<sim_state>[,<lock_state>,
+//!   <sys_submode>]`; sys_mode 0 no service, 2 CDMA, 3 GSM/GPRS, 4 HDR, 5 WCDMA, 7 GSM/WCDMA,
+//!   8 CDMA/HDR, 15 TD-SCDMA; submode 1..3 GSM/GPRS/EDGE, 4..7, 9, 17, 18 WCDMA/HSPA family,
+//!   8 TD-SCDMA (ModemManager `huawei_sysinfo_mode_to_act`, `..._submode_to_act`). The submode
+//!   is the seventh field only: in a six-field reply the last field is the lock state.
+//!
+//! `<srv_status>` 0 means no service. `<srv_domain>` (CS/PS) and `<srv_status>` are not the
+//! 3GPP data registration `<stat>`, so they never decide `reg` (DESIGN.md: only
+//! `+CGREG`/`+CEREG`/`+C5GREG`); they are shown in the details.
 
 use coverage_shared::wire::Tech;
 use serde::Serialize;
@@ -95,6 +110,125 @@ pub fn parse_hcsq(reply: &str) -> Result<Hcsq, ParseError> {
     Ok(out)
 }
 
+/// A decoded `^SYSINFO` or `^SYSINFOEX` line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Sysinfo {
+    /// `^SYSINFOEX` (true) or `^SYSINFO`.
+    pub extended: bool,
+    /// `<srv_status>`: 0 no service, 1 restricted, 2 valid, 3 restricted regional, 4 sleep.
+    pub srv_status: Option<i64>,
+    /// `<srv_domain>`: 0 none, 1 CS, 2 PS, 3 CS+PS, 4 searching.
+    pub srv_domain: Option<i64>,
+    /// `<roam_status>`: 0 not roaming, 1 roaming.
+    pub roam_status: Option<i64>,
+    /// `<sim_state>`: 1 valid, 255 absent, other values invalid or locked.
+    pub sim_state: Option<i64>,
+    /// `<lock_state>` (often empty).
+    pub lock_state: Option<i64>,
+    /// `<sysmode>` / `<sys_mode>`.
+    pub sysmode: Option<i64>,
+    /// `<sysmode_name>` (`^SYSINFOEX` only).
+    pub sysmode_name: Option<String>,
+    /// `<submode>` / `<sys_submode>`.
+    pub submode: Option<i64>,
+    /// `<submode_name>` (`^SYSINFOEX` only).
+    pub submode_name: Option<String>,
+}
+
+impl Sysinfo {
+    /// The reply's prefix, for notes.
+    pub fn prefix(&self) -> &'static str {
+        if self.extended {
+            "^SYSINFOEX"
+        } else {
+            "^SYSINFO"
+        }
+    }
+
+    /// True when the modem says it has no service (`<srv_status>` 0 or sysmode 0).
+    pub fn no_service(&self) -> bool {
+        self.srv_status == Some(0) || self.sysmode == Some(0)
+    }
+
+    /// Our technology; `None` when the modes cannot be represented or disagree.
+    pub fn tech(&self) -> Option<Tech> {
+        if self.no_service() {
+            return Some(Tech::None);
+        }
+        if self.extended {
+            return match self.sysmode? {
+                1 => Some(Tech::Gsm),
+                3 | 4 => Some(Tech::Umts),
+                6 => Some(Tech::Lte),
+                _ => None,
+            };
+        }
+        let by_mode = match self.sysmode? {
+            3 => Some(Tech::Gsm),
+            5 | 15 => Some(Tech::Umts),
+            _ => None,
+        };
+        let by_submode = self.submode.and_then(|s| match s {
+            1..=3 => Some(Tech::Gsm),
+            4..=9 | 17 | 18 => Some(Tech::Umts),
+            _ => None,
+        });
+        match (by_mode, by_submode) {
+            (Some(m), Some(s)) if m != s => None,
+            (m, s) => s.or(m),
+        }
+    }
+}
+
+/// Parses the first `^SYSINFOEX:` line of a reply, else the first `^SYSINFO:` line.
+pub fn parse_sysinfo(reply: &str) -> Result<Sysinfo, ParseError> {
+    if let Some(body) = find_body(reply, "^SYSINFOEX") {
+        let f = split_fields(body);
+        if f.len() < 6 || f[0].int().is_none() {
+            return Err(ParseError::malformed(
+                "^SYSINFOEX",
+                body,
+                "expected <srv_status>,<srv_domain>,<roam_status>,<sim_state>,<lock_state>,<sysmode>,...",
+            ));
+        }
+        let int = |k: usize| f.get(k).and_then(Field::int);
+        let text = |k: usize| f.get(k).and_then(Field::opt_str).map(str::to_string);
+        return Ok(Sysinfo {
+            extended: true,
+            srv_status: int(0),
+            srv_domain: int(1),
+            roam_status: int(2),
+            sim_state: int(3),
+            lock_state: int(4),
+            sysmode: int(5),
+            sysmode_name: text(6),
+            submode: int(7),
+            submode_name: text(8),
+        });
+    }
+    let body = find_body(reply, "^SYSINFO").ok_or(ParseError::Missing { prefix: "^SYSINFO" })?;
+    let f = split_fields(body);
+    if f.len() < 5 || f[0].int().is_none() {
+        return Err(ParseError::malformed(
+            "^SYSINFO",
+            body,
+            "expected <srv_status>,<srv_domain>,<roam_status>,<sys_mode>,<sim_state>[,<lock_state>,<sys_submode>]",
+        ));
+    }
+    let int = |k: usize| f.get(k).and_then(Field::int);
+    Ok(Sysinfo {
+        extended: false,
+        srv_status: int(0),
+        srv_domain: int(1),
+        roam_status: int(2),
+        sysmode: int(3),
+        sim_state: int(4),
+        lock_state: int(5),
+        submode: int(6),
+        ..Sysinfo::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +263,61 @@ mod tests {
         let g = parse_hcsq("^HCSQ: GSM,255").unwrap();
         assert_eq!((g.tech(), g.rssi_dbm), (Some(Tech::Gsm), None));
         assert!(parse_hcsq("^HCSQ:").is_err());
+    }
+
+    #[test]
+    fn sysinfoex_forms() {
+        // ModemManager sysinfoex_tests[0..2].
+        for l in [
+            "^SYSINFOEX:2,4,5,1,,3,WCDMA,41,HSPA+",
+            "^SYSINFOEX:2,4,5,1,,3,\"WCDMA\",41,\"HSPA+\"",
+            "^SYSINFOEX: 2,4,5,1,0,3,\"WCDMA\",41,\"HSPA+\"",
+        ] {
+            let s = parse_sysinfo(l).unwrap();
+            assert!(s.extended);
+            assert_eq!(
+                (s.srv_status, s.srv_domain, s.roam_status, s.sim_state),
+                (Some(2), Some(4), Some(5), Some(1))
+            );
+            assert_eq!((s.sysmode, s.submode), (Some(3), Some(41)));
+            assert_eq!(s.submode_name.as_deref(), Some("HSPA+"));
+            assert_eq!(s.tech(), Some(Tech::Umts));
+            assert!(!s.no_service());
+        }
+        let s = parse_sysinfo("^SYSINFOEX:2,3,0,1,,6,\"LTE\",101,\"LTE\"").unwrap();
+        assert_eq!(s.tech(), Some(Tech::Lte));
+        let s = parse_sysinfo("^SYSINFOEX:0,0,0,1,,0,\"\",0,\"\"").unwrap();
+        assert!(s.no_service());
+        assert_eq!(s.tech(), Some(Tech::None));
+        assert_eq!(
+            parse_sysinfo("^SYSINFOEX:2,3,0,1,,2,\"CDMA\",21,\"IS95A\"")
+                .unwrap()
+                .tech(),
+            None
+        );
+        assert!(parse_sysinfo("^SYSINFOEX:2,3").is_err());
+    }
+
+    #[test]
+    fn sysinfo_submode_is_the_seventh_field_only() {
+        // ModemManager sysinfo_tests: a six-field reply ends with the lock state.
+        let s = parse_sysinfo("^SYSINFO:2,4,5,3,1").unwrap();
+        assert_eq!(
+            (s.sysmode, s.submode, s.tech()),
+            (Some(3), None, Some(Tech::Gsm))
+        );
+        let s = parse_sysinfo("^SYSINFO:2,4,5,3,1,6").unwrap();
+        assert_eq!(
+            (s.lock_state, s.submode, s.tech()),
+            (Some(6), None, Some(Tech::Gsm))
+        );
+        // GSM mode with an HSUPA submode disagrees: no technology rather than a guess.
+        assert_eq!(parse_sysinfo("^SYSINFO:2,4,5,3,1,,6").unwrap().tech(), None);
+        // A Huawei dongle reader's example: WCDMA, HSDPA.
+        let s = parse_sysinfo("^SYSINFO:2,3,0,5,1,,4").unwrap();
+        assert_eq!((s.submode, s.tech()), (Some(4), Some(Tech::Umts)));
+        assert_eq!(parse_sysinfo("^SYSINFO:2,3,0,7,1").unwrap().tech(), None);
+        assert!(parse_sysinfo("^SYSINFO:0,0,0,0,1").unwrap().no_service());
+        assert!(parse_sysinfo("^SYSINFO:2,3").is_err());
     }
 }

@@ -10,8 +10,9 @@
 //!
 //! The drivers do I/O only; every reply is decoded by pure parsers tested on real captured
 //! bytes (`shared/fixtures/modem/`): [`gpp`] (27.007: `+CSQ`, `+CESQ`, `+CxREG`, `+COPS`,
-//! `+CIMI`, ...), [`quectel`] (`+QENG`), [`huawei`] (`^HCSQ`), [`simcom`] (`+CPSI`), [`sierra`]
-//! (`!GSTATUS`) and [`mmcli`]. [`observe`] combines several replies into one view, and
+//! `+CIMI`, ...), [`quectel`] (`+QENG`, `+QCSQ`), [`quectel_info`] (`+QNWINFO`, `+QSPN`,
+//! `+QCAINFO`), [`huawei`] (`^HCSQ`, `^SYSINFO`, `^SYSINFOEX`), [`simcom`] (`+CPSI`), [`sierra`]
+//! (`!GSTATUS`, `!LTEINFO`) and [`mmcli`]. [`observe`] combines several replies into one view, and
 //! [`decode()`] is `coverage-agent decode` for a technician's pasted reply.
 //!
 //! Invariants (DESIGN.md, wire format `signal`): values are raw and never classified; an
@@ -28,6 +29,7 @@ pub mod huawei;
 pub mod mmcli;
 pub mod observe;
 pub mod quectel;
+pub mod quectel_info;
 pub mod sierra;
 pub mod sim;
 pub mod simcom;

@@ -8,8 +8,8 @@
 //!
 //! | rank | sources |
 //! |---|---|
-//! | 3 | vendor serving-cell reports (`+QENG`, `^HCSQ`, `+CPSI`, `!GSTATUS`), mmcli |
-//! | 2 | `+CESQ`, Quectel `+QCSQ`, `+COPS` numeric |
+//! | 3 | vendor serving-cell reports (`+QENG`, `^HCSQ`, `+CPSI`, `!GSTATUS`, `!LTEINFO` values and ids), mmcli |
+//! | 2 | `+CESQ`, Quectel `+QCSQ`, `+QNWINFO`, `+QSPN` and `+QCAINFO` (primary carrier), Huawei `^SYSINFO`/`^SYSINFOEX` (technology, no service), `!LTEINFO` technology, `+COPS` numeric |
 //! | 1 | `+CSQ`, `+CGREG`/`+CEREG`/`+C5GREG` ids and AcT, `+COPS` AcT |
 //! | 0 | `+CREG` ids and AcT |
 //!
@@ -18,7 +18,11 @@
 //!   never from `+CREG`; among several, the one of the serving technology's domain is used
 //!   (C5GREG for NR-SA, CEREG for LTE/NR-NSA, CGREG for GSM/UMTS), else the most registered.
 //! - A serving-cell report that says "no service" (Quectel `SEARCH`, Huawei `NOSERVICE`,
-//!   SIMCom `NO SERVICE`) gives `tech: none`, no values and no cell.
+//!   SIMCom `NO SERVICE`) gives `tech: none`, no values and no cell; so does a rank-2 statement
+//!   (`+QNWINFO: No Service`, `^SYSINFOEX` srv_status 0) unless a serving-cell report says
+//!   otherwise.
+//! - Huawei `^SYSINFO(EX)` service status and domain never set `reg` (they are not the 27.007
+//!   data registration).
 //! - Values that are firmware sentinels (magnitude ≥ 500, e.g. −32768) are dropped with a note.
 
 use std::collections::BTreeMap;
@@ -32,9 +36,10 @@ use super::fields::{
     self, digits_of, is_echo, is_final_error, is_final_ok, lines, luhn_ok, split_prefix,
 };
 use super::gpp::{self, Cesq, Cops, Csq, RegCommand, Registration};
-use super::huawei::{self, Hcsq};
+use super::huawei::{self, Hcsq, Sysinfo};
 use super::quectel::{self, Qcsq, QengServing};
-use super::sierra::{self, Gstatus};
+use super::quectel_info::{self, Qcainfo, Qnwinfo, Qspn};
+use super::sierra::{self, Gstatus, Lteinfo};
 use super::simcom::{self, Cpsi};
 
 /// Rank of vendor serving-cell reports and ModemManager.
@@ -600,6 +605,125 @@ impl Observation {
         self.detail("gstatus", g);
     }
 
+    /// Adds a Quectel `+QNWINFO` reply (ranked like `+CESQ`: `+QENG` says more).
+    pub fn add_qnwinfo(&mut self, q: &Qnwinfo) {
+        let r = RANK_CESQ;
+        self.service(q.no_service(), r);
+        self.tech(q.tech(), r);
+        if q.tech().is_none() {
+            self.note(format!(
+                "+QNWINFO access technology {:?} is not a technology we report",
+                q.act
+            ));
+        }
+        self.serving(q.mcc.as_deref(), q.mnc.as_deref(), r);
+        self.serving_name(q.operator_name.as_deref());
+        self.cell(None, None, None, None, q.channel, q.band.clone(), r);
+        for d in &q.dropped {
+            self.note(format!("+QNWINFO {d}"));
+        }
+        self.detail("qnwinfo", q);
+    }
+
+    /// Adds a Quectel `+QSPN` reply: the registered network and its displayed name.
+    pub fn add_qspn(&mut self, q: &Qspn) {
+        self.serving(q.mcc.as_deref(), q.mnc.as_deref(), RANK_CESQ);
+        self.serving_name(q.name());
+        for d in &q.dropped {
+            self.note(format!("+QSPN {d}; name not used"));
+        }
+        self.detail("qspn", q);
+    }
+
+    /// Adds a Quectel `+QCAINFO` reply: the primary carrier only (ranked like `+CESQ`);
+    /// secondary carriers stay in the details.
+    pub fn add_qcainfo(&mut self, q: &Qcainfo) {
+        let r = RANK_CESQ;
+        self.tech(q.tech(), r);
+        match &q.pcc {
+            Some(p) if p.rat == "NR5G" => {
+                self.value(V::SsRsrp, p.rsrp_dbm, r);
+                self.value(V::SsRsrq, p.rsrq_db, r);
+                if p.nr_snr_raw.is_some() {
+                    self.note(
+                        "+QCAINFO NR snr kept raw (unit undocumented); ss_sinr_db not set from it",
+                    );
+                }
+            }
+            Some(p) => {
+                self.value(V::Rsrp, p.rsrp_dbm, r);
+                self.value(V::Rsrq, p.rsrq_db, r);
+                self.value(V::Rssi, p.rssi_dbm, r);
+                self.value(V::Sinr, p.sinr_db, r);
+            }
+            None => self.note("+QCAINFO names no primary carrier (PCC); only details kept"),
+        }
+        if let Some(p) = &q.pcc {
+            self.cell(None, None, None, p.pci, p.arfcn, p.band.clone(), r);
+        }
+        for c in q.pcc.iter().chain(&q.scc) {
+            if let Some(u) = &c.unparsed {
+                self.note(format!(
+                    "+QCAINFO {} {} fields {u:?} are not a layout we know; not decoded",
+                    c.role, c.rat
+                ));
+            }
+        }
+        self.detail("qcainfo", q);
+    }
+
+    /// Adds a Huawei `^SYSINFO` or `^SYSINFOEX` reply: technology and service only (ranked
+    /// like `+CESQ`; `^HCSQ` is the serving-cell report). Never `reg`.
+    pub fn add_sysinfo(&mut self, s: &Sysinfo) {
+        let r = RANK_CESQ;
+        let p = s.prefix();
+        self.service(s.no_service(), r);
+        self.tech(s.tech(), r);
+        if s.tech().is_none() {
+            self.note(format!(
+                "{p} sysmode {:?} / submode {:?} is not a technology we report",
+                s.sysmode, s.submode
+            ));
+        }
+        self.note(format!(
+            "{p} srv_status/srv_domain are not the 3GPP data registration: shown in details, \
+             they do not decide reg (+CGREG/+CEREG/+C5GREG do)"
+        ));
+        let key = if s.extended { "sysinfoex" } else { "sysinfo" };
+        self.detail(key, s);
+    }
+
+    /// Adds a Sierra `!LTEINFO?` reply: the serving row's values and ids (a serving-cell
+    /// report); its technology ranks below one that can see an NR leg.
+    pub fn add_lteinfo(&mut self, l: &Lteinfo) {
+        let r = RANK_SERVING;
+        if l.serving.is_empty() {
+            self.note("!LTEINFO has no serving-cell row; nothing decoded from it");
+        } else {
+            self.tech(Some(Tech::Lte), RANK_CESQ);
+        }
+        self.value(V::Rsrp, l.rsrp_dbm, r);
+        self.value(V::Rsrq, l.rsrq_db, r);
+        self.value(V::Rssi, l.rssi_dbm, r);
+        self.serving(l.mcc.as_deref(), l.mnc.as_deref(), r);
+        self.cell(
+            None,
+            l.tac.clone(),
+            l.cell_id.clone(),
+            l.pci,
+            l.earfcn,
+            l.band.and_then(|b| bands::lte(b.into())),
+            r,
+        );
+        if l.snr_raw.is_some() {
+            self.note("!LTEINFO SNR kept raw (unit undocumented); sinr_db not set from it");
+        }
+        for d in &l.dropped {
+            self.note(format!("!LTEINFO {d}"));
+        }
+        self.detail("lteinfo", l);
+    }
+
     /// Feeds AT reply text: any number of lines, with echo, URCs, blank lines and final result
     /// codes. Returns the number of replies recognised in it.
     pub fn feed_at(&mut self, text: &str) -> usize {
@@ -675,6 +799,37 @@ impl Observation {
                     let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QCSQ"));
                     match quectel::parse_qcsq(&g) {
                         Ok(q) => self.add_qcsq(&q),
+                        Err(e) => self.note(e.to_string()),
+                    }
+                }
+                "+QNWINFO" => match quectel_info::parse_qnwinfo(l) {
+                    Ok(q) => self.add_qnwinfo(&q),
+                    Err(e) => self.note(e.to_string()),
+                },
+                "+QSPN" => match quectel_info::parse_qspn(l) {
+                    Ok(q) => self.add_qspn(&q),
+                    Err(e) => self.note(e.to_string()),
+                },
+                "+QCAINFO" => {
+                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QCAINFO"));
+                    match quectel_info::parse_qcainfo(&g) {
+                        Ok(q) => self.add_qcainfo(&q),
+                        Err(e) => self.note(e.to_string()),
+                    }
+                }
+                "^SYSINFO" | "^SYSINFOEX" => match huawei::parse_sysinfo(l) {
+                    Ok(s) => self.add_sysinfo(&s),
+                    Err(e) => self.note(e.to_string()),
+                },
+                "!LTEINFO" => {
+                    let g = group(&|n: &str| {
+                        split_prefix(n).is_none()
+                            && !is_final_ok(n)
+                            && !is_final_error(n)
+                            && !is_echo(n)
+                    });
+                    match sierra::parse_lteinfo(&g) {
+                        Ok(s) => self.add_lteinfo(&s),
                         Err(e) => self.note(e.to_string()),
                     }
                 }

@@ -376,6 +376,154 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
     Ok(g)
 }
 
+/// One table of `!LTEINFO`: the section's rows, each keyed by its column names.
+pub type LteinfoRows = Vec<BTreeMap<String, String>>;
+
+/// A decoded `!LTEINFO?` block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Lteinfo {
+    /// Serving cell downlink EARFCN.
+    pub earfcn: Option<u32>,
+    /// MCC of the serving cell.
+    pub mcc: Option<String>,
+    /// MNC of the serving cell.
+    pub mnc: Option<String>,
+    /// TAC, upper-case hex (converted from the printed decimal).
+    pub tac: Option<String>,
+    /// Cell id, upper-case hex.
+    pub cell_id: Option<String>,
+    /// LTE band number (`Bd`).
+    pub band: Option<u16>,
+    /// Physical cell id.
+    pub pci: Option<u32>,
+    /// RSRQ, dB.
+    pub rsrq_db: Option<f64>,
+    /// RSRP, dBm.
+    pub rsrp_dbm: Option<f64>,
+    /// RSSI, dBm.
+    pub rssi_dbm: Option<f64>,
+    /// `SNR` as printed (unit not documented; not reported as SINR).
+    pub snr_raw: Option<f64>,
+    /// The serving row as printed, keyed by column.
+    pub serving: BTreeMap<String, String>,
+    /// Intra-frequency neighbours.
+    pub intra_freq: LteinfoRows,
+    /// Inter-frequency neighbours.
+    pub inter_freq: LteinfoRows,
+    /// Other sections (`WCDMA`, `GSM`, ...) by name.
+    pub other: BTreeMap<String, LteinfoRows>,
+    /// Rows or values not used, with the reason.
+    pub dropped: Vec<String>,
+}
+
+/// Parses a `!LTEINFO:` block: the `!LTEINFO:` line and the unprefixed lines after it, up to
+/// the final result code or the next prefixed line.
+pub fn parse_lteinfo(reply: &str) -> Result<Lteinfo, ParseError> {
+    let mut in_block = false;
+    let mut out = Lteinfo::default();
+    let mut section: Option<(String, Vec<String>)> = None;
+    let mut tables: Vec<(String, LteinfoRows)> = Vec::new();
+    for line in lines(reply) {
+        let l = match split_prefix(line) {
+            Some((p, rest)) if p == "!LTEINFO" => {
+                in_block = true;
+                rest.trim()
+            }
+            Some(_) if in_block => break,
+            Some(_) => continue,
+            None if !in_block => continue,
+            None => line.trim(),
+        };
+        if l.eq_ignore_ascii_case("OK") || l.eq_ignore_ascii_case("ERROR") {
+            break;
+        }
+        let mut tokens = l.split_whitespace().peekable();
+        let Some(first) = tokens.peek().copied() else {
+            continue;
+        };
+        if let Some(name) = first.strip_suffix(':')
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        {
+            tokens.next();
+            let header: Vec<String> = tokens.map(str::to_string).collect();
+            tables.push((name.to_string(), Vec::new()));
+            section = Some((name.to_string(), header));
+            continue;
+        }
+        let Some((name, header)) = &section else {
+            out.dropped.push(format!("line {l:?} outside a section"));
+            continue;
+        };
+        let values: Vec<&str> = tokens.collect();
+        if values.len() != header.len() {
+            out.dropped.push(format!(
+                "{name} row {l:?} has {} values under {} columns; not decoded",
+                values.len(),
+                header.len()
+            ));
+            continue;
+        }
+        let row: BTreeMap<String, String> = header
+            .iter()
+            .cloned()
+            .zip(values.iter().map(|v| v.to_string()))
+            .collect();
+        if let Some((_, rows)) = tables.last_mut() {
+            rows.push(row);
+        }
+    }
+    if !in_block {
+        return Err(ParseError::Missing { prefix: "!LTEINFO" });
+    }
+    for (name, rows) in tables {
+        match name.to_ascii_uppercase().as_str() {
+            "SERVING" => {
+                if let Some(first) = rows.into_iter().next() {
+                    out.serving = first;
+                }
+            }
+            "INTRAFREQ" => out.intra_freq = rows,
+            "INTERFREQ" => out.inter_freq = rows,
+            _ => {
+                out.other.insert(name, rows);
+            }
+        }
+    }
+    let get = |k: &str| out.serving.get(k).map(String::as_str);
+    let digits = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit());
+    out.earfcn = get("EARFCN").and_then(|v| v.parse().ok());
+    out.mcc = get("MCC")
+        .filter(|v| digits(v) && v.len() <= 3)
+        .map(str::to_string);
+    out.mnc = get("MNC")
+        .filter(|v| digits(v) && v.len() <= 3)
+        .map(str::to_string);
+    out.tac = match get("TAC") {
+        Some(v) if digits(v) => v.parse::<u64>().ok().map(hex_string),
+        Some(v) if !super::fields::is_null_marker(v) => {
+            out.dropped
+                .push(format!("TAC {v} is not decimal; not used"));
+            None
+        }
+        _ => None,
+    };
+    out.cell_id = get("CID").and_then(hex).map(hex_string);
+    out.band = get("Bd").and_then(|v| v.parse().ok());
+    out.pci = get("PCI").and_then(|v| v.parse().ok());
+    out.rsrq_db = get("RSRQ").and_then(float);
+    out.rsrp_dbm = get("RSRP").and_then(float);
+    out.rssi_dbm = get("RSSI").and_then(float);
+    out.snr_raw = get("SNR").and_then(float);
+    if let (Some(ch), Some(b)) = (out.earfcn, out.band)
+        && bands::lte_earfcn_in_band(b, ch) == Some(false)
+    {
+        out.dropped
+            .push(format!("EARFCN {ch} is outside band B{b}; not used"));
+        out.earfcn = None;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,5 +624,44 @@ mod tests {
         );
         assert_eq!(g.cell_id.as_deref(), Some("1A2D001"));
         assert!(g.id_mismatch.is_empty());
+    }
+
+    #[test]
+    fn lteinfo_mc7455_att() {
+        // danielewood/sierra-wireless-modems README (MC7455, AT&T), indentation removed.
+        let l = "!LTEINFO: \nServing:   EARFCN MCC MNC   TAC      CID Bd D U SNR PCI  RSRQ   RSRP   RSSI RXLV\n              800 310 410 35666 0A14666A  2 5 5  22 404 -14.1  -79.6  -45.5 --\n\nIntraFreq:                                          PCI  RSRQ   RSRP   RSSI RXLV\n                                                    404 -14.1  -79.6  -45.5 --\n                                                    402 -20.0  -89.3  -57.6 --\n\nInterFreq: EARFCN ThresholdLow ThresholdHi Priority PCI  RSRQ   RSRP   RSSI RXLV\n             5110            0           0        0 272 -12.1  -80.9  -50.6   0\n";
+        let i = parse_lteinfo(l).unwrap();
+        assert_eq!((i.earfcn, i.band, i.pci), (Some(800), Some(2), Some(404)));
+        assert_eq!(
+            (i.mcc.as_deref(), i.mnc.as_deref()),
+            (Some("310"), Some("410"))
+        );
+        assert_eq!(i.tac.as_deref(), Some("8B52"));
+        assert_eq!(i.cell_id.as_deref(), Some("A14666A"));
+        assert_eq!(
+            (i.rsrq_db, i.rsrp_dbm, i.rssi_dbm, i.snr_raw),
+            (Some(-14.1), Some(-79.6), Some(-45.5), Some(22.0))
+        );
+        assert_eq!(i.intra_freq.len(), 2);
+        assert_eq!(i.inter_freq[0]["EARFCN"], "5110");
+        assert!(i.dropped.is_empty(), "{:?}", i.dropped);
+    }
+
+    #[test]
+    fn lteinfo_shifted_rows_and_empty_sections() {
+        // MikroTik forum capture (MC7455, AT&T B4): an empty WCDMA section.
+        let l = "!LTEINFO: \nServing:   EARFCN MCC MNC   TAC      CID Bd D U SNR PCI  RSRQ   RSRP   RSSI RXLV\n             2000 310 410 35614 0A1FC518  4 3 3  -3 269 -12.6 -100.7  -68.6 --\nWCDMA:     UARFCN ThreshL ThreshH Prio PSC   RSCP  ECN0 RXLV\n\nOK\n";
+        let i = parse_lteinfo(l).unwrap();
+        assert_eq!(
+            (i.earfcn, i.tac.as_deref(), i.rsrp_dbm),
+            (Some(2000), Some("8B1E"), Some(-100.7))
+        );
+        assert_eq!(i.other["WCDMA"].len(), 0);
+        // A value missing from the serving row: nothing is read from it.
+        let l = "!LTEINFO:\nServing:   EARFCN MCC MNC   TAC      CID Bd D U SNR PCI  RSRQ   RSRP   RSSI RXLV\n 2000 310 410 35614 0A1FC518 4 3 3 269 -12.6 -100.7 -68.6 --\n";
+        let i = parse_lteinfo(l).unwrap();
+        assert_eq!((i.earfcn, i.rsrp_dbm, i.pci), (None, None, None));
+        assert_eq!(i.dropped.len(), 1);
+        assert!(parse_lteinfo("Serving: EARFCN\n800\n").is_err());
     }
 }
