@@ -792,6 +792,9 @@ impl Observation {
                     let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QENG"));
                     match quectel::parse_qeng_servingcell(&g) {
                         Ok(q) => self.add_qeng(&q),
+                        Err(_) if quectel::is_qeng_neighbour_report(&g) => {
+                            self.note("+QENG neighbour-cell report skipped (only the serving cell is decoded)")
+                        }
                         Err(e) => self.note(e.to_string()),
                     }
                 }

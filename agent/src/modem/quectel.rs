@@ -516,6 +516,18 @@ pub fn parse_qeng_servingcell(reply: &str) -> Result<QengServing, ParseError> {
     }
 }
 
+/// Whether every `+QENG:` line of `reply` is a neighbour-cell line
+/// (`AT+QENG="neighbourcell"`), which says nothing about the serving cell.
+pub fn is_qeng_neighbour_report(reply: &str) -> bool {
+    let mut bodies = find_bodies(reply, "+QENG").peekable();
+    bodies.peek().is_some()
+        && bodies.all(|body| {
+            split_fields(body)
+                .first()
+                .is_some_and(|f| f.text.to_ascii_lowercase().starts_with("neighbourcell"))
+        })
+}
+
 /// A decoded Quectel `+QCSQ` reply (one line per RAT; EN-DC modems print an `LTE` and an
 /// `NR5G` line). Layouts (Quectel EC2x and RM5xx AT manuals): `"NOSERVICE"`, `"GSM",<rssi>`,
 /// `"WCDMA",<rssi>,<ecio>`, `"LTE",<rssi>,<rsrp>,<sinr>,<rsrq>`, `"NR5G",<rsrp>,<sinr>,<rsrq>`.
@@ -802,5 +814,18 @@ mod tests {
         assert_eq!((q.rssi_dbm, q.rssi_invalid_raw), (None, Some(85.0)));
         assert!(n.no_service());
         assert_eq!(n.tech(), Some(Tech::None));
+    }
+
+    #[test]
+    fn neighbour_cell_report_is_recognised_not_decoded() {
+        // RM520N-GL session (agent/tests/fixtures/modem-vendor/quectel-rm520n-gl-tim-session.txt).
+        let reply = "+QENG: \"neighbourcell intra\",\"LTE\",275,280,-14,-99,-67,-,-,-,-,-,-\r\n\
+                     +QENG: \"neighbourcell intra\",\"LTE\",275,34,-20,-105,-76,-,-,-,-,-,-\r\n";
+        assert!(is_qeng_neighbour_report(reply));
+        assert!(parse_qeng_servingcell(reply).is_err());
+        assert!(!is_qeng_neighbour_report(
+            "+QENG: \"servingcell\",\"SEARCH\"\r\n"
+        ));
+        assert!(!is_qeng_neighbour_report("OK\r\n"));
     }
 }
