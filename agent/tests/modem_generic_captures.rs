@@ -33,17 +33,8 @@ fn manifest() -> Vec<Value> {
     m["files"].as_array().expect("files[]").clone()
 }
 
-const VALUES: [&str; 9] = [
-    "rssi_dbm",
-    "rsrp_dbm",
-    "rsrq_db",
-    "sinr_db",
-    "rscp_dbm",
-    "ecno_db",
-    "ss_rsrp_dbm",
-    "ss_rsrq_db",
-    "ss_sinr_db",
-];
+/// The nine signal values, by wire name.
+const VALUES: [&str; 9] = coverage_agent::modem::observe::VALUE_NAMES;
 
 /// `actual` satisfies `expected`: objects key by key (expected `null` = absent or null), arrays
 /// element by element with the same length, numbers within 0.05.

@@ -33,17 +33,8 @@ fn manifest() -> Map<String, Value> {
     }
 }
 
-const VALUES: [&str; 9] = [
-    "rssi_dbm",
-    "rsrp_dbm",
-    "rsrq_db",
-    "sinr_db",
-    "rscp_dbm",
-    "ecno_db",
-    "ss_rsrp_dbm",
-    "ss_rsrq_db",
-    "ss_sinr_db",
-];
+/// The nine signal values, by wire name.
+const VALUES: [&str; 9] = coverage_agent::modem::observe::VALUE_NAMES;
 
 fn same_number(actual: &Value, expected: &Value) -> bool {
     match (actual.as_f64(), expected.as_f64()) {

@@ -825,12 +825,7 @@ impl Observation {
                     Err(e) => self.note(e.to_string()),
                 },
                 "!LTEINFO" => {
-                    let g = group(&|n: &str| {
-                        split_prefix(n).is_none()
-                            && !is_final_ok(n)
-                            && !is_final_error(n)
-                            && !is_echo(n)
-                    });
+                    let g = group(&sierra_body_line);
                     match sierra::parse_lteinfo(&g) {
                         Ok(s) => self.add_lteinfo(&s),
                         Err(e) => self.note(e.to_string()),
@@ -848,12 +843,7 @@ impl Observation {
                     }
                 }
                 "!GSTATUS" => {
-                    let g = group(&|n: &str| {
-                        split_prefix(n).is_none()
-                            && !is_final_ok(n)
-                            && !is_final_error(n)
-                            && !is_echo(n)
-                    });
+                    let g = group(&sierra_body_line);
                     match sierra::parse_gstatus(&g) {
                         Ok(s) => self.add_gstatus(&s),
                         Err(e) => self.note(e.to_string()),
@@ -1063,6 +1053,12 @@ fn join_wrapped(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A line that continues a Sierra report (`!GSTATUS:`, `!LTEINFO:`): the body lines carry no
+/// prefix of their own; a final result, an echo or another prefixed line ends the report.
+fn sierra_body_line(line: &str) -> bool {
+    split_prefix(line).is_none() && !is_final_ok(line) && !is_final_error(line) && !is_echo(line)
 }
 
 #[cfg(test)]

@@ -464,17 +464,7 @@ impl SimModem {
             }
         }
         if p.p_null > 0.0 {
-            for name in [
-                "rssi_dbm",
-                "rsrp_dbm",
-                "rsrq_db",
-                "sinr_db",
-                "rscp_dbm",
-                "ecno_db",
-                "ss_rsrp_dbm",
-                "ss_rsrq_db",
-                "ss_sinr_db",
-            ] {
+            for name in super::observe::VALUE_NAMES {
                 let drop = rng.random::<f64>() < p.p_null;
                 if drop && let Some(v) = r.value_mut(name) {
                     *v = None;
