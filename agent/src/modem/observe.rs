@@ -33,7 +33,7 @@ use serde_json::{Map, Value};
 
 use super::bands;
 use super::fields::{
-    self, digits_of, is_echo, is_final_error, is_final_ok, lines, luhn_ok, split_prefix,
+    self, ParseError, digits_of, is_echo, is_final_error, is_final_ok, lines, luhn_ok, split_prefix,
 };
 use super::gpp::{self, Cesq, Cops, Csq, RegCommand, Registration};
 use super::huawei::{self, Hcsq, Sysinfo};
@@ -266,6 +266,14 @@ impl Observation {
         let n = note.into();
         if !self.notes.contains(&n) {
             self.notes.push(n);
+        }
+    }
+
+    /// Adds what a parser decoded, or notes why it could not.
+    fn take<T>(&mut self, parsed: Result<T, ParseError>, add: impl FnOnce(&mut Self, &T)) {
+        match parsed {
+            Ok(v) => add(self, &v),
+            Err(e) => self.note(e.to_string()),
         }
     }
 
@@ -764,14 +772,8 @@ impl Observation {
                 g
             };
             match prefix.as_str() {
-                "+CSQ" => match gpp::parse_csq(l) {
-                    Ok(c) => self.add_csq(&c),
-                    Err(e) => self.note(e.to_string()),
-                },
-                "+CESQ" => match gpp::parse_cesq(l) {
-                    Ok(c) => self.add_cesq(&c),
-                    Err(e) => self.note(e.to_string()),
-                },
+                "+CSQ" => self.take(gpp::parse_csq(l), Self::add_csq),
+                "+CESQ" => self.take(gpp::parse_cesq(l), Self::add_cesq),
                 "+COPS" if gpp::is_cops_list(body) => {
                     // `AT+COPS=?`: the list may go on over more `+COPS:` or `(` lines.
                     let g = group(&|n: &str| match split_prefix(n) {
@@ -784,12 +786,9 @@ impl Observation {
                         Err(e) => self.note(e.to_string()),
                     }
                 }
-                "+COPS" => match gpp::parse_cops(l) {
-                    Ok(c) => self.add_cops(&c),
-                    Err(e) => self.note(e.to_string()),
-                },
+                "+COPS" => self.take(gpp::parse_cops(l), Self::add_cops),
                 "+QENG" => {
-                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QENG"));
+                    let g = group(&same_prefix("+QENG"));
                     match quectel::parse_qeng_servingcell(&g) {
                         Ok(q) => self.add_qeng(&q),
                         Err(_) if quectel::is_qeng_neighbour_report(&g) => {
@@ -799,55 +798,28 @@ impl Observation {
                     }
                 }
                 "+QCSQ" => {
-                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QCSQ"));
-                    match quectel::parse_qcsq(&g) {
-                        Ok(q) => self.add_qcsq(&q),
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    let g = group(&same_prefix("+QCSQ"));
+                    self.take(quectel::parse_qcsq(&g), Self::add_qcsq)
                 }
-                "+QNWINFO" => match quectel_info::parse_qnwinfo(l) {
-                    Ok(q) => self.add_qnwinfo(&q),
-                    Err(e) => self.note(e.to_string()),
-                },
-                "+QSPN" => match quectel_info::parse_qspn(l) {
-                    Ok(q) => self.add_qspn(&q),
-                    Err(e) => self.note(e.to_string()),
-                },
+                "+QNWINFO" => self.take(quectel_info::parse_qnwinfo(l), Self::add_qnwinfo),
+                "+QSPN" => self.take(quectel_info::parse_qspn(l), Self::add_qspn),
                 "+QCAINFO" => {
-                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+QCAINFO"));
-                    match quectel_info::parse_qcainfo(&g) {
-                        Ok(q) => self.add_qcainfo(&q),
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    let g = group(&same_prefix("+QCAINFO"));
+                    self.take(quectel_info::parse_qcainfo(&g), Self::add_qcainfo)
                 }
-                "^SYSINFO" | "^SYSINFOEX" => match huawei::parse_sysinfo(l) {
-                    Ok(s) => self.add_sysinfo(&s),
-                    Err(e) => self.note(e.to_string()),
-                },
+                "^SYSINFO" | "^SYSINFOEX" => self.take(huawei::parse_sysinfo(l), Self::add_sysinfo),
                 "!LTEINFO" => {
                     let g = group(&sierra_body_line);
-                    match sierra::parse_lteinfo(&g) {
-                        Ok(s) => self.add_lteinfo(&s),
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    self.take(sierra::parse_lteinfo(&g), Self::add_lteinfo)
                 }
-                "^HCSQ" => match huawei::parse_hcsq(l) {
-                    Ok(h) => self.add_hcsq(&h),
-                    Err(e) => self.note(e.to_string()),
-                },
+                "^HCSQ" => self.take(huawei::parse_hcsq(l), Self::add_hcsq),
                 "+CPSI" => {
-                    let g = group(&|n: &str| split_prefix(n).is_some_and(|(p, _)| p == "+CPSI"));
-                    match simcom::parse_cpsi(&g) {
-                        Ok(c) => self.add_cpsi(&c),
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    let g = group(&same_prefix("+CPSI"));
+                    self.take(simcom::parse_cpsi(&g), Self::add_cpsi)
                 }
                 "!GSTATUS" => {
                     let g = group(&sierra_body_line);
-                    match sierra::parse_gstatus(&g) {
-                        Ok(s) => self.add_gstatus(&s),
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    self.take(sierra::parse_gstatus(&g), Self::add_gstatus)
                 }
                 "+CIMI" => self.bare_line(body, Some("AT+CIMI")),
                 "+CGSN" | "+GSN" => self.bare_line(body, Some("AT+CGSN")),
@@ -1053,6 +1025,11 @@ fn join_wrapped(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A predicate for the lines of a multi-line report whose every line carries `prefix`.
+fn same_prefix(prefix: &'static str) -> impl Fn(&str) -> bool {
+    move |line| split_prefix(line).is_some_and(|(p, _)| p == prefix)
 }
 
 /// A line that continues a Sierra report (`!GSTATUS:`, `!LTEINFO:`): the body lines carry no
