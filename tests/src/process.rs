@@ -17,6 +17,8 @@
 //! the test thread (or a tokio blocking thread) that asked for it ends, nor left behind when the
 //! test process dies. A child that changes its user id loses the tie (mosquitto is kept root
 //! for that reason too). Without `setpriv` children are started directly, untied.
+//! The tie is made when `setpriv` runs, just before it execs the command: a test process that
+//! dies within that first instant after a spawn leaves the child untied.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};

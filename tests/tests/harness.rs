@@ -642,7 +642,14 @@ fn children_die_with_the_test_process() -> Result<()> {
         let mut command = Command::new("sleep");
         command.arg("300");
         let daemon = Daemon::spawn("orphan", command, dir.path().join("orphan.log"))?;
-        std::fs::write(&pidfile, daemon.pid().context("no pid")?.to_string())?;
+        let pid = daemon.pid().context("no pid")?;
+        // The tie is made by `setpriv` (prctl PR_SET_PDEATHSIG) before it execs the command;
+        // a parent that dies before that instant leaves the child untied. Wait for the exec.
+        wait_until(Duration::from_secs(5), || {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep")
+        })
+        .context("the orphan never became `sleep`")?;
+        std::fs::write(&pidfile, pid.to_string())?;
         std::process::exit(0);
     }
     let dir = tempfile::tempdir()?;
