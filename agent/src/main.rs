@@ -66,8 +66,10 @@ enum Command {
 /// `COVERAGE_LOG` takes a level and per-module levels (`info,coverage_agent::publish=debug`):
 /// tracing-subscriber's `Targets` filter rather than `EnvFilter`, whose span and field filters
 /// the agent does not need and whose regex engine costs about 0.3 MiB of resident code
-/// (bench/README.md). A value that does not parse is reported and the default used.
+/// (bench/README.md). A value that does not parse is reported and the default used. Colours
+/// only on a terminal, so the journal gets plain text.
 fn init_tracing(default: &str) {
+    use std::io::IsTerminal;
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::prelude::*;
     let fallback = || default.parse::<Targets>().unwrap_or_default();
@@ -84,7 +86,11 @@ fn init_tracing(default: &str) {
         _ => (fallback(), None),
     };
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
         .with(filter)
         .init();
     if let Some(message) = bad {

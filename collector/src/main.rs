@@ -67,13 +67,32 @@ enum Command {
     },
 }
 
+/// Logs to standard error at `info` unless `COVERAGE_LOG` (tracing's `EnvFilter` syntax) says
+/// otherwise; a value that does not parse is reported and `info` used. Colours only on a
+/// terminal, so the journal gets plain text.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("COVERAGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let (filter, bad) = match std::env::var("COVERAGE_LOG") {
+        Ok(v) if !v.trim().is_empty() => match EnvFilter::try_new(&v) {
+            Ok(f) => (f, None),
+            Err(e) => (
+                EnvFilter::new("info"),
+                Some(format!(
+                    "COVERAGE_LOG={v:?} is not a log filter ({e}); using \"info\""
+                )),
+            ),
+        },
+        _ => (EnvFilter::new("info"), None),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
+    if let Some(message) = bad {
+        tracing::warn!("{message}");
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
