@@ -71,6 +71,42 @@ fn spawn(bin: &str, args: &[&str], dir: &Path, log: &str) -> Result<Daemon> {
     Daemon::spawn(bin, cmd, dir.join(log))
 }
 
+/// Writes `collector.toml` in `dir` and starts `coverage-collector run` on it (log:
+/// `collector.log`).
+fn start_collector(dir: &Path, config: &str) -> Result<Daemon> {
+    write(dir, "collector.toml", config)?;
+    spawn(
+        "coverage-collector",
+        &["run", "--config", "collector.toml"],
+        dir,
+        "collector.log",
+    )
+}
+
+/// Writes `{site}.toml` ([`agent_config`]) in `dir` and starts `coverage-agent run` on it
+/// (log: `{site}.log`).
+fn start_agent(
+    dir: &Path,
+    site: &str,
+    (lat, lon): (f64, f64),
+    preset: &str,
+    mqtt: &str,
+    probe_port: u16,
+) -> Result<Daemon> {
+    let cfg = format!("{site}.toml");
+    write(
+        dir,
+        &cfg,
+        &agent_config(site, lat, lon, preset, mqtt, probe_port),
+    )?;
+    spawn(
+        "coverage-agent",
+        &["run", "--config", &cfg],
+        dir,
+        &format!("{site}.log"),
+    )
+}
+
 fn series_tags(rows: &Value) -> Vec<serde_json::Map<String, Value>> {
     rows["results"][0]["series"]
         .as_array()
@@ -124,9 +160,8 @@ fn agents_to_influxdb_v1_with_tls_and_acl_then_audit() -> Result<()> {
     let http = free_port()?;
 
     write(d, "collector-pw", "collector-pw\n")?;
-    write(
+    let mut collector = start_collector(
         d,
-        "collector.toml",
         &format!(
             r#"[mqtt]
 url = "{tls_url}"
@@ -154,12 +189,6 @@ min_known_pct = 50
             influx = influx.url(),
         ),
     )?;
-    let mut collector = spawn(
-        "coverage-collector",
-        &["run", "--config", "collector.toml"],
-        d,
-        "collector.log",
-    )?;
     collector.wait_for_log("Connected to the broker", Duration::from_secs(30))?;
 
     let started = chrono::Utc::now();
@@ -170,17 +199,13 @@ min_known_pct = 50
             "url = \"{tls_url}\"\nusername = \"{site}\"\npassword_file = \"{site}.pw\"\nca_file = \"{}\"",
             ca.display()
         );
-        let cfg = format!("{site}.toml");
-        write(
+        agents.push(start_agent(
             d,
-            &cfg,
-            &agent_config(site, *lat, *lon, preset, &mqtt, probe_port),
-        )?;
-        agents.push(spawn(
-            "coverage-agent",
-            &["run", "--config", &cfg],
-            d,
-            &format!("{site}.log"),
+            site,
+            (*lat, *lon),
+            preset,
+            &mqtt,
+            probe_port,
         )?);
     }
 
@@ -406,9 +431,8 @@ fn collector_writes_through_the_v2_api_to_victoria_metrics() -> Result<()> {
     let broker = Mosquitto::start(MosquittoOptions::default())?;
     let vm = VictoriaMetrics::start()?;
     let http = free_port()?;
-    write(
+    let mut collector = start_collector(
         d,
-        "collector.toml",
         &format!(
             r#"[mqtt]
 url = "{}"
@@ -430,31 +454,15 @@ path = "dead-letter.jsonl"
             vm.url()
         ),
     )?;
-    let mut collector = spawn(
-        "coverage-collector",
-        &["run", "--config", "collector.toml"],
-        d,
-        "collector.log",
-    )?;
     collector.wait_for_log("Connected to the broker", Duration::from_secs(30))?;
     let mqtt = format!("url = \"{}\"\nusername = \"tn-01840-b\"", broker.url());
-    write(
+    let mut agent = start_agent(
         d,
-        "agent.toml",
-        &agent_config(
-            "tn-01840-b",
-            22.169671,
-            105.849675,
-            "strong",
-            &mqtt,
-            broker.port(),
-        ),
-    )?;
-    let mut agent = spawn(
-        "coverage-agent",
-        &["run", "--config", "agent.toml"],
-        d,
-        "agent.log",
+        "tn-01840-b",
+        (22.169671, 105.849675),
+        "strong",
+        &mqtt,
+        broker.port(),
     )?;
 
     // Points land as VictoriaMetrics series `<measurement>_<field>` with our tags as labels.
@@ -510,9 +518,8 @@ fn influxdb_down_at_start_and_midway_loses_nothing() -> Result<()> {
     let influx_url = influx.url();
     influx.stop()?; // down before the collector starts
     let http = free_port()?;
-    write(
+    let mut collector = start_collector(
         d,
-        "collector.toml",
         &format!(
             r#"[mqtt]
 url = "{}"
@@ -530,35 +537,19 @@ path = "dead-letter.jsonl"
             broker.url()
         ),
     )?;
-    let mut collector = spawn(
-        "coverage-collector",
-        &["run", "--config", "collector.toml"],
-        d,
-        "collector.log",
-    )?;
     collector.wait_for_log("Store unreachable at start", Duration::from_secs(30))?;
     wait_until(WAIT, || {
         http_get(&format!("http://127.0.0.1:{http}/health"))
             .is_some_and(|b| b.contains("\"store_writable\":false"))
     })?;
     let mqtt = format!("url = \"{}\"\nusername = \"tn-01840-c\"", broker.url());
-    write(
+    let mut agent = start_agent(
         d,
-        "agent.toml",
-        &agent_config(
-            "tn-01840-c",
-            22.169671,
-            105.849675,
-            "strong",
-            &mqtt,
-            broker.port(),
-        ),
-    )?;
-    let mut agent = spawn(
-        "coverage-agent",
-        &["run", "--config", "agent.toml"],
-        d,
-        "agent.log",
+        "tn-01840-c",
+        (22.169671, 105.849675),
+        "strong",
+        &mqtt,
+        broker.port(),
     )?;
     std::thread::sleep(Duration::from_secs(4));
 
