@@ -25,6 +25,15 @@ pub enum ParseError {
         /// What was wrong.
         reason: String,
     },
+    /// The lines are there and well-formed, but report something this parser does not decode
+    /// (`+QENG` neighbour cells for the serving-cell parser).
+    #[error("{prefix} {what} skipped (only the serving cell is decoded)")]
+    NotServing {
+        /// The prefix of the lines.
+        prefix: &'static str,
+        /// What they report instead.
+        what: &'static str,
+    },
 }
 
 impl ParseError {

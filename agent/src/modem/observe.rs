@@ -789,13 +789,7 @@ impl Observation {
                 "+COPS" => self.take(gpp::parse_cops(l), Self::add_cops),
                 "+QENG" => {
                     let g = group(&same_prefix("+QENG"));
-                    match quectel::parse_qeng_servingcell(&g) {
-                        Ok(q) => self.add_qeng(&q),
-                        Err(_) if quectel::is_qeng_neighbour_report(&g) => {
-                            self.note("+QENG neighbour-cell report skipped (only the serving cell is decoded)")
-                        }
-                        Err(e) => self.note(e.to_string()),
-                    }
+                    self.take(quectel::parse_qeng_servingcell(&g), Self::add_qeng)
                 }
                 "+QCSQ" => {
                     let g = group(&same_prefix("+QCSQ"));

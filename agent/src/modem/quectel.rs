@@ -491,6 +491,7 @@ fn apply_block(out: &mut QengServing, f: &[Field<'_>]) -> bool {
 pub fn parse_qeng_servingcell(reply: &str) -> Result<QengServing, ParseError> {
     let mut out = QengServing::default();
     let mut seen = false;
+    let mut neighbours = false;
     for body in find_bodies(reply, "+QENG") {
         let f = split_fields(body);
         let Some(first) = f.first() else { continue };
@@ -504,28 +505,21 @@ pub fn parse_qeng_servingcell(reply: &str) -> Result<QengServing, ParseError> {
                 apply_block(&mut out, &f[2..]);
             }
         } else if first.text.to_ascii_lowercase().starts_with("neighbourcell") {
-            continue;
+            neighbours = true;
         } else if apply_block(&mut out, &f) {
             seen = true;
         }
     }
     if seen {
         Ok(out)
+    } else if neighbours {
+        Err(ParseError::NotServing {
+            prefix: "+QENG",
+            what: "neighbour-cell report",
+        })
     } else {
         Err(ParseError::Missing { prefix: "+QENG" })
     }
-}
-
-/// Whether every `+QENG:` line of `reply` is a neighbour-cell line
-/// (`AT+QENG="neighbourcell"`), which says nothing about the serving cell.
-pub fn is_qeng_neighbour_report(reply: &str) -> bool {
-    let mut bodies = find_bodies(reply, "+QENG").peekable();
-    bodies.peek().is_some()
-        && bodies.all(|body| {
-            split_fields(body)
-                .first()
-                .is_some_and(|f| f.text.to_ascii_lowercase().starts_with("neighbourcell"))
-        })
 }
 
 /// A decoded Quectel `+QCSQ` reply (one line per RAT; EN-DC modems print an `LTE` and an
@@ -821,11 +815,12 @@ mod tests {
         // RM520N-GL session (agent/tests/fixtures/modem-vendor/quectel-rm520n-gl-tim-session.txt).
         let reply = "+QENG: \"neighbourcell intra\",\"LTE\",275,280,-14,-99,-67,-,-,-,-,-,-\r\n\
                      +QENG: \"neighbourcell intra\",\"LTE\",275,34,-20,-105,-76,-,-,-,-,-,-\r\n";
-        assert!(is_qeng_neighbour_report(reply));
-        assert!(parse_qeng_servingcell(reply).is_err());
-        assert!(!is_qeng_neighbour_report(
-            "+QENG: \"servingcell\",\"SEARCH\"\r\n"
-        ));
-        assert!(!is_qeng_neighbour_report("OK\r\n"));
+        let e = parse_qeng_servingcell(reply).unwrap_err();
+        assert!(matches!(e, ParseError::NotServing { .. }), "{e:?}");
+        assert!(parse_qeng_servingcell("+QENG: \"servingcell\",\"SEARCH\"\r\n").is_ok());
+        assert_eq!(
+            parse_qeng_servingcell("OK\r\n").unwrap_err(),
+            ParseError::Missing { prefix: "+QENG" }
+        );
     }
 }
