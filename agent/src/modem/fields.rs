@@ -47,6 +47,20 @@ impl ParseError {
     }
 }
 
+/// Decodes text a modem printed as UCS2 hex (`+CSCS="UCS2"`, `+QSPN` alphabet 1): four hex
+/// digits per UTF-16 code unit (`004F0032` → `O2`). `None` for an empty string, a length that
+/// is not a multiple of four, a non-hex digit or invalid UTF-16.
+pub fn ucs2_hex(s: &str) -> Option<String> {
+    if s.is_empty() || !s.len().is_multiple_of(4) || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let units: Option<Vec<u16>> = (0..s.len())
+        .step_by(4)
+        .map(|i| u16::from_str_radix(s.get(i..i + 4)?, 16).ok())
+        .collect();
+    String::from_utf16(&units?).ok()
+}
+
 /// One comma-separated field of an AT reply, trimmed and without its quotes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {

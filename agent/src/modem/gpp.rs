@@ -17,8 +17,8 @@ use coverage_shared::wire::{Plmn, Reg, Tech};
 use serde::Serialize;
 
 use super::fields::{
-    ParseError, digits_of, find_body, hex_string, is_echo, is_final_error, is_final_ok, lines,
-    split_fields, split_prefix,
+    self, ParseError, digits_of, find_body, hex_string, is_echo, is_final_error, is_final_ok,
+    lines, split_fields, split_prefix,
 };
 
 /// `+CSQ <rssi>` index 0..31 → dBm: −113 + 2·n (0 means ≤ −113, 31 means ≥ −51).
@@ -489,19 +489,9 @@ pub fn decode_text(s: &str) -> String {
 
 fn decode_ucs2_hex(s: &str) -> Option<String> {
     let t = s.trim();
-    if t.len() < 8 || !t.len().is_multiple_of(4) || !t.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = String::with_capacity(t.len() / 4);
-    for unit in t.as_bytes().chunks(4) {
-        let unit = std::str::from_utf8(unit).ok()?;
-        let v = u32::from_str_radix(unit, 16).ok()?;
-        if !((0x20..0x7F).contains(&v) || (0xA0..=0xFF).contains(&v)) {
-            return None;
-        }
-        out.push(char::from_u32(v)?);
-    }
-    Some(out)
+    let text = fields::ucs2_hex(t).filter(|_| t.len() >= 8)?;
+    let printable = |c: char| matches!(u32::from(c), 0x20..0x7F | 0xA0..=0xFF);
+    text.chars().all(printable).then_some(text)
 }
 
 /// One network of a `+COPS=?` list: `(<stat>,<long>,<short>,<numeric>[,<AcT>])`.

@@ -33,7 +33,7 @@ use coverage_shared::wire::Tech;
 use serde::Serialize;
 
 use super::bands;
-use super::fields::{Field, ParseError, find_bodies, find_body, split_fields};
+use super::fields::{self, Field, ParseError, find_bodies, find_body, split_fields};
 
 /// A decoded `+QNWINFO` line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -208,18 +208,6 @@ impl Qspn {
     }
 }
 
-/// Decodes UCS2 written as hex (`004F0032` → `O2`).
-fn ucs2_hex(s: &str) -> Option<String> {
-    if s.is_empty() || !s.len().is_multiple_of(4) || !s.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let units: Option<Vec<u16>> = (0..s.len())
-        .step_by(4)
-        .map(|i| u16::from_str_radix(s.get(i..i + 4)?, 16).ok())
-        .collect();
-    String::from_utf16(&units?).ok()
-}
-
 /// Parses the first `+QSPN:` line of a reply.
 pub fn parse_qspn(reply: &str) -> Result<Qspn, ParseError> {
     let body = find_body(reply, "+QSPN").ok_or(ParseError::Missing { prefix: "+QSPN" })?;
@@ -242,7 +230,7 @@ pub fn parse_qspn(reply: &str) -> Result<Qspn, ParseError> {
         }
         match out.alphabet {
             Some(1) => {
-                let n = ucs2_hex(t);
+                let n = fields::ucs2_hex(t);
                 if n.is_none() {
                     dropped.push(format!("{what} {t:?} is not UCS2 hex"));
                 }
