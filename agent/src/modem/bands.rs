@@ -76,6 +76,29 @@ pub fn lte_earfcn_in_band(band: u16, earfcn: u32) -> Option<bool> {
     Some((lo..=hi).contains(&earfcn))
 }
 
+/// The LTE band number of a printed band (`B66`, `LTE BAND 3`, `EUTRAN-BAND7`, `3`).
+pub fn lte_band_number(printed: &str) -> Option<u16> {
+    normalise(printed, false)?.strip_prefix('B')?.parse().ok()
+}
+
+/// Clears `earfcn` when it lies outside LTE band `band` (some firmwares print a channel of 0,
+/// or a stale one, beside the band) and returns the note saying so, naming the channel as the
+/// reply labels it (`label`).
+pub fn drop_earfcn_outside_band(
+    band: u16,
+    earfcn: &mut Option<u32>,
+    label: &str,
+) -> Option<String> {
+    let ch = (*earfcn)?;
+    if lte_earfcn_in_band(band, ch) != Some(false) {
+        return None;
+    }
+    *earfcn = None;
+    Some(format!(
+        "{label} {ch} is outside band B{band}; EARFCN not used"
+    ))
+}
+
 /// UMTS band from a SIMCom-style name (`WCDMA IMT 2000`, `WCDMA 850`, `WCDMA PCS 1900`).
 pub fn umts_from_name(s: &str) -> Option<String> {
     let u = s.to_ascii_uppercase();

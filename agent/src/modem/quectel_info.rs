@@ -164,19 +164,10 @@ pub fn parse_qnwinfo(reply: &str) -> Result<Qnwinfo, ParseError> {
     };
     out.channel = channel;
     if tech == Some(Tech::Lte)
-        && let (Some(ch), Some(n)) = (
-            channel,
-            out.band
-                .as_deref()
-                .and_then(|b| b.strip_prefix('B'))
-                .and_then(|n| n.parse::<u16>().ok()),
-        )
-        && bands::lte_earfcn_in_band(n, ch) == Some(false)
+        && let Some(n) = out.band.as_deref().and_then(bands::lte_band_number)
+        && let Some(note) = bands::drop_earfcn_outside_band(n, &mut out.channel, "channel")
     {
-        out.dropped.push(format!(
-            "channel {ch} is outside band B{n}; EARFCN not used"
-        ));
-        out.channel = None;
+        out.dropped.push(note);
     }
     Ok(out)
 }

@@ -336,15 +336,10 @@ pub fn parse_gstatus(reply: &str) -> Result<Gstatus, ParseError> {
     // Some LTE firmwares print `LTE Rx chan: 0` beside a band whose channels start far above
     // it (B66 on a SWI9X50C): a channel outside the band is not the serving channel.
     if g.tech() == Some(Tech::Lte)
-        && let (Some(ch), Some(band)) = (g.earfcn, g.band.as_deref())
-        && let Some(n) = bands::normalise(band, false)
-            .and_then(|b| b.trim_start_matches('B').parse::<u16>().ok())
-        && bands::lte_earfcn_in_band(n, ch) == Some(false)
+        && let Some(n) = g.band.as_deref().and_then(bands::lte_band_number)
+        && let Some(note) = bands::drop_earfcn_outside_band(n, &mut g.earfcn, "LTE Rx chan")
     {
-        g.dropped.push(format!(
-            "LTE Rx chan {ch} is outside band B{n}; EARFCN not used"
-        ));
-        g.earfcn = None;
+        g.dropped.push(note);
     }
     if let Some((mcc, mnc)) = ["MCC-MNC", "LTE MCC-MNC", "NR5G MCC-MNC"]
         .iter()
@@ -514,12 +509,10 @@ pub fn parse_lteinfo(reply: &str) -> Result<Lteinfo, ParseError> {
     out.rsrp_dbm = get("RSRP").and_then(float);
     out.rssi_dbm = get("RSSI").and_then(float);
     out.snr_raw = get("SNR").and_then(float);
-    if let (Some(ch), Some(b)) = (out.earfcn, out.band)
-        && bands::lte_earfcn_in_band(b, ch) == Some(false)
+    if let Some(b) = out.band
+        && let Some(note) = bands::drop_earfcn_outside_band(b, &mut out.earfcn, "EARFCN")
     {
-        out.dropped
-            .push(format!("EARFCN {ch} is outside band B{b}; not used"));
-        out.earfcn = None;
+        out.dropped.push(note);
     }
     Ok(out)
 }
