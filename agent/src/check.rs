@@ -24,11 +24,11 @@
 use crate::clock::ClockWatch;
 use crate::config::{AgentConfig, ConfigError, SiteConfig};
 use crate::modem::{self, ModemConfig, ModemError, ModemSample};
-use crate::mqtt::{Endpoint, MqttConfigError, SYSTEM_CA_BUNDLE, parse_url};
 use crate::probe::{self, ProbeConfig};
 use crate::run::AGENT_VERSION;
 use crate::spool::{Spool, SpoolConfig, SpoolError};
 use chrono::{DateTime, Utc};
+use coverage_net::mqtt::{Endpoint, MqttConfigError, SYSTEM_CA_BUNDLE, parse_url};
 use coverage_shared::boundary::{BoundaryRegistry, Location, NEAR_EDGE_M, SetInfo};
 use coverage_shared::signal::{
     self, BandTable, Exclusion, Sample, SampleClass, UsablePolicy, deciding_field, deciding_value,

@@ -4,9 +4,9 @@
 //! Every error names the file and the key (`agent.toml: mqtt.username: ...`).
 
 use crate::modem::ModemConfig;
-use crate::mqtt::{MqttConfig, parse_url};
 use crate::probe::{ProbeConfig, ThroughputConfig};
 use crate::spool::SpoolConfig;
+use coverage_net::mqtt::{MqttConfig, parse_url};
 use coverage_shared::topic::validate_site;
 use coverage_shared::wire::{Antenna, CommuneRef, Placement};
 use serde::Deserialize;

@@ -23,7 +23,7 @@
 //!   0644, so that the agent's (systemd dynamic) user can read it.
 
 use crate::config::AgentConfig;
-use crate::mqtt::parse_url;
+use coverage_net::mqtt::parse_url;
 use coverage_shared::boundary::SetInfo;
 use coverage_shared::topic::validate_site;
 use coverage_shared::wire::Method;

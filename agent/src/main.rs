@@ -10,6 +10,8 @@ use coverage_agent::config::AgentConfig;
 use coverage_agent::measure::Measurement;
 use coverage_agent::modem::{self, DecodeFormat};
 use coverage_agent::{check, init, probe, run};
+use coverage_net::logging::init_tracing;
+use coverage_net::shutdown::shutdown_signal;
 use coverage_shared::wire::{Body, Reading, Signal};
 use std::io::Read;
 use std::path::PathBuf;
@@ -59,58 +61,6 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
-}
-
-/// Logs to standard error at `default` unless `COVERAGE_LOG` says otherwise.
-///
-/// `COVERAGE_LOG` takes a level and per-module levels (`info,coverage_agent::publish=debug`):
-/// tracing-subscriber's `Targets` filter rather than `EnvFilter`, whose span and field filters
-/// the agent does not need and whose regex engine costs about 0.3 MiB of resident code
-/// (bench/README.md). A value that does not parse is reported and the default used. Colours
-/// only on a terminal, so the journal gets plain text.
-fn init_tracing(default: &str) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::filter::Targets;
-    use tracing_subscriber::prelude::*;
-    let fallback = || default.parse::<Targets>().unwrap_or_default();
-    let (filter, bad) = match std::env::var("COVERAGE_LOG") {
-        Ok(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
-            Ok(t) => (t, None),
-            Err(e) => (
-                fallback(),
-                Some(format!(
-                    "COVERAGE_LOG={v:?} is not a log filter ({e}); using {default:?}"
-                )),
-            ),
-        },
-        _ => (fallback(), None),
-    };
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::stderr().is_terminal()),
-        )
-        .with(filter)
-        .init();
-    if let Some(message) = bad {
-        tracing::warn!("{message}");
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -22,8 +22,8 @@
 //!   mosquitto 2.0.11 does exactly that to an ACL refusal: PUBACK 135, then it closes the
 //!   connection. Such a late PUBACK still counts: a refusal is logged and pauses publishing, a
 //!   success acknowledges the reading (it was rewound, so this saves a duplicate).
-//! - Reconnections back off ([`Backoff`]); a CONNACK alone does not reset the delay, a delivery
-//!   (or a connection that stays up) does. When mosquitto closes the connection after a refusal,
+//! - Reconnections back off ([`reconnect_backoff`]); a CONNACK alone does not reset the delay,
+//!   a delivery (or a connection that stays up) does. When mosquitto closes the connection after a refusal,
 //!   a publish written in the meantime can fail first and the PUBACK 135 dies with the socket:
 //!   the refusal is then invisible, and only the backoff keeps the agent from reconnecting and
 //!   being refused every half second.
@@ -35,6 +35,7 @@
 //! unsent readings, within the same in-flight window.
 
 use crate::spool::{Record, SharedSpool};
+use coverage_net::backoff::{Backoff, ConnectionBackoff, log_throttle};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason};
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
@@ -60,8 +61,8 @@ pub const RUMQTTC_INFLIGHT_LIMIT: u16 = 10 * WINDOW as u16;
 /// How long publishing pauses after the broker refused a reading.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(30);
 
-/// A connection that stayed up this long counts as healthy (resets [`Backoff`]) even without a
-/// delivery: an idle agent has nothing to deliver.
+/// A connection that stayed up this long counts as healthy (resets [`reconnect_backoff`]) even
+/// without a delivery: an idle agent has nothing to deliver.
 pub const HEALTHY_AFTER: Duration = Duration::from_secs(30);
 
 /// Reconnection delays: 0.5 s, doubling with each lost or failed connection, up to 32 s. A
@@ -69,47 +70,11 @@ pub const HEALTHY_AFTER: Duration = Duration::from_secs(30);
 /// for [`HEALTHY_AFTER`], does. So a broker that accepts the connection and drops it at once (an
 /// ACL refusal whose PUBACK died with the socket, another agent with the same client id) is
 /// retried ever more slowly instead of every half second.
-#[derive(Debug, Default)]
-pub struct Backoff {
-    /// Lost or failed connections since the last healthy one.
-    failures: u32,
-    /// When the current connection was accepted.
-    connected_at: Option<Instant>,
-}
-
-impl Backoff {
-    /// The broker accepted the connection (CONNACK).
-    pub fn connected(&mut self, now: Instant) {
-        self.connected_at = Some(now);
-    }
-
-    /// The broker acknowledged a reading: the connection works.
-    pub fn delivered(&mut self) {
-        self.failures = 0;
-    }
-
-    /// Periodic check: a connection up for [`HEALTHY_AFTER`] is healthy.
-    pub fn tick(&mut self, now: Instant) {
-        if self
-            .connected_at
-            .is_some_and(|t| now.saturating_duration_since(t) >= HEALTHY_AFTER)
-        {
-            self.failures = 0;
-        }
-    }
-
-    /// The connection was lost, or connecting failed: how long to wait before the next attempt.
-    pub fn failed(&mut self) -> Duration {
-        self.connected_at = None;
-        let wait = Duration::from_millis(500).saturating_mul(1 << self.failures.min(6));
-        self.failures = self.failures.saturating_add(1);
-        wait
-    }
-
-    /// Lost or failed connections since the last healthy one.
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
+pub fn reconnect_backoff() -> ConnectionBackoff {
+    ConnectionBackoff::new(
+        Backoff::new(Duration::from_millis(500), Duration::from_secs(32)),
+        HEALTHY_AFTER,
+    )
 }
 
 /// Largest seq range one resend request may cover; a larger `to` is cut to `from` + this.
@@ -295,7 +260,7 @@ impl Publisher {
         let mut resends = ResendQueue::default();
         let mut connected = false;
         let mut paused_until: Option<Instant> = None;
-        let mut backoff = Backoff::default();
+        let mut backoff = reconnect_backoff();
         // Slow start: after a connection dies with readings in flight and none delivered, offer
         // one reading at a time until one is delivered. A broker that refuses a publish and
         // closes (mosquitto after an ACL denial) then has its PUBACK read before the close,
@@ -345,7 +310,7 @@ impl Publisher {
                     Ok(_) => {}
                     Err(e) => {
                         let failures = backoff.failures();
-                        if connected || failures == 0 || failures.is_power_of_two() {
+                        if connected || log_throttle(failures) {
                             tracing::warn!(site = %self.site, error = %e, in_flight = inflight.len(), "MQTT connection lost; readings stay in the spool.");
                         }
                         if connected && !inflight.is_empty() {
@@ -543,14 +508,14 @@ mod tests {
 
     #[test]
     fn backoff_doubles_until_a_connection_proves_healthy() {
-        let secs = |b: &mut Backoff| b.failed().as_secs_f64();
-        let mut b = Backoff::default();
+        let secs = |b: &mut ConnectionBackoff| b.failed().as_secs_f64();
+        let mut b = reconnect_backoff();
         let t0 = Instant::now();
         assert_eq!(
             (0..8).map(|_| secs(&mut b)).collect::<Vec<_>>(),
             [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 32.0]
         );
-        let mut b = Backoff::default();
+        let mut b = reconnect_backoff();
         // Accepted, then dropped at once, again and again: no reset.
         for expected in [0.5, 1.0, 2.0] {
             b.connected(t0);

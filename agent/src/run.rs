@@ -19,6 +19,7 @@ use crate::probe;
 use crate::publish::{PublishStats, Publisher};
 use crate::spool::{Record, SharedSpool, SpoolStats};
 use crate::state::{AgentState, StateError};
+use coverage_net::backoff::Backoff;
 use coverage_shared::topic::reading_topic;
 use coverage_shared::wire::{
     Body, Header, Heartbeat, ModemInfo, Position, PositionSource, Reading, SCHEMA_VERSION, Signal,
@@ -44,7 +45,7 @@ pub enum RunError {
     Spool(#[from] crate::spool::SpoolError),
     /// The MQTT settings are unusable.
     #[error(transparent)]
-    Mqtt(#[from] crate::mqtt::MqttConfigError),
+    Mqtt(#[from] coverage_net::mqtt::MqttConfigError),
     /// A modem cannot be opened.
     #[error("modem {name}: {error}")]
     Modem {
@@ -117,7 +118,7 @@ impl Recorder {
 
     /// Appends `records` (fsync), retrying while the disk refuses; wakes the publisher.
     pub async fn append(&self, records: Vec<Record>) {
-        let mut attempt = 0u32;
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
         loop {
             match self.spool.append_batch(records.clone()).await {
                 Ok(dropped) => {
@@ -133,14 +134,10 @@ impl Recorder {
                     return;
                 }
                 Err(e) => {
-                    if attempt == 0 || attempt.is_power_of_two() {
+                    if backoff.should_log() {
                         tracing::error!(error = %e, readings = records.len(), "Cannot write the spool; retrying. Measuring continues while the channel has room.");
                     }
-                    attempt += 1;
-                    tokio::time::sleep(
-                        Duration::from_secs(1).min(Duration::from_millis(100) * attempt),
-                    )
-                    .await;
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             }
         }

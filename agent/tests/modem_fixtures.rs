@@ -1,6 +1,7 @@
-//! Every captured modem reply in `shared/fixtures/modem/` decodes to what `expected.json`
-//! says; the AT driver, fed the same captured bytes through a scripted serial seam, samples
-//! what the parsers decode; and no input, random or truncated, makes the decoder panic.
+//! Every captured modem reply in `tests/fixtures/modem/` (copied with its `INDEX.md` of
+//! sources from the project's shared fixtures) decodes to what `expected.json` says; the AT
+//! driver, fed the same captured bytes through a scripted serial seam, samples what the parsers
+//! decode; and no input, random or truncated, makes the decoder panic.
 //!
 //! `expected.json` speaks the fixtures' own vocabulary (decimal ids, vendor names such as
 //! `NR5G-SA`, raw fields like `bsic`). Each of its keys is checked where our output keeps it:
@@ -21,10 +22,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/modem"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/modem"))
 }
 
 fn fixture(name: &str) -> String {

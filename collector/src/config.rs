@@ -7,7 +7,7 @@
 use crate::audit::AuditConfig;
 use crate::enrich::SiteEntry;
 use crate::sink::SinkConfig;
-use coverage_agent::mqtt::MqttConfig;
+use coverage_net::mqtt::MqttConfig;
 use coverage_shared::secret::Secret;
 use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter, validate_site};
 use serde::Deserialize;
@@ -266,7 +266,7 @@ impl Config {
             message,
         };
 
-        coverage_agent::mqtt::parse_url(&raw.mqtt.url)
+        coverage_net::mqtt::parse_url(&raw.mqtt.url)
             .map_err(|e| invalid("mqtt.url", e.to_string()))?;
         let filter = match &raw.ingest.shared_group {
             Some(g) if g.is_empty() || g.contains(['/', '+', '#']) => {

@@ -30,12 +30,12 @@ use chrono::{DateTime, Duration as Span, Utc};
 use coverage_agent::clock::ClockWatch;
 use coverage_agent::measure::Measurement;
 use coverage_agent::modem::{SimModem, SimPreset, SimProfile};
-use coverage_agent::mqtt::MqttConfig;
 use coverage_agent::probe::stats::round_stats;
 use coverage_agent::publish::{PublishStats, Publisher};
 use coverage_agent::run::Recorder;
 use coverage_agent::spool::{SharedSpool, SpoolConfig, SpoolStats};
 use coverage_agent::state::AgentState;
+use coverage_net::mqtt::MqttConfig;
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet};
 use coverage_shared::topic::READINGS_FILTER;
 use coverage_shared::wire::{

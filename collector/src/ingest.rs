@@ -22,6 +22,7 @@ use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::metrics::Metrics;
 use crate::sink::{Pending, lines};
+use coverage_net::backoff::Backoff;
 use coverage_shared::topic::{Channel, Topic};
 use coverage_shared::validate::decode;
 use rumqttc::v5::mqttbytes::QoS;
@@ -133,7 +134,7 @@ impl Ingest {
         let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
         let mut warned_flow = false;
         let mut rejects = RejectLog::default();
-        let mut failures = 0u32;
+        let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(32));
         loop {
             // Acks that did not fit in rumqttc's request channel go first after each poll.
             while let Some(p) = unsent_acks.pop_front() {
@@ -145,7 +146,7 @@ impl Ingest {
             tokio::select! {
                 ev = eventloop.poll() => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                        failures = 0;
+                        backoff.reset();
                         generation += 1;
                         // Acks for the previous connection are void (see the module doc).
                         unsent_acks.clear();
@@ -176,11 +177,11 @@ impl Ingest {
                     Ok(_) => {}
                     Err(e) => {
                         self.metrics.set_mqtt_up(false);
-                        let wait = Duration::from_millis(500).saturating_mul(1 << failures.min(6));
-                        if failures == 0 || failures.is_power_of_two() {
+                        let should_log = backoff.should_log();
+                        let wait = backoff.next_delay();
+                        if should_log {
                             tracing::warn!(error = %e, retry_in = ?wait, "MQTT connection lost; reconnecting.");
                         }
-                        failures += 1;
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
                             _ = shutdown.cancelled() => break,

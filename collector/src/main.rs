@@ -7,6 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use coverage_collector::config::Config;
 use coverage_collector::run;
+use coverage_net::logging::init_tracing;
+use coverage_net::shutdown::shutdown_signal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -55,6 +57,7 @@ enum Command {
     },
     /// Run the whole system on this machine with nothing installed: an embedded broker, one
     /// simulated agent per commune, the collector and the audit of a simulated past period.
+    #[cfg(feature = "demo")]
     Demo {
         #[command(flatten)]
         args: coverage_collector::demo::DemoArgs,
@@ -65,56 +68,6 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
-}
-
-/// Logs to standard error at `info` unless `COVERAGE_LOG` (tracing's `EnvFilter` syntax) says
-/// otherwise; a value that does not parse is reported and `info` used. Colours only on a
-/// terminal, so the journal gets plain text.
-fn init_tracing() {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let (filter, bad) = match std::env::var("COVERAGE_LOG") {
-        Ok(v) if !v.trim().is_empty() => match EnvFilter::try_new(&v) {
-            Ok(f) => (f, None),
-            Err(e) => (
-                EnvFilter::new("info"),
-                Some(format!(
-                    "COVERAGE_LOG={v:?} is not a log filter ({e}); using \"info\""
-                )),
-            ),
-        },
-        _ => (EnvFilter::new("info"), None),
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    if let Some(message) = bad {
-        tracing::warn!("{message}");
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCode> {
@@ -193,6 +146,7 @@ fn audit(
     })
 }
 
+#[cfg(feature = "demo")]
 fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = rt.block_on(coverage_collector::demo::run_demo(&args))?;
@@ -223,7 +177,7 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing("info");
     let result = match cli.command {
         Command::Locate {
             set,
@@ -232,6 +186,7 @@ fn main() -> ExitCode {
             boundaries,
         } => locate(&set, lat, lon, boundaries),
         Command::Audit { config, args } => audit(config, args),
+        #[cfg(feature = "demo")]
         Command::Demo { args } => demo(args),
         Command::CheckConfig { config } => Config::load(&config).map_err(Into::into).map(|c| {
             println!("{c:#?}");

@@ -23,7 +23,7 @@ pub enum RunError {
     Boundaries(#[from] coverage_shared::boundary::BoundaryError),
     /// MQTT settings are unusable (a file cannot be read).
     #[error(transparent)]
-    Mqtt(#[from] coverage_agent::mqtt::MqttConfigError),
+    Mqtt(#[from] coverage_net::mqtt::MqttConfigError),
     /// The store settings are unusable.
     #[error("{0}")]
     Store(String),

@@ -54,7 +54,7 @@ fn without_provenance(report: &coverage_collector::audit::Report) -> serde_json:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn influxql_aggregates_match_brute_force_and_the_archive() {
     let server = Influxd::start();
-    coverage_agent::tls::ensure_crypto_provider();
+    coverage_net::tls::ensure_crypto_provider();
     let client = reqwest::Client::new();
     server.exec(&client, "CREATE DATABASE audit").await;
     let ds = dataset();
@@ -210,7 +210,7 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn influxql_with_v1_user_and_password() {
     let server = Influxd::start_with(true);
-    coverage_agent::tls::ensure_crypto_provider();
+    coverage_net::tls::ensure_crypto_provider();
     let client = reqwest::Client::new();
     // The first user may be created without credentials.
     server

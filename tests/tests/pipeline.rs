@@ -128,7 +128,7 @@ fn metric(http: u16, name: &str) -> Option<f64> {
 
 /// A blocking GET through the workspace's HTTP client.
 fn http_get(url: &str) -> Option<String> {
-    coverage_agent::tls::ensure_crypto_provider();
+    coverage_net::tls::ensure_crypto_provider();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -9,7 +9,7 @@
 //! - [`SimModem`]: a deterministic simulator for demos and tests.
 //!
 //! The drivers do I/O only; every reply is decoded by pure parsers tested on real captured
-//! bytes (`shared/fixtures/modem/`): [`gpp`] (27.007: `+CSQ`, `+CESQ`, `+CxREG`, `+COPS`,
+//! bytes (`agent/tests/fixtures/modem/`): [`gpp`] (27.007: `+CSQ`, `+CESQ`, `+CxREG`, `+COPS`,
 //! `+CIMI`, ...), [`quectel`] (`+QENG`, `+QCSQ`), [`quectel_info`] (`+QNWINFO`, `+QSPN`,
 //! `+QCAINFO`), [`huawei`] (`^HCSQ`, `^SYSINFO`, `^SYSINFOEX`), [`simcom`] (`+CPSI`), [`sierra`]
 //! (`!GSTATUS`, `!LTEINFO`) and [`mmcli`]. [`observe`] combines several replies into one view, and
@@ -265,13 +265,10 @@ pub async fn open(cfg: &ModemConfig) -> Result<Modem, ModemError> {
     })
 }
 
-/// A captured modem reply from `../shared/fixtures/modem/` (real bytes, for parser tests).
+/// A captured modem reply from `agent/tests/fixtures/modem/` (real bytes, for parser tests).
 #[cfg(test)]
 pub(crate) fn fixture(name: &str) -> String {
-    let p = format!(
-        "{}/../../shared/fixtures/modem/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let p = format!("{}/tests/fixtures/modem/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 

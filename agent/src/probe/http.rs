@@ -98,7 +98,7 @@ fn build_client(
     interface: Option<&str>,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProbeError> {
-    crate::tls::ensure_crypto_provider();
+    coverage_net::tls::ensure_crypto_provider();
     let mut b = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .no_proxy()

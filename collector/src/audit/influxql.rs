@@ -519,7 +519,7 @@ impl InfluxQlSource {
             }
             (None, _) => Auth::None,
         };
-        coverage_agent::tls::ensure_crypto_provider();
+        coverage_net::tls::ensure_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(600))

@@ -171,7 +171,7 @@ pub struct V1Writer {
 impl V1Writer {
     /// A writer for `cfg`; `secret` is the password (with `username`) or a token.
     pub fn new(cfg: &InfluxConfig, secret: Option<String>) -> Result<V1Writer, String> {
-        coverage_agent::tls::ensure_crypto_provider();
+        coverage_net::tls::ensure_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

@@ -14,8 +14,8 @@ pub mod lines;
 use crate::deadletter::{DeadLetters, Letter};
 use crate::ingest::AckToken;
 use crate::metrics::Metrics;
+use coverage_net::backoff::Backoff;
 use influx::{WriteError, Writer, lines_named_in};
-use rand::Rng;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -150,12 +150,12 @@ impl Sink {
 
     /// Creates the database (v1) before the first write, retrying while the store is down.
     async fn prepare(&self, shutdown: &CancellationToken) {
-        let mut attempt = 0u32;
+        let mut backoff = self.retry_backoff();
         loop {
             match self.writer.prepare().await {
                 Ok(()) => {
-                    if attempt > 0 {
-                        tracing::info!(store = %self.writer.describe(), attempts = attempt + 1, "Store reachable.");
+                    if backoff.attempt() > 0 {
+                        tracing::info!(store = %self.writer.describe(), attempts = backoff.attempt() + 1, "Store reachable.");
                     }
                     self.metrics.set_store_up(true);
                     return;
@@ -163,9 +163,8 @@ impl Sink {
                 Err(e) => {
                     self.metrics.set_store_up(false);
                     self.metrics.write_error(e.class());
-                    let wait = self.backoff(attempt, &e);
+                    let wait = retry_delay(&mut backoff, &e);
                     tracing::warn!(store = %self.writer.describe(), error = %e, retry_in = ?wait, "Store unreachable at start; readings stay with the broker until it answers.");
-                    attempt += 1;
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = shutdown.cancelled() => return,
@@ -210,11 +209,11 @@ impl Sink {
         let mut stack: Vec<&[Pending]> = vec![items];
         while let Some(chunk) = stack.pop() {
             let body: String = chunk.iter().map(|p| p.line.as_str()).collect();
-            let mut attempt = 0u32;
+            let mut backoff = self.retry_backoff();
             loop {
                 match self.writer.write(&body).await {
                     Ok(()) => {
-                        self.on_success(chunk.len(), attempt);
+                        self.on_success(chunk.len(), backoff.attempt());
                         break;
                     }
                     Err(WriteError::TooLarge) if chunk.len() > 1 => {
@@ -255,17 +254,21 @@ impl Sink {
                                 &message,
                             );
                         }
-                        self.on_success(chunk.len().saturating_sub(named.len().max(1)), attempt);
+                        self.on_success(
+                            chunk.len().saturating_sub(named.len().max(1)),
+                            backoff.attempt(),
+                        );
                         break;
                     }
                     Err(e @ WriteError::Outage { .. }) => {
                         self.metrics.write_error("outage");
                         self.metrics.set_store_up(false);
-                        let wait = self.backoff(attempt, &e);
-                        if attempt == 0 || attempt.is_power_of_two() {
+                        let should_log = backoff.should_log();
+                        let attempt = backoff.attempt();
+                        let wait = retry_delay(&mut backoff, &e);
+                        if should_log {
                             tracing::warn!(store = %self.writer.describe(), points = chunk.len(), attempt = attempt + 1, retry_in = ?wait, error = %e, "Store unavailable; keeping the batch and retrying.");
                         }
-                        attempt += 1;
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
                             _ = shutdown.cancelled() => return Outcome::Abandoned,
@@ -302,18 +305,21 @@ impl Sink {
         }
     }
 
-    /// Jittered exponential backoff from 250 ms to `max_backoff`, or what the server asked.
-    fn backoff(&self, attempt: u32, e: &WriteError) -> Duration {
-        if let WriteError::Outage {
+    /// Retry delays for the store: jittered, from 250 ms to `max_backoff`.
+    fn retry_backoff(&self) -> Backoff {
+        Backoff::new(Duration::from_millis(250), self.cfg.max_backoff).jittered()
+    }
+}
+
+/// The delay before the next attempt: what the server asked (`Retry-After`, at most an hour),
+/// else the next of `backoff`'s delays. Either way the attempt is counted.
+fn retry_delay(backoff: &mut Backoff, e: &WriteError) -> Duration {
+    let next = backoff.next_delay();
+    match e {
+        WriteError::Outage {
             retry_after: Some(d),
             ..
-        } = e
-        {
-            return (*d).min(Duration::from_secs(3600));
-        }
-        let base = Duration::from_millis(250).saturating_mul(1u32 << attempt.min(10));
-        let capped = base.min(self.cfg.max_backoff);
-        let jitter = rand::rng().random_range(0.5..=1.0);
-        capped.mul_f64(jitter)
+        } => (*d).min(Duration::from_secs(3600)),
+        _ => next,
     }
 }

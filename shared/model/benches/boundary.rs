@@ -13,7 +13,7 @@ use coverage_shared::boundary::{BoundaryRegistry, MAPPING_2020_TO_2025_FILE, Set
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/boundaries")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/boundaries")
 }
 
 /// The `inside_lat/inside_lon` points of `bac-kan-communes-2020.csv`.

@@ -10,7 +10,7 @@ use geo::{Closest, Distance, Haversine, HaversineClosestPoint, Intersects, Point
 use super::*;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/boundaries")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/boundaries")
 }
 
 /// Built once for all tests: parsing and indexing both sets takes a while in a debug build.

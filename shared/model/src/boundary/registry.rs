@@ -70,15 +70,15 @@ impl BoundaryRegistry {
         Self::parse(
             include_bytes!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../data/boundaries/bac-kan-communes-2020.geojson"
+                "/../../data/boundaries/bac-kan-communes-2020.geojson"
             )),
             include_bytes!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../data/boundaries/thai-nguyen-communes-2025.geojson"
+                "/../../data/boundaries/thai-nguyen-communes-2025.geojson"
             )),
             include_bytes!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../data/boundaries/bac-kan-2020-to-2025.csv"
+                "/../../data/boundaries/bac-kan-2020-to-2025.csv"
             )),
         )
     }
