@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// The smallest `segment_bytes` accepted: below it the per-segment overhead (a file, a header,
 /// an fsync of the directory) dominates.
-pub const MIN_SEGMENT_BYTES: u64 = 1024;
+pub const MIN_SEGMENT_BYTES: u64 = coverage_seglog::MIN_SEGMENT_BYTES;
 
 /// `[spool]` in the agent config.
 ///
@@ -84,6 +84,15 @@ impl SpoolConfig {
             });
         }
         Ok(())
+    }
+
+    /// The bounds of the segment log under the spool.
+    pub(crate) fn log_config(&self) -> coverage_seglog::LogConfig {
+        coverage_seglog::LogConfig {
+            max_bytes: self.max_bytes,
+            segment_bytes: self.segment_bytes,
+            keep_sent: self.keep_sent,
+        }
     }
 }
 

@@ -1,5 +1,7 @@
-//! The spool's error type: one enum, the context (path, segment, seq) in the variant.
+//! The spool's error type: one enum, the context (path, segment, seq) in the variant; the
+//! segment log's errors mapped onto it, so messages and variants stay the spool's.
 
+use coverage_seglog::LogError;
 use std::io;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -75,4 +77,38 @@ pub enum SpoolError {
         /// The bound.
         max_bytes: u64,
     },
+}
+
+impl From<LogError> for SpoolError {
+    fn from(e: LogError) -> Self {
+        match e {
+            LogError::Io { what, path, source } => SpoolError::Io { what, path, source },
+            LogError::Segment {
+                id,
+                what,
+                path,
+                source,
+            } => SpoolError::Segment {
+                id,
+                what,
+                path,
+                source,
+            },
+            LogError::Locked { path } => SpoolError::Locked { path },
+            // `SpoolConfig::validate` runs first with the same rules; this only names the key.
+            LogError::Config { key, reason } => SpoolError::Config {
+                key: match key {
+                    "segment_bytes" => "spool.segment_bytes",
+                    "max_bytes" => "spool.max_bytes",
+                    _ => "spool",
+                },
+                reason,
+            },
+            LogError::InvalidRecord { key, what } => SpoolError::InvalidRecord { seq: key, what },
+            LogError::KeyOrder { key, last } => SpoolError::SeqOrder { seq: key, last },
+            LogError::BatchTooLarge { bytes, max_bytes } => {
+                SpoolError::BatchTooLarge { bytes, max_bytes }
+            }
+        }
+    }
 }

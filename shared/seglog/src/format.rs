@@ -1,37 +1,32 @@
-//! The spool's bytes on disk: segment header, record frame and ack-state file, plus a chunked
-//! reader that walks a segment and resynchronises after damage.
+//! The log's bytes on disk: segment header, record frame and ack-state file.
 //!
-//! Everything here is pure encoding or read-only file access; the state machine that decides
-//! what the bytes mean for delivery lives in `mod.rs`. The layouts are documented byte by byte
-//! in the module doc of [`crate::spool`].
+//! Everything here is pure encoding and decoding of byte slices (no file access); the layouts
+//! are documented byte by byte in the crate doc. Invariant: every frame [`encode_record`]
+//! writes is one [`parse_record`] accepts, and a frame with any single bit flipped is one it
+//! rejects (the CRC covers every byte but itself).
 
-use super::Record;
+use crate::{Record, RecordRef};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
 
-/// First eight bytes of every segment file.
+/// First eight bytes of every segment file (the agent's spool came first, hence the name).
 pub(crate) const SEGMENT_MAGIC: [u8; 8] = *b"CVSPLSEG";
 /// First eight bytes of the ack-state file.
 pub(crate) const ACKS_MAGIC: [u8; 8] = *b"CVSPLACK";
 /// Format version written into segment headers and the ack-state file.
 pub(crate) const FORMAT_VERSION: u16 = 1;
 /// Length of the segment header; the first record starts here.
-pub(crate) const SEGMENT_HEADER_LEN: u64 = 32;
-/// Start of every record. `0xFF` never occurs in UTF-8, so a JSON payload or a topic cannot
-/// contain the marker; that is what makes resynchronising after damage reliable.
+pub const SEGMENT_HEADER_LEN: u64 = 32;
+/// Start of every record. `0xFF` never occurs in UTF-8, so a head or a UTF-8 body (JSON)
+/// cannot contain the marker; that is what makes resynchronising after damage reliable.
 pub(crate) const RECORD_MARKER: [u8; 4] = [0xFF, b'R', b'E', b'C'];
-/// Length of the fixed part of a record, before topic and payload.
-pub(crate) const RECORD_HEADER_LEN: usize = 24;
-/// Largest payload a record may carry (DESIGN.md: one reading is at most 64 KiB).
-pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
-/// Largest topic a record may carry (the MQTT limit, and what a `u16` length holds).
-pub const MAX_TOPIC_BYTES: usize = u16::MAX as usize;
-/// Largest body (topic + payload) a valid frame can declare.
-pub(crate) const MAX_BODY: usize = MAX_TOPIC_BYTES + MAX_PAYLOAD_BYTES;
-/// How much a reader fetches per `pread` when it can choose.
-const READ_CHUNK: usize = 64 * 1024;
+/// Length of the fixed part of a record, before head and body.
+pub const RECORD_HEADER_LEN: usize = 24;
+/// Largest body a record may carry (DESIGN.md: one reading is at most 64 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest head a record may carry (what its `u16` length holds; also the MQTT topic limit).
+pub const MAX_HEAD_BYTES: usize = u16::MAX as usize;
+/// Largest head + body a valid frame can declare.
+pub(crate) const MAX_FRAME_BODY: usize = MAX_HEAD_BYTES + MAX_BODY_BYTES;
 
 /// A decoded segment header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,29 +84,28 @@ pub(crate) fn decode_segment_header(b: &[u8]) -> Result<SegmentHeader, String> {
 }
 
 /// Size of `r` once framed.
-#[cfg(test)]
-pub(crate) fn framed_len(r: &Record) -> usize {
-    RECORD_HEADER_LEN + r.topic.len() + r.payload.len()
+pub fn framed_len(r: RecordRef<'_>) -> usize {
+    RECORD_HEADER_LEN + r.head.len() + r.body.len()
 }
 
 /// Appends the frame of one record to `out`. Limits are checked by the caller.
-pub(crate) fn encode_record(out: &mut Vec<u8>, r: &Record) {
+pub(crate) fn encode_record(out: &mut Vec<u8>, r: RecordRef<'_>) {
     let start = out.len();
-    let body_len = (r.topic.len() + r.payload.len()) as u32;
+    let body_len = (r.head.len() + r.body.len()) as u32;
     out.extend_from_slice(&RECORD_MARKER);
     out.extend_from_slice(&body_len.to_le_bytes());
     out.extend_from_slice(&[0; 4]); // CRC, filled in below
-    out.extend_from_slice(&r.seq.to_le_bytes());
-    out.extend_from_slice(&(r.topic.len() as u16).to_le_bytes());
+    out.extend_from_slice(&r.key.to_le_bytes());
+    out.extend_from_slice(&(r.head.len() as u16).to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // flags, reserved
-    out.extend_from_slice(r.topic.as_bytes());
-    out.extend_from_slice(&r.payload);
+    out.extend_from_slice(r.head.as_bytes());
+    out.extend_from_slice(r.body);
     let crc = record_crc(&out[start..]);
     out[start + 8..start + 12].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// CRC32 of a frame: every byte of header and body except the CRC field itself, so the length,
-/// the seq and the topic length are all covered.
+/// the key and the head length are all covered.
 fn record_crc(frame: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(&frame[0..8]);
@@ -119,29 +113,11 @@ fn record_crc(frame: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// A record frame decoded in place.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RecordView<'a> {
-    pub seq: u64,
-    pub topic: &'a str,
-    pub payload: &'a [u8],
-}
-
-impl RecordView<'_> {
-    pub(crate) fn to_record(self) -> Record {
-        Record {
-            seq: self.seq,
-            topic: self.topic.to_owned(),
-            payload: self.payload.to_vec(),
-        }
-    }
-}
-
 /// What is found at one position of a segment.
 #[derive(Debug)]
 pub(crate) enum Parse<'a> {
     /// A valid frame of this many bytes.
-    Record(RecordView<'a>, usize),
+    Record(RecordRef<'a>, usize),
     /// The buffer ends before the frame can be judged; it needs this many bytes in all.
     Short(usize),
     /// Not a valid frame.
@@ -158,7 +134,7 @@ pub(crate) fn parse_record(b: &[u8]) -> Parse<'_> {
         return Parse::Short(RECORD_HEADER_LEN);
     }
     let body_len = u32_at(b, 4) as usize;
-    if body_len > MAX_BODY {
+    if body_len > MAX_FRAME_BODY {
         return Parse::Bad;
     }
     let total = RECORD_HEADER_LEN + body_len;
@@ -169,187 +145,35 @@ pub(crate) fn parse_record(b: &[u8]) -> Parse<'_> {
     if u32_at(frame, 8) != record_crc(frame) {
         return Parse::Bad;
     }
-    let topic_len = u16_at(frame, 20) as usize;
+    let head_len = u16_at(frame, 20) as usize;
     let flags = u16_at(frame, 22);
-    if topic_len > body_len || topic_len > MAX_TOPIC_BYTES || flags != 0 {
+    if head_len > body_len || head_len > MAX_HEAD_BYTES || flags != 0 {
         return Parse::Bad;
     }
-    if body_len - topic_len > MAX_PAYLOAD_BYTES {
+    if body_len - head_len > MAX_BODY_BYTES {
         return Parse::Bad;
     }
     let body = &frame[RECORD_HEADER_LEN..];
-    let Ok(topic) = std::str::from_utf8(&body[..topic_len]) else {
+    let Ok(head) = std::str::from_utf8(&body[..head_len]) else {
         return Parse::Bad;
     };
     Parse::Record(
-        RecordView {
-            seq: u64_at(frame, 12),
-            topic,
-            payload: &body[topic_len..],
+        RecordRef {
+            key: u64_at(frame, 12),
+            head,
+            body: &body[head_len..],
         },
         total,
     )
 }
 
-/// One step of a walk through a segment.
-#[derive(Debug)]
-pub(crate) enum Item {
-    /// A valid record occupying `at..next`; `record` only when the walk asked for bodies.
-    Record {
-        at: u64,
-        next: u64,
-        seq: u64,
-        record: Option<Record>,
-    },
-    /// Bytes `at..next` hold no valid record: damage, or a torn tail when `next` is the end.
-    Damaged { at: u64, next: u64 },
-}
-
-/// Walks the records of one segment from a record boundary to an end offset with bounded
-/// memory (one chunk, or one whole frame when a frame is larger).
-pub(crate) struct Reader<'f> {
-    file: &'f File,
-    pos: u64,
-    end: u64,
-    buf: Vec<u8>,
-    buf_off: u64,
-    with_bodies: bool,
-}
-
-impl<'f> Reader<'f> {
-    /// A reader over `file[from..end]`; `from` must be a record boundary (or the header end).
-    pub(crate) fn new(file: &'f File, from: u64, end: u64, with_bodies: bool) -> Self {
-        Reader {
-            file,
-            pos: from,
-            end,
-            buf: Vec::new(),
-            buf_off: from,
-            with_bodies,
-        }
-    }
-
-    /// The end offset; lowered if the file turned out shorter than announced.
-    pub(crate) fn end(&self) -> u64 {
-        self.end
-    }
-
-    /// Makes the buffer cover `at..min(at + want, end)` (or up to the end of the file).
-    fn fill(&mut self, at: u64, want: usize) -> io::Result<()> {
-        let want_end = self.end.min(at + want as u64);
-        let buf_end = self.buf_off + self.buf.len() as u64;
-        if at >= self.buf_off && want_end <= buf_end {
-            return Ok(());
-        }
-        let len = (self.end - at).min(want.max(READ_CHUNK) as u64) as usize;
-        self.buf.clear();
-        self.buf.resize(len, 0);
-        self.buf_off = at;
-        let mut got = 0;
-        while got < len {
-            match self.file.read_at(&mut self.buf[got..], at + got as u64) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if got < len {
-            // The file is shorter than we were told (truncated behind our back): what is not
-            // there is not there.
-            self.buf.truncate(got);
-            self.end = at + got as u64;
-        }
-        Ok(())
-    }
-
-    fn avail(&self, at: u64) -> &[u8] {
-        let start = (at - self.buf_off) as usize;
-        &self.buf[start.min(self.buf.len())..]
-    }
-
-    /// Whether the buffer reaches the end of the walk.
-    fn at_end(&self) -> bool {
-        self.buf_off + self.buf.len() as u64 >= self.end
-    }
-
-    /// Judges the frame at `at`, fetching more bytes as needed: `Ok(Some(len))` for a valid
-    /// frame of `len` bytes, `Ok(None)` for none.
-    fn judge(&mut self, at: u64) -> io::Result<Option<usize>> {
-        let mut want = RECORD_HEADER_LEN;
-        loop {
-            self.fill(at, want)?;
-            match parse_record(self.avail(at)) {
-                Parse::Record(_, len) => return Ok(Some(len)),
-                Parse::Bad => return Ok(None),
-                Parse::Short(n) => {
-                    // After `fill(at, want)` the buffer is short only when it reaches the end:
-                    // the frame would run past it (a torn tail, or a damaged length).
-                    if self.at_end() || n <= want {
-                        return Ok(None);
-                    }
-                    want = n;
-                }
-            }
-        }
-    }
-
-    /// The offset of the next valid frame after the damage at `from`, or the end.
-    fn resync(&mut self, from: u64) -> io::Result<u64> {
-        let mut c = from + 1;
-        while c < self.end {
-            self.fill(c, READ_CHUNK)?;
-            let hay = self.avail(c);
-            match hay
-                .windows(RECORD_MARKER.len())
-                .position(|w| w == RECORD_MARKER)
-            {
-                Some(i) => {
-                    let cand = c + i as u64;
-                    if self.judge(cand)?.is_some() {
-                        return Ok(cand);
-                    }
-                    c = cand + 1;
-                }
-                None => {
-                    if self.at_end() {
-                        return Ok(self.end);
-                    }
-                    // Keep the last bytes: a marker may straddle the chunk boundary.
-                    let scanned = hay.len().saturating_sub(RECORD_MARKER.len() - 1).max(1);
-                    c += scanned as u64;
-                }
-            }
-        }
-        Ok(self.end)
-    }
-
-    /// The next record or damaged region, or `None` at the end.
-    pub(crate) fn next_item(&mut self) -> io::Result<Option<Item>> {
-        if self.pos >= self.end {
-            return Ok(None);
-        }
-        let at = self.pos;
-        match self.judge(at)? {
-            Some(len) => {
-                let Parse::Record(view, _) = parse_record(self.avail(at)) else {
-                    unreachable!("judge() just validated this frame");
-                };
-                let seq = view.seq;
-                let record = self.with_bodies.then(|| view.to_record());
-                self.pos = at + len as u64;
-                Ok(Some(Item::Record {
-                    at,
-                    next: self.pos,
-                    seq,
-                    record,
-                }))
-            }
-            None => {
-                let next = self.resync(at)?;
-                self.pos = next;
-                Ok(Some(Item::Damaged { at, next }))
-            }
+impl RecordRef<'_> {
+    /// An owned copy.
+    pub fn to_record(self) -> Record {
+        Record {
+            key: self.key,
+            head: self.head.to_owned(),
+            body: self.body.to_vec(),
         }
     }
 }
@@ -364,7 +188,7 @@ pub(crate) struct AckEntry {
     pub acked_to: u64,
     /// When the segment became fully acknowledged, Unix ms; 0 when it has not.
     pub sent_at_ms: u64,
-    /// Acknowledged records at or after `acked_to` (acks that arrived out of order).
+    /// Keys of acknowledged records at or after `acked_to` (acks that arrived out of order).
     pub acked: Vec<u64>,
 }
 
@@ -391,8 +215,8 @@ pub(crate) fn encode_acks(s: &AckState) -> Vec<u8> {
         b.extend_from_slice(&e.acked_to.to_le_bytes());
         b.extend_from_slice(&e.sent_at_ms.to_le_bytes());
         b.extend_from_slice(&(e.acked.len() as u32).to_le_bytes());
-        for seq in &e.acked {
-            b.extend_from_slice(&seq.to_le_bytes());
+        for key in &e.acked {
+            b.extend_from_slice(&key.to_le_bytes());
         }
     }
     let crc = crc32fast::hash(&b);
@@ -472,11 +296,11 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 mod tests {
     use super::*;
 
-    fn rec(seq: u64, topic: &str, payload: &[u8]) -> Record {
+    fn rec(key: u64, head: &str, body: &[u8]) -> Record {
         Record {
-            seq,
-            topic: topic.into(),
-            payload: payload.to_vec(),
+            key,
+            head: head.into(),
+            body: body.to_vec(),
         }
     }
 
@@ -484,8 +308,8 @@ mod tests {
     fn record_frame_round_trips_and_every_byte_is_covered() {
         let r = rec(42, "coverage/v1/s1/signal", br#"{"v":1}"#);
         let mut b = Vec::new();
-        encode_record(&mut b, &r);
-        assert_eq!(b.len(), framed_len(&r));
+        encode_record(&mut b, r.as_ref());
+        assert_eq!(b.len(), framed_len(r.as_ref()));
         match parse_record(&b) {
             Parse::Record(v, n) => {
                 assert_eq!(n, b.len());
