@@ -641,3 +641,81 @@ fn segments_roll_at_segment_bytes_and_appends_continue_after_restart() {
     assert_eq!(s.segment_count(), n, "the newest segment is appended to");
     assert_eq!(seqs(&drain(&mut s)), (1..=101).collect::<Vec<_>>());
 }
+
+/// Bytes laid out by hand from the crate doc's tables (not with `format.rs`), as the agent's
+/// spool wrote them before this crate existed: the on-disk format must not change.
+#[test]
+fn a_spool_directory_in_the_documented_format_opens_as_it_is() {
+    fn le(out: &mut Vec<u8>, v: u64, n: usize) {
+        out.extend_from_slice(&v.to_le_bytes()[..n]);
+    }
+    let created: u64 = 1_700_000_000_000;
+    let mut seg = Vec::new();
+    seg.extend_from_slice(b"CVSPLSEG");
+    le(&mut seg, 1, 2); // version
+    le(&mut seg, 32, 2); // header length
+    le(&mut seg, 1, 8); // id
+    le(&mut seg, created, 8);
+    let crc = crc32fast::hash(&seg);
+    le(&mut seg, u64::from(crc), 4);
+    let mut offsets = Vec::new();
+    for (seq, kind) in [(5u64, "signal"), (6, "latency"), (7, "heartbeat")] {
+        offsets.push(seg.len() as u64);
+        let topic = format!("coverage/v1/site-1/{kind}");
+        let payload = format!(r#"{{"v":1,"seq":{seq}}}"#);
+        let mut f = vec![0xFF, b'R', b'E', b'C'];
+        le(&mut f, (topic.len() + payload.len()) as u64, 4);
+        le(&mut f, 0, 4); // CRC, below
+        le(&mut f, seq, 8);
+        le(&mut f, topic.len() as u64, 2);
+        le(&mut f, 0, 2); // flags
+        f.extend_from_slice(topic.as_bytes());
+        f.extend_from_slice(payload.as_bytes());
+        let mut h = crc32fast::Hasher::new();
+        h.update(&f[0..8]);
+        h.update(&f[12..]);
+        f[8..12].copy_from_slice(&h.finalize().to_le_bytes());
+        seg.extend_from_slice(&f);
+    }
+    // Acks: seq 5 folded (acked_to = start of 6), seq 7 acknowledged out of order.
+    let mut acks = Vec::new();
+    acks.extend_from_slice(b"CVSPLACK");
+    le(&mut acks, 1, 2);
+    le(&mut acks, 0, 2);
+    le(&mut acks, 2, 8); // next segment id
+    le(&mut acks, 1, 4); // entries
+    le(&mut acks, 1, 8); // segment id
+    le(&mut acks, created, 8);
+    le(&mut acks, offsets[1], 8); // acked_to
+    le(&mut acks, 0, 8); // sent_at
+    le(&mut acks, 1, 4);
+    le(&mut acks, 7, 8);
+    let crc = crc32fast::hash(&acks);
+    le(&mut acks, u64::from(crc), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("00000000000000000001.seg"), &seg).unwrap();
+    fs::write(dir.path().join(ACKS_FILE), &acks).unwrap();
+    let mut s = SegLog::open(dir.path(), default_cfg()).unwrap();
+    let r = s.recovery().clone();
+    assert_eq!(r.ack_state, AckStateStatus::Loaded);
+    assert_eq!((r.segments, r.records, r.unsent), (1, 3, 1));
+    assert_eq!(
+        (r.corrupt_regions, r.torn_tails, r.ack_entries_ignored),
+        (0, 0, 0)
+    );
+    assert_eq!(s.last_key(), Some(7));
+    let unsent = drain(&mut s);
+    assert_eq!(seqs(&unsent), [6]);
+    assert_eq!(unsent[0].head, "coverage/v1/site-1/latency");
+    assert_eq!(unsent[0].body, br#"{"v":1,"seq":6}"#);
+    assert_eq!(seqs(&s.read_range(0, u64::MAX).unwrap()), [5, 6, 7]);
+    // Appends continue in the same file, with the same framing.
+    s.append_batch(&recs([8])).unwrap();
+    s.close().unwrap();
+    let on_disk = fs::read(dir.path().join("00000000000000000001.seg")).unwrap();
+    assert_eq!(on_disk[..seg.len()], seg[..]);
+    let mut want = Vec::new();
+    crate::format::encode_record(&mut want, rec(8).as_ref());
+    assert_eq!(on_disk[seg.len()..], want[..]);
+}
