@@ -307,6 +307,19 @@ impl Ledger {
             .or_else(|| self.segments.iter().position(|s| s.sealed))
     }
 
+    /// Framed bytes that can be appended without deleting an unacknowledged record (a lower
+    /// bound: it leaves room for a new segment's header). Unreadable and sent segments count as
+    /// free, since the bound deletes them first and without loss.
+    pub(crate) fn room_without_loss(&self, max_bytes: u64) -> u64 {
+        let kept: u64 = self
+            .segments
+            .iter()
+            .filter(|s| s.readable && !s.is_sent())
+            .map(|s| s.size)
+            .sum();
+        max_bytes.saturating_sub(kept + SEGMENT_HEADER_LEN)
+    }
+
     /// Whether segment `i` is fully acknowledged since at least `keep_ms` before `now_ms`.
     pub(crate) fn is_expired(&self, i: usize, now_ms: u64, keep_ms: u64) -> bool {
         let s = &self.segments[i];

@@ -328,6 +328,14 @@ impl SegLog {
         self.ledger.total_bytes
     }
 
+    /// Framed bytes ([`crate::framed_len`]) that can be appended now without the bound
+    /// deleting an unacknowledged record: a caller that must never lose one (the collector's
+    /// write-ahead log) stops taking input when its next batch exceeds this, instead of letting
+    /// [`SegLog::append_batch`] drop the oldest segment.
+    pub fn room_without_loss(&self) -> u64 {
+        self.ledger.room_without_loss(self.config.max_bytes)
+    }
+
     /// Number of segment files.
     pub fn segment_count(&self) -> usize {
         self.ledger.segments.len()
