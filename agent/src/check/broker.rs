@@ -9,13 +9,11 @@
 use super::report::{Check, error_chain};
 use crate::clock::ClockWatch;
 use crate::config::AgentConfig;
-use crate::run::AGENT_VERSION;
+use crate::header::reading_header;
 use chrono::Utc;
 use coverage_net::mqtt::{Endpoint, MqttConfigError, SYSTEM_CA_BUNDLE, parse_url};
 use coverage_shared::topic::reading_topic;
-use coverage_shared::wire::{
-    Body, Header, Heartbeat, ModemInfo, Position, PositionSource, Reading, SCHEMA_VERSION,
-};
+use coverage_shared::wire::{Body, Heartbeat, ModemInfo, Reading};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode, DisconnectReasonCode, Packet, PubAckReason};
 use rumqttc::v5::{AsyncClient, ConnectionError, Event, MqttOptions, StateError};
@@ -358,22 +356,13 @@ fn test_heartbeat(cfg: &AgentConfig, clock: &ClockWatch) -> Reading {
         .map(|_| format!("{:02x}", rand::random::<u8>()))
         .collect();
     Reading {
-        header: Header {
-            v: SCHEMA_VERSION,
-            site: cfg.site.id.clone(),
-            run: format!("check-{run}"),
-            seq: 1,
-            ts: Utc::now(),
-            clock_synced: clock.synced(),
-            pos: Position {
-                lat: cfg.site.lat,
-                lon: cfg.site.lon,
-                src: PositionSource::Config,
-                acc_m: cfg.site.acc_m,
-            },
-            commune: cfg.site.commune.clone(),
-            agent: AGENT_VERSION.to_owned(),
-        },
+        header: reading_header(
+            &cfg.site,
+            format!("check-{run}"),
+            1,
+            Utc::now(),
+            clock.synced(),
+        ),
         body: Body::Heartbeat(Heartbeat {
             uptime_s: 0,
             spool_depth: 0,
