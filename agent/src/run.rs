@@ -13,6 +13,7 @@
 
 use crate::clock::ClockWatch;
 use crate::config::{AgentConfig, SiteConfig};
+use crate::header::reading_header;
 use crate::measure::{MeasureTx, Measurement};
 use crate::modem::{self, Modem};
 use crate::probe;
@@ -21,9 +22,7 @@ use crate::spool::{Record, SharedSpool, SpoolStats};
 use crate::state::{AgentState, StateError};
 use coverage_net::backoff::Backoff;
 use coverage_shared::topic::reading_topic;
-use coverage_shared::wire::{
-    Body, Header, Heartbeat, ModemInfo, Position, PositionSource, Reading, SCHEMA_VERSION, Signal,
-};
+use coverage_shared::wire::{Body, Header, Heartbeat, ModemInfo, Reading, Signal};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -85,22 +84,13 @@ impl Recorder {
 
     /// The header of a reading measured at `ts`.
     pub fn header(&mut self, ts: chrono::DateTime<chrono::Utc>) -> Result<Header, StateError> {
-        Ok(Header {
-            v: SCHEMA_VERSION,
-            site: self.site.id.clone(),
-            run: self.state.run().to_owned(),
-            seq: self.state.next_seq()?,
+        Ok(reading_header(
+            &self.site,
+            self.state.run().to_owned(),
+            self.state.next_seq()?,
             ts,
-            clock_synced: self.clock.synced(),
-            pos: Position {
-                lat: self.site.lat,
-                lon: self.site.lon,
-                src: PositionSource::Config,
-                acc_m: self.site.acc_m,
-            },
-            commune: self.site.commune.clone(),
-            agent: AGENT_VERSION.to_owned(),
-        })
+            self.clock.synced(),
+        ))
     }
 
     /// A spool record for `m`.

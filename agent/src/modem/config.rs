@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ModemError;
-use super::sim::SimProfile;
+use super::sim::{SimPreset, SimProfile};
 
 /// One modem's configuration, tagged by `driver`.
 // Built once per modem at start-up: the size difference between variants does not matter.
@@ -119,30 +119,6 @@ impl SimulatedConfig {
         self.profile
             .clone()
             .unwrap_or_else(|| self.preset.profile())
-    }
-}
-
-/// Ready-made simulator profiles for demos: strong, moderate, weak, flaky and dead communes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SimPreset {
-    /// LTE with a good signal (RSRP around −85 dBm), always in service.
-    Strong,
-    /// Mostly LTE around −97 dBm, some 3G.
-    #[default]
-    Moderate,
-    /// LTE near the edge (around −112 dBm) with some 2G fallback and outages.
-    Weak,
-    /// Widely varying signal, frequent outages and missing values, an evening dip.
-    Flaky,
-    /// Never in service.
-    Dead,
-}
-
-impl SimPreset {
-    /// The preset's profile.
-    pub fn profile(self) -> SimProfile {
-        SimProfile::preset(self)
     }
 }
 

@@ -20,6 +20,7 @@ use super::fields::{
     self, ParseError, digits_of, find_body, hex_string, is_echo, is_final_error, is_final_ok,
     lines, split_fields, split_prefix,
 };
+use super::observe::{Observation, RANK_CESQ, RANK_CREG, RANK_REG, V};
 
 /// `+CSQ <rssi>` index 0..31 → dBm: −113 + 2·n (0 means ≤ −113, 31 means ≥ −51).
 pub fn csq_rssi_dbm(idx: i64) -> Option<f64> {
@@ -773,6 +774,90 @@ pub fn parse_text(reply: &str, prefix: &str) -> Option<String> {
         let t = body.trim().trim_matches('"').trim();
         (!t.is_empty()).then(|| t.to_string())
     })
+}
+
+/// How gpp replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a `+CSQ` reply.
+    pub fn add_csq(&mut self, c: &Csq) {
+        self.value(V::Rssi, c.rssi_dbm, RANK_REG);
+        self.detail("csq", c);
+    }
+
+    /// Adds a `+CESQ` reply.
+    pub fn add_cesq(&mut self, c: &Cesq) {
+        let r = RANK_CESQ;
+        self.value(V::Rssi, c.rssi_dbm, r);
+        self.value(V::Rscp, c.rscp_dbm, r);
+        self.value(V::Ecno, c.ecno_db, r);
+        self.value(V::Rsrq, c.rsrq_db, r);
+        self.value(V::Rsrp, c.rsrp_dbm, r);
+        self.value(V::SsRsrq, c.ss_rsrq_db, r);
+        self.value(V::SsRsrp, c.ss_rsrp_dbm, r);
+        self.value(V::SsSinr, c.ss_sinr_db, r);
+        self.tech(c.tech(), r);
+        self.detail("cesq", c);
+    }
+
+    /// Adds a registration reply.
+    pub fn add_registration(&mut self, reg: &Registration) {
+        let rank = if reg.cmd.is_data() {
+            RANK_REG
+        } else {
+            RANK_CREG
+        };
+        // A registered modem's ids describe its serving cell; an unregistered one's are stale.
+        if matches!(reg.state, Some(Reg::Home | Reg::Roaming | Reg::Limited)) {
+            self.cell(
+                reg.lac.clone(),
+                reg.tac.clone(),
+                reg.ci.clone(),
+                None,
+                None,
+                None,
+                rank,
+            );
+            self.tech(reg.act.and_then(act_tech), rank);
+        }
+        let key = reg
+            .cmd
+            .prefix()
+            .trim_start_matches('+')
+            .to_ascii_lowercase();
+        self.detail(&key, reg);
+        self.keep_registration(reg);
+    }
+
+    /// Adds a `+COPS?` reply.
+    pub fn add_cops(&mut self, c: &Cops) {
+        self.serving(c.mcc.as_deref(), c.mnc.as_deref(), RANK_CESQ);
+        self.serving_name(c.name());
+        self.tech(c.act.and_then(act_tech), RANK_REG);
+        self.detail("cops", c);
+    }
+
+    /// Adds a `+COPS=?` network list. The network marked current (`<stat>` 2) is the serving
+    /// one, ranked below `+COPS?` (a scan is older news). A network listed current once per
+    /// technology (Sony Ericsson K600i) is still one network; its technology is taken only when
+    /// the entries agree. When the list marks different networks current (Sony Ericsson TM-506
+    /// does), none is taken.
+    pub fn add_cops_scan(&mut self, list: &[CopsNetwork]) {
+        let current: Vec<&CopsNetwork> = list.iter().filter(|n| n.stat == 2).collect();
+        match current.first() {
+            Some(first) if current.iter().all(|n| n.numeric == first.numeric) => {
+                if let Some(p) = first.plmn() {
+                    self.serving(Some(&p.mcc), Some(&p.mnc), RANK_REG);
+                    self.serving_name(p.name.as_deref());
+                }
+                if current.iter().all(|n| n.tech == first.tech) {
+                    self.tech(first.tech, RANK_CREG);
+                }
+            }
+            Some(_) => self.note("+COPS network list marks several networks current; none taken"),
+            None => {}
+        }
+        self.detail("cops_scan", &list);
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ use coverage_shared::wire::Tech;
 use serde::Serialize;
 
 use super::fields::{Field, ParseError, find_body, split_fields};
+use super::observe::{Observation, RANK_CESQ, RANK_SERVING, V};
 
 /// A decoded `^HCSQ` line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -227,6 +228,50 @@ pub fn parse_sysinfo(reply: &str) -> Result<Sysinfo, ParseError> {
         submode: int(6),
         ..Sysinfo::default()
     })
+}
+
+/// How huawei replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a Huawei `^HCSQ` reply.
+    pub fn add_hcsq(&mut self, h: &Hcsq) {
+        let r = RANK_SERVING;
+        self.tech(h.tech(), r);
+        self.service(h.no_service(), r);
+        self.value(V::Rssi, h.rssi_dbm, r);
+        self.value(V::Rsrp, h.rsrp_dbm, r);
+        self.value(V::Sinr, h.sinr_db, r);
+        self.value(V::Rsrq, h.rsrq_db, r);
+        self.value(V::Rscp, h.rscp_dbm, r);
+        self.value(V::Ecno, h.ecio_db, r);
+        if h.tech().is_none() {
+            self.note(format!(
+                "^HCSQ sysmode {} is not a technology we report",
+                h.sysmode
+            ));
+        }
+        self.detail("hcsq", h);
+    }
+
+    /// Adds a Huawei `^SYSINFO` or `^SYSINFOEX` reply: technology and service only (ranked
+    /// like `+CESQ`; `^HCSQ` is the serving-cell report). Never `reg`.
+    pub fn add_sysinfo(&mut self, s: &Sysinfo) {
+        let r = RANK_CESQ;
+        let p = s.prefix();
+        self.service(s.no_service(), r);
+        self.tech(s.tech(), r);
+        if s.tech().is_none() {
+            self.note(format!(
+                "{p} sysmode {:?} / submode {:?} is not a technology we report",
+                s.sysmode, s.submode
+            ));
+        }
+        self.note(format!(
+            "{p} srv_status/srv_domain are not the 3GPP data registration: shown in details, \
+             they do not decide reg (+CGREG/+CEREG/+C5GREG do)"
+        ));
+        let key = if s.extended { "sysinfoex" } else { "sysinfo" };
+        self.detail(key, s);
+    }
 }
 
 #[cfg(test)]

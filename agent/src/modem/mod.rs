@@ -39,10 +39,10 @@ use std::time::Duration;
 use coverage_shared::wire::{ModemInfo, Plmn, RadioValues, Reg, Tech};
 
 pub use at::{AtModem, AtTransport, SerialTransport};
-pub use config::{AtConfig, MmcliConfig, ModemConfig, SimPreset, SimulatedConfig, Vendor};
+pub use config::{AtConfig, MmcliConfig, ModemConfig, SimulatedConfig, Vendor};
 pub use decode::{DecodeError, DecodeFormat, Decoded, decode};
 pub use mmcli::{CommandRunner, MmcliModem, TokioCommandRunner};
-pub use sim::{SimModem, SimProfile};
+pub use sim::{SimModem, SimPreset, SimProfile};
 
 /// One sample of one modem: what a `signal` reading needs from the modem.
 #[derive(Debug, Clone, PartialEq)]

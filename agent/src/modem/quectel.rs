@@ -29,7 +29,9 @@
 use coverage_shared::wire::Tech;
 use serde::Serialize;
 
+use super::bands;
 use super::fields::{Field, ParseError, find_bodies, hex_id, split_fields};
+use super::observe::{Observation, RANK_CESQ, RANK_SERVING, V};
 
 /// The decoded `+QENG="servingcell"` reply.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -640,6 +642,121 @@ pub fn parse_qcsq(reply: &str) -> Result<Qcsq, ParseError> {
         Err(ParseError::Missing { prefix: "+QCSQ" })
     } else {
         Ok(out)
+    }
+}
+
+/// How quectel replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a Quectel `+QENG="servingcell"` reply.
+    pub fn add_qeng(&mut self, q: &QengServing) {
+        let r = RANK_SERVING;
+        self.tech(q.tech(), r);
+        self.service(q.no_service(), r);
+        if let Some(rat) = &q.unknown_rat {
+            self.note(format!(
+                "+QENG RAT {rat:?} is not a layout we know; its fields are not decoded"
+            ));
+        }
+        if let Some(l) = &q.lte {
+            self.value(V::Rsrp, l.rsrp_dbm, r);
+            self.value(V::Rsrq, l.rsrq_db, r);
+            self.value(V::Rssi, l.rssi_dbm, r);
+            self.value(V::Sinr, l.sinr_db, r);
+            self.serving(l.mcc.as_deref(), l.mnc.as_deref(), r);
+            self.cell(
+                None,
+                l.tac.clone(),
+                l.cell_id.clone(),
+                l.pci,
+                l.earfcn,
+                l.band.and_then(|b| bands::lte(b.into())),
+                r,
+            );
+        }
+        if let Some(n) = &q.nr5g_nsa {
+            self.value(V::SsRsrp, n.rsrp_dbm, r);
+            self.value(V::SsRsrq, n.rsrq_db, r);
+            self.value(V::SsSinr, n.sinr_db, r);
+            if n.sinr_scaled {
+                self.note(format!(
+                    "nr sinr scaled from 0.1 dB: raw {} read as {} dB",
+                    n.sinr_raw.unwrap_or_default(),
+                    n.sinr_db.unwrap_or_default()
+                ));
+            }
+        }
+        if let Some(n) = &q.nr5g_sa {
+            self.value(V::SsRsrp, n.rsrp_dbm, r);
+            self.value(V::SsRsrq, n.rsrq_db, r);
+            self.value(V::SsSinr, n.sinr_db, r);
+            if n.sinr_scaled {
+                self.note(format!(
+                    "nr sinr scaled from 0.1 dB: raw {} read as {} dB",
+                    n.sinr_raw.unwrap_or_default(),
+                    n.sinr_db.unwrap_or_default()
+                ));
+            }
+            self.serving(n.mcc.as_deref(), n.mnc.as_deref(), r);
+            self.cell(
+                None,
+                n.tac.clone(),
+                n.cell_id.clone(),
+                n.pci,
+                n.arfcn,
+                n.band.and_then(|b| bands::nr(b.into())),
+                r,
+            );
+        }
+        if let Some(w) = &q.wcdma {
+            self.value(V::Rscp, w.rscp_dbm, r);
+            self.value(V::Ecno, w.ecio_db, r);
+            self.serving(w.mcc.as_deref(), w.mnc.as_deref(), r);
+            self.cell(
+                w.lac.clone(),
+                None,
+                w.cell_id.clone(),
+                None,
+                w.uarfcn,
+                w.uarfcn.and_then(|u| bands::umts_from_uarfcn(u.into())),
+                r,
+            );
+        }
+        if let Some(g) = &q.gsm {
+            self.value(V::Rssi, g.rxlev_dbm, r);
+            self.serving(g.mcc.as_deref(), g.mnc.as_deref(), r);
+            self.cell(
+                g.lac.clone(),
+                None,
+                g.cell_id.clone(),
+                None,
+                g.arfcn,
+                g.arfcn
+                    .and_then(|a| bands::gsm_from_arfcn(a.into(), g.band == Some(1))),
+                r,
+            );
+        }
+        self.detail("qeng", q);
+    }
+
+    /// Adds a Quectel `+QCSQ` reply (ranked like `+CESQ`: `+QENG` says more).
+    pub fn add_qcsq(&mut self, q: &Qcsq) {
+        let r = RANK_CESQ;
+        self.tech(q.tech(), r);
+        self.service(q.no_service(), r);
+        self.value(V::Rssi, q.rssi_dbm, r);
+        self.value(V::Rsrp, q.rsrp_dbm, r);
+        self.value(V::Sinr, q.sinr_db, r);
+        self.value(V::Rsrq, q.rsrq_db, r);
+        self.value(V::SsRsrp, q.nr_rsrp_dbm, r);
+        self.value(V::SsSinr, q.nr_sinr_db, r);
+        self.value(V::SsRsrq, q.nr_rsrq_db, r);
+        if q.sinr_db.is_some() || q.nr_sinr_db.is_some() {
+            self.note("qcsq sinr decoded from fifths of a dB (raw/5 - 20)");
+        }
+        if let Some(raw) = q.rssi_invalid_raw {
+            self.note(format!("qcsq rssi {raw} is not a dBm value; dropped"));
+        }
+        self.detail("qcsq", q);
     }
 }
 

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use super::bands;
 use super::fields::{self, Field, ParseError, find_bodies, find_body, split_fields};
+use super::observe::{Observation, RANK_CESQ, V};
 
 /// A decoded `+QNWINFO` line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -396,6 +397,76 @@ pub fn parse_qcainfo(reply: &str) -> Result<Qcainfo, ParseError> {
         return Err(ParseError::Missing { prefix: "+QCAINFO" });
     }
     Ok(out)
+}
+
+/// How quectel_info replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a Quectel `+QNWINFO` reply (ranked like `+CESQ`: `+QENG` says more).
+    pub fn add_qnwinfo(&mut self, q: &Qnwinfo) {
+        let r = RANK_CESQ;
+        self.service(q.no_service(), r);
+        self.tech(q.tech(), r);
+        if q.tech().is_none() {
+            self.note(format!(
+                "+QNWINFO access technology {:?} is not a technology we report",
+                q.act
+            ));
+        }
+        self.serving(q.mcc.as_deref(), q.mnc.as_deref(), r);
+        self.serving_name(q.operator_name.as_deref());
+        self.cell(None, None, None, None, q.channel, q.band.clone(), r);
+        for d in &q.dropped {
+            self.note(format!("+QNWINFO {d}"));
+        }
+        self.detail("qnwinfo", q);
+    }
+
+    /// Adds a Quectel `+QSPN` reply: the registered network and its displayed name.
+    pub fn add_qspn(&mut self, q: &Qspn) {
+        self.serving(q.mcc.as_deref(), q.mnc.as_deref(), RANK_CESQ);
+        self.serving_name(q.name());
+        for d in &q.dropped {
+            self.note(format!("+QSPN {d}; name not used"));
+        }
+        self.detail("qspn", q);
+    }
+
+    /// Adds a Quectel `+QCAINFO` reply: the primary carrier only (ranked like `+CESQ`);
+    /// secondary carriers stay in the details.
+    pub fn add_qcainfo(&mut self, q: &Qcainfo) {
+        let r = RANK_CESQ;
+        self.tech(q.tech(), r);
+        match &q.pcc {
+            Some(p) if p.rat == "NR5G" => {
+                self.value(V::SsRsrp, p.rsrp_dbm, r);
+                self.value(V::SsRsrq, p.rsrq_db, r);
+                if p.nr_snr_raw.is_some() {
+                    self.note(
+                        "+QCAINFO NR snr kept raw (unit undocumented); ss_sinr_db not set from it",
+                    );
+                }
+            }
+            Some(p) => {
+                self.value(V::Rsrp, p.rsrp_dbm, r);
+                self.value(V::Rsrq, p.rsrq_db, r);
+                self.value(V::Rssi, p.rssi_dbm, r);
+                self.value(V::Sinr, p.sinr_db, r);
+            }
+            None => self.note("+QCAINFO names no primary carrier (PCC); only details kept"),
+        }
+        if let Some(p) = &q.pcc {
+            self.cell(None, None, None, p.pci, p.arfcn, p.band.clone(), r);
+        }
+        for c in q.pcc.iter().chain(&q.scc) {
+            if let Some(u) = &c.unparsed {
+                self.note(format!(
+                    "+QCAINFO {} {} fields {u:?} are not a layout we know; not decoded",
+                    c.role, c.rat
+                ));
+            }
+        }
+        self.detail("qcainfo", q);
+    }
 }
 
 #[cfg(test)]

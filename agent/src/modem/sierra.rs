@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use super::bands;
 use super::fields::{ParseError, float, hex, hex_string, lines, split_prefix};
+use super::observe::{Observation, RANK_CESQ, RANK_SERVING, V};
 
 /// A decoded `!GSTATUS?` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -515,6 +516,81 @@ pub fn parse_lteinfo(reply: &str) -> Result<Lteinfo, ParseError> {
         out.dropped.push(note);
     }
     Ok(out)
+}
+
+/// How sierra replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a Sierra `!GSTATUS?` reply.
+    pub fn add_gstatus(&mut self, g: &Gstatus) {
+        let r = RANK_SERVING;
+        let tech = g.tech();
+        self.tech(tech, r);
+        self.service(g.no_service(), r);
+        self.value(V::Rssi, g.rssi_dbm_main, r);
+        self.value(V::Rsrp, g.rsrp_dbm_main, r);
+        self.value(V::Rsrq, g.rsrq_db, r);
+        self.value(V::Sinr, g.sinr_db, r);
+        self.value(V::Rscp, g.rscp_dbm, r);
+        self.value(V::Ecno, g.ecio_db, r);
+        self.value(V::SsRsrp, g.nr_rsrp_dbm, r);
+        self.value(V::SsRsrq, g.nr_rsrq_db, r);
+        self.value(V::SsSinr, g.nr_sinr_db, r);
+        let arfcn = if tech == Some(Tech::Nr5gSa) {
+            g.nr_arfcn
+        } else {
+            g.earfcn
+        };
+        self.serving(g.mcc.as_deref(), g.mnc.as_deref(), r);
+        self.cell(
+            g.lac.clone(),
+            g.tac.clone(),
+            g.cell_id.clone(),
+            None,
+            arfcn,
+            g.wire_band(),
+            r,
+        );
+        for d in &g.dropped {
+            self.note(format!("!GSTATUS {d}"));
+        }
+        for m in &g.id_mismatch {
+            self.note(format!(
+                "!GSTATUS {m}: decimal in parentheses disagrees with hex; hex used"
+            ));
+        }
+        self.detail("gstatus", g);
+    }
+
+    /// Adds a Sierra `!LTEINFO?` reply: the serving row's values and ids (a serving-cell
+    /// report); its technology ranks below one that can see an NR leg.
+    pub fn add_lteinfo(&mut self, l: &Lteinfo) {
+        let r = RANK_SERVING;
+        if l.serving.is_empty() {
+            self.note("!LTEINFO has no serving-cell row; nothing decoded from it");
+        } else {
+            self.tech(Some(Tech::Lte), RANK_CESQ);
+        }
+        self.value(V::Rsrp, l.rsrp_dbm, r);
+        self.value(V::Rsrq, l.rsrq_db, r);
+        self.value(V::Rssi, l.rssi_dbm, r);
+        self.serving(l.mcc.as_deref(), l.mnc.as_deref(), r);
+        self.cell(
+            None,
+            l.tac.clone(),
+            l.cell_id.clone(),
+            l.pci,
+            l.earfcn,
+            l.band.and_then(|b| bands::lte(b.into())),
+            r,
+        );
+        if l.snr_raw.is_some() {
+            self.note("!LTEINFO SNR kept raw (unit undocumented); sinr_db not set from it");
+        }
+        for d in &l.dropped {
+            self.note(format!("!LTEINFO {d}"));
+        }
+        self.detail("lteinfo", l);
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,30 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::ModemSample;
-use super::config::SimPreset;
+
+/// Ready-made simulator profiles for demos: strong, moderate, weak, flaky and dead communes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimPreset {
+    /// LTE with a good signal (RSRP around −85 dBm), always in service.
+    Strong,
+    /// Mostly LTE around −97 dBm, some 3G.
+    #[default]
+    Moderate,
+    /// LTE near the edge (around −112 dBm) with some 2G fallback and outages.
+    Weak,
+    /// Widely varying signal, frequent outages and missing values, an evening dip.
+    Flaky,
+    /// Never in service.
+    Dead,
+}
+
+impl SimPreset {
+    /// The preset's profile.
+    pub fn profile(self) -> SimProfile {
+        SimProfile::preset(self)
+    }
+}
 
 /// A network id in the simulator's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

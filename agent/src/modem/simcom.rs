@@ -28,6 +28,7 @@ use serde::Serialize;
 use super::bands;
 use super::fields::{Field, ParseError, find_bodies, hex_id, hex_string, round2, split_fields};
 use super::gpp;
+use super::observe::{Observation, RANK_SERVING, V};
 
 /// A decoded `+CPSI?` reply (one line, or the LTE line plus its `NR5G_NSA` line).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -346,6 +347,83 @@ pub fn band(cpsi: &Cpsi) -> Option<String> {
             .and_then(|a| bands::gsm_from_arfcn(a.into(), pcs));
     }
     b.and_then(|b| bands::normalise(b, false))
+}
+
+/// How simcom replies add to an [`Observation`] (the ranked merge itself is in `observe.rs`).
+impl Observation {
+    /// Adds a SIMCom `+CPSI?` reply.
+    pub fn add_cpsi(&mut self, c: &Cpsi) {
+        let r = RANK_SERVING;
+        let tech = c.tech();
+        self.tech(tech, r);
+        self.service(c.no_service(), r);
+        self.serving(c.mcc.as_deref(), c.mnc.as_deref(), r);
+        match tech {
+            Some(Tech::Nr5gSa) => {
+                self.value(V::SsRsrp, c.ss_rsrp_dbm, r);
+                self.value(V::SsRsrq, c.ss_rsrq_db, r);
+                self.value(V::SsSinr, c.ss_sinr_db, r);
+                self.cell(
+                    None,
+                    c.tac.clone(),
+                    c.cell_id.clone(),
+                    c.nr_pci,
+                    c.nr_arfcn,
+                    band(c),
+                    r,
+                );
+            }
+            _ => {
+                self.value(V::Rssi, c.rssi_dbm, r);
+                self.value(V::Rsrp, c.rsrp_dbm, r);
+                self.value(V::Rsrq, c.rsrq_db, r);
+                self.value(V::Rscp, c.rscp_dbm, r);
+                self.value(V::Ecno, c.ecio_db, r);
+                self.value(V::SsRsrp, c.ss_rsrp_dbm, r);
+                self.value(V::SsRsrq, c.ss_rsrq_db, r);
+                self.value(V::SsSinr, c.ss_sinr_db, r);
+                self.cell(
+                    c.lac.clone(),
+                    c.tac.clone(),
+                    c.cell_id.clone(),
+                    c.pci,
+                    c.arfcn,
+                    band(c),
+                    r,
+                );
+            }
+        }
+        match c.units {
+            Some("tenths") => self.note("cpsi lte values scaled from 0.1 dB units"),
+            Some("index") => self
+                .note("cpsi lte values decoded as 27.007 indices; rssi index scale undocumented"),
+            _ => {}
+        }
+        if c.rssnr_raw.is_some() {
+            self.note(
+                "cpsi rssnr kept raw (unit differs between SIMCom firmwares); sinr_db not set",
+            );
+        }
+        match c.nr_units {
+            Some("tenths") => self.note("cpsi nr values scaled from 0.1 dB units"),
+            Some(_) if c.nr_snr_scaled => {
+                self.note("cpsi nr rsrp/rsrq in dB; snr out of range in dB, read as 0.1 dB units")
+            }
+            _ => {}
+        }
+        for l in &c.unknown_lines {
+            self.note(format!(
+                "+CPSI line {l:?} is not a layout we know; not decoded"
+            ));
+        }
+        if tech.is_none() {
+            self.note(format!(
+                "+CPSI system mode {} is not a technology we report",
+                c.system_mode
+            ));
+        }
+        self.detail("cpsi", c);
+    }
 }
 
 #[cfg(test)]
