@@ -4,11 +4,11 @@
 //! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
 //! are errors; every error names the file and the key.
 
-use crate::audit::AuditConfig;
-use crate::enrich::SiteEntry;
 use crate::sink::SinkConfig;
+use coverage_audit::{AuditConfig, AuditError, QueryEndpoint};
 use coverage_net::mqtt::MqttConfig;
 use coverage_shared::secret::Secret;
+use coverage_shared::site::SiteEntry;
 use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter, validate_site};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -211,6 +211,22 @@ pub enum Store {
     Archive(PathBuf),
 }
 
+impl Store {
+    /// Where the audit queries the stored points: the InfluxDB server and database with the
+    /// secret already resolved; `None` for an archive file (the audit reads it directly).
+    pub fn query_endpoint(&self) -> Option<QueryEndpoint> {
+        match self {
+            Store::Influx { cfg, secret } => Some(QueryEndpoint {
+                url: cfg.url.clone(),
+                database: cfg.database.clone(),
+                username: cfg.username.clone(),
+                secret: secret.clone(),
+            }),
+            Store::Archive(_) => None,
+        }
+    }
+}
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -352,7 +368,7 @@ impl Config {
 
         let audit = AuditConfig::from_toml(raw.audit)
             .map_err(|e| match e {
-                crate::audit::AuditError::Config { key, problem } => invalid(&key, problem),
+                AuditError::Config { key, problem } => invalid(&key, problem),
                 other => invalid("audit", other.to_string()),
             })?
             .with_registry(&raw.sites);

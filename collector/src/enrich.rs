@@ -10,9 +10,9 @@
 //! which is logged. These tags serve dashboards; the audit places sites itself.
 
 use coverage_shared::boundary::BoundaryRegistry;
-use coverage_shared::wire::{CommuneRef, Reading};
+pub use coverage_shared::site::SiteEntry;
+use coverage_shared::wire::Reading;
 use geo::{Distance, Haversine, Point};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -30,21 +30,6 @@ pub struct Placement {
     pub commune: Option<String>,
     /// District code (sets with districts only).
     pub district: Option<String>,
-}
-
-/// One site of the registry (`[[sites]]` in the collector config).
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SiteEntry {
-    /// Site id (the agent's MQTT user name).
-    pub id: String,
-    /// Surveyed latitude, WGS84.
-    pub lat: f64,
-    /// Surveyed longitude, WGS84.
-    pub lon: f64,
-    /// The commune the site was installed for (checked, never used to move the site).
-    #[serde(default)]
-    pub commune: Option<CommuneRef>,
 }
 
 #[derive(Debug)]

@@ -7,6 +7,7 @@
 //! - [`config`]: the configuration error type both daemons use.
 //! - [`secret`]: a password type that never prints itself.
 //! - [`boundary`]: boundary sets and point-in-polygon lookup.
+//! - [`site`]: the site registry's entry (surveyed position, installed-for commune).
 //!
 //! No I/O lives here beyond reading boundary files from a directory: no tokio, no sockets.
 
@@ -14,6 +15,7 @@ pub mod boundary;
 pub mod config;
 pub mod secret;
 pub mod signal;
+pub mod site;
 pub mod topic;
 pub mod validate;
 pub mod wire;

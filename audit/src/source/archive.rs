@@ -3,7 +3,7 @@
 //! The demo's embedded store is a line-protocol archive holding exactly the lines the sink
 //! writes to InfluxDB. This module streams one or more such files line by line (they may be
 //! large), parses each line with InfluxData's `influxdb-line-protocol` parser, and builds the
-//! rows [`super::influxql::Queries`] would get from the database:
+//! rows [`crate::source::influxql::Queries`] would get from the database:
 //!
 //! - `usable` is decided per point by `coverage_shared::signal::classify_parts` with the clock
 //!   ignored, which is what the InfluxQL `WHERE` encodes, so the two paths agree by construction;
@@ -26,9 +26,9 @@ use coverage_shared::wire::{Placement, Reg, Tech};
 use influxdb_line_protocol::{FieldValue, ParsedLine, parse_lines};
 use sha2::{Digest, Sha256};
 
-use super::AuditError;
-use super::influxql::{POSITION_MEASUREMENTS, Queries};
-use super::source::{
+use crate::AuditError;
+use crate::source::influxql::{POSITION_MEASUREMENTS, Queries};
+use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
     MeasurementPosition, MobileKey, MobileRow, SourceInfo, hour_of, resolve_positions,
 };

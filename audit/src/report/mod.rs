@@ -22,15 +22,15 @@ use coverage_shared::boundary::{BoundaryRegistry, BoundarySet, Commune};
 use coverage_shared::signal::{THRESHOLD_SOURCES, UsablePolicy};
 use serde::Serialize;
 
-use super::AuditError;
-use super::claim::{AreaOutcome, Claim, ClaimVerdict, Level, Scope, Service, judge};
-use super::config::{AuditConfig, ConfiguredCommune, FibreConfig, Pct};
-use super::fibre::{
+use crate::AuditError;
+use crate::claim::{AreaOutcome, Claim, ClaimVerdict, Level, Scope, Service, judge};
+use crate::config::{AuditConfig, ConfiguredCommune, FibreConfig, Pct};
+use crate::fibre::{
     FibreVerdict, SiteWindows, WindowCounts, area_verdict, area_windows, period_windows,
     site_windows,
 };
-use super::source::{Aggregates, SourceInfo};
-use super::verdict::{
+use crate::source::{Aggregates, SourceInfo};
+use crate::verdict::{
     ClassCounts, ExcludedCounts, MobileCriteria, MobileVerdict, SiteOperatorStats, Z95,
     commune_any_verdict, commune_operator_verdict, district_mobile_verdict, round4, row_classes,
     share, site_verdict, wilson,
@@ -683,7 +683,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
     operators.extend(claims.iter().filter_map(|c| c.operator.clone()));
 
     // Fibre windows per site.
-    let mut fibre_rows: BTreeMap<&str, Vec<&super::source::FibreRow>> = BTreeMap::new();
+    let mut fibre_rows: BTreeMap<&str, Vec<&crate::source::FibreRow>> = BTreeMap::new();
     for row in &aggregates.fibre {
         if !row.site.is_empty() {
             fibre_rows.entry(row.site.as_str()).or_default().push(row);
@@ -1114,7 +1114,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
 }
 
 fn missing(claim: &Claim, code: &str) -> AuditError {
-    AuditError::Claim(super::claim::ClaimError {
+    AuditError::Claim(crate::claim::ClaimError {
         claim: claim.text.clone(),
         part: "SCOPE".into(),
         problem: format!("area {code} is not in the report"),

@@ -6,7 +6,7 @@
 //! [`UsablePolicy`] (thresholds per technology and placement, roaming operators, counted
 //! technologies), so the database counts exactly what the archive path classifies one by one.
 //!
-//! Facts checked on InfluxDB 1.6.7 (see `collector/tests/audit_influx.rs`):
+//! Facts checked on InfluxDB 1.6.7 (see `audit/tests/audit_influx.rs`):
 //!
 //! - without `fill(...)`, `GROUP BY time(1h)` returns every hour of the range for every series,
 //!   with `count() = 0` for empty hours; the audit uses `fill(none)` so only hours with points
@@ -24,18 +24,17 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use coverage_shared::secret::Secret;
 use coverage_shared::signal::{UsablePolicy, deciding_field};
 use coverage_shared::wire::{Placement, Tech};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::AuditError;
-use super::source::{
+use crate::AuditError;
+use crate::source::QueryEndpoint;
+use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
     MobileKey, MobileRow, SourceInfo, resolve_positions,
 };
-use crate::config::InfluxConfig;
 
 /// Measurements whose `pos_lat`/`pos_lon` give a site's position.
 pub const POSITION_MEASUREMENTS: [&str; 4] = ["signal", "latency", "throughput", "heartbeat"];
@@ -473,27 +472,11 @@ impl std::fmt::Debug for InfluxQlSource {
 }
 
 impl InfluxQlSource {
-    /// A source for the server and database of `cfg`. The token (or v1 password) is read from
-    /// `token_file` when set (a relative path is taken from the working directory), else
-    /// `token`; use [`InfluxQlSource::with_secret`] when the caller has already read it.
-    pub fn new(cfg: &InfluxConfig) -> Result<Self, AuditError> {
-        let secret = match (&cfg.token_file, &cfg.token) {
-            (Some(path), _) => {
-                let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                Some(Secret::from_file_contents(&text))
-            }
-            (None, token) => token.clone(),
-        };
-        Self::with_secret(cfg, secret.as_ref())
-    }
-
-    /// A source for the server and database of `cfg`, authenticating with `secret` (a token,
-    /// or the v1 password of `cfg.username`); `cfg.token` and `cfg.token_file` are not used.
-    /// Credentials in the URL (`http://user:pass@host`) are used when nothing else is given.
-    pub fn with_secret(cfg: &InfluxConfig, secret: Option<&Secret>) -> Result<Self, AuditError> {
+    /// A source for the server, database and credentials of `endpoint` (a token, or the v1
+    /// password of `endpoint.username`). Credentials in the URL (`http://user:pass@host`) are
+    /// used when nothing else is given.
+    pub fn new(endpoint: &QueryEndpoint) -> Result<Self, AuditError> {
+        let cfg = endpoint;
         let mut base = reqwest::Url::parse(&cfg.url).map_err(|e| AuditError::Config {
             key: "influx.url".into(),
             problem: format!("`{}` is not a URL: {e}", cfg.url),
@@ -508,7 +491,7 @@ impl InfluxQlSource {
                 key: "influx.url".into(),
                 problem: e.to_string(),
             })?;
-        let token = secret.map(|s| s.expose().to_owned());
+        let token = cfg.secret.as_ref().map(|s| s.expose().to_owned());
         let auth = match (&cfg.username, token) {
             (Some(user), password) => {
                 Auth::UserPassword(user.clone(), password.unwrap_or_default())
