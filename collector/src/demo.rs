@@ -19,11 +19,12 @@
 //! the same verdicts; the report's provenance differs only in what depends on the run (archive
 //! hash, since every agent's `run` id is random).
 
-use crate::config::{
-    Config, DeadLetterConfig, HttpConfig, InfluxApi, InfluxConfig, IngestConfig, Store,
-};
+use crate::api::HttpConfig;
+use crate::config::{Config, Store};
+use crate::deadletter::DeadLetterConfig;
+use crate::ingest::IngestConfig;
 use crate::metrics::Metrics;
-use crate::sink::SinkConfig;
+use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
 use chrono::{DateTime, Duration as Span, Utc};
 use coverage_agent::clock::ClockWatch;
 use coverage_agent::measure::Measurement;

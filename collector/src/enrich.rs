@@ -21,7 +21,7 @@ pub const MOVE_THRESHOLD_M: f64 = 1000.0;
 
 /// The placement tags of a point; each is left out when unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Placement {
+pub struct SitePlacement {
     /// Boundary set name.
     pub set: Option<String>,
     /// Province code.
@@ -37,7 +37,7 @@ struct Placed {
     /// The position placement was computed from.
     pos: (f64, f64),
     /// Placement per boundary set name.
-    by_set: HashMap<String, Placement>,
+    by_set: HashMap<String, SitePlacement>,
 }
 
 /// Places sites, caching the result per site position.
@@ -63,10 +63,10 @@ impl Enricher {
     }
 
     /// The placement of `reading`'s site in the set in force at its `ts`.
-    pub fn place(&self, reading: &Reading) -> Placement {
+    pub fn place(&self, reading: &Reading) -> SitePlacement {
         let h = &reading.header;
         let Some(set) = self.boundaries.in_force_at(h.ts) else {
-            return Placement::default();
+            return SitePlacement::default();
         };
         let reported = match self.registry.get(&h.site) {
             Some(entry) => (entry.lat, entry.lon),
@@ -94,7 +94,7 @@ impl Enricher {
                 if commune.is_none() {
                     tracing::warn!(site = %h.site, lat = pos.0, lon = pos.1, set = %set.name(), "Site is outside every commune of the set; its points carry no commune tag.");
                 }
-                Placement {
+                SitePlacement {
                     set: Some(set.name().to_owned()),
                     province: commune.map(|c| c.province.code.clone()),
                     commune: commune.map(|c| c.code.clone()),
@@ -174,6 +174,6 @@ mod tests {
         assert_eq!(p.commune, None);
         // Before any set was in force: no placement at all.
         let p = e.place(&hb("old", "2020-01-15T00:00:00Z", 22.162534, 105.844234));
-        assert_eq!(p, Placement::default());
+        assert_eq!(p, SitePlacement::default());
     }
 }

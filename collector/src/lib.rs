@@ -11,6 +11,7 @@
 //! the feature is what pulls that crate in, so a build with `--no-default-features` proves
 //! (and `.ci/run` checks) that nothing else in the collector does.
 
+pub mod ack;
 pub mod api;
 pub mod config;
 pub mod deadletter;

@@ -545,16 +545,10 @@ fn configured_elsewhere(
             conf.code, conf.set
         ));
     }
-    match (
-        conf_set.info().valid_from < set.info().valid_from,
-        located_code,
-    ) {
-        // Configured on the older set: map its code forward.
-        (true, located) => Ok(registry.map_2020_to_2025(&conf.code) != located),
-        // Configured on the newer set: map the located old code forward.
-        (false, Some(code)) => Ok(registry.map_2020_to_2025(code) != Some(conf.code.as_str())),
-        (false, None) => Ok(true),
-    }
+    registry
+        .matches_configured(conf, set.name(), located_code)
+        .map(|matches| !matches)
+        .ok_or_else(|| format!("set {} is not in the registry", set.name()))
 }
 
 fn place<'a>(
