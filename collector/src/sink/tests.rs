@@ -3,7 +3,9 @@
 //! tests.
 
 use super::*;
+use crate::ack::AckToken;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::Mutex;
 
 /// Answers each write with the next scripted result (then `Ok`), recording every body.
@@ -62,9 +64,6 @@ fn dead_letters(path: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
-
-use crate::ack::AckToken;
-use std::path::Path;
 
 #[tokio::test(start_paused = true)]
 async fn a_413_splits_the_batch_in_halves_until_it_fits() {
@@ -132,7 +131,7 @@ async fn an_outage_keeps_the_batch_and_retries_until_written() {
     );
     assert_eq!(s.metrics.points_written.get(), 2);
     assert_eq!(s.metrics.points_dead_lettered.get(), 0);
-    assert_eq!(s.metrics.health().1, true, "store up again");
+    assert!(s.metrics.health().1, "store up again");
 }
 
 #[tokio::test(start_paused = true)]
