@@ -293,6 +293,155 @@ fn sites_by_commune<'a>(placed: &BTreeMap<&'a str, Placed<'a>>) -> BTreeMap<&'a 
     sites_by_commune
 }
 
+/// Stage 4: every district of `set` from its communes' reports (mobile: every commune
+/// covered; fibre: the windows of its communes' fibre sites). Empty for a set without
+/// districts.
+fn district_reports(
+    set: &BoundarySet,
+    commune_index: &BTreeMap<&str, &CommuneReport>,
+    windows: &BTreeMap<&str, SiteWindows>,
+    total_windows: u64,
+    cfg: &AuditConfig,
+) -> Vec<DistrictReport> {
+    let mut districts = Vec::new();
+    for d in set.districts() {
+        let members: Vec<&CommuneReport> = d
+            .communes
+            .iter()
+            .filter_map(|code| commune_index.get(code.as_str()).copied())
+            .collect();
+        let mut tally = MobileTally::default();
+        for c in &members {
+            tally.add(c.mobile);
+        }
+        let verdicts: Vec<MobileVerdict> = members.iter().map(|c| c.mobile).collect();
+        let fsites: Vec<&str> = members
+            .iter()
+            .flat_map(|c| c.fibre_sites.iter().map(String::as_str))
+            .collect();
+        let site_windows: Vec<&SiteWindows> =
+            fsites.iter().filter_map(|s| windows.get(s)).collect();
+        let fibre_windows = area_windows(&site_windows, total_windows);
+        let mut fibre_sites: Vec<String> = fsites.iter().map(|s| s.to_string()).collect();
+        fibre_sites.sort();
+        districts.push(DistrictReport {
+            code: d.district.code.clone(),
+            name: d.district.name.clone(),
+            communes: members.len() as u64,
+            mobile_covered: tally.covered,
+            mobile_communes: tally,
+            mobile: district_mobile_verdict(&verdicts),
+            fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
+            fibre_windows,
+            fibre_sites,
+            fibre_connected_communes: members
+                .iter()
+                .filter(|c| c.fibre == FibreVerdict::Connected)
+                .count() as u64,
+        });
+    }
+    districts
+}
+
+/// Stage 5: each claim judged on the areas it names, in the order given; an error when a
+/// claim names an area the reports lack.
+fn claim_reports(
+    claims: &[Claim],
+    set: &BoundarySet,
+    registry: &BoundaryRegistry,
+    commune_index: &BTreeMap<&str, &CommuneReport>,
+    district_index: &BTreeMap<&str, &DistrictReport>,
+) -> Result<Vec<ClaimReport>, AuditError> {
+    let mut claim_reports = Vec::new();
+    for claim in claims {
+        let codes = claim.areas(set, registry)?;
+        let mobile_of = |c: &CommuneReport| match &claim.operator {
+            Some(op) => c
+                .mobile_by_operator
+                .get(op)
+                .copied()
+                .unwrap_or(MobileVerdict::NoSite),
+            None => c.mobile,
+        };
+        let mobile_outcome = |v: MobileVerdict| match v {
+            MobileVerdict::Covered => AreaOutcome::Shown,
+            MobileVerdict::NotCovered => AreaOutcome::NotShown,
+            _ => AreaOutcome::Unknown,
+        };
+        let fibre_outcome = |v: FibreVerdict| match v {
+            FibreVerdict::Connected => AreaOutcome::Shown,
+            FibreVerdict::NotConnected => AreaOutcome::NotShown,
+            _ => AreaOutcome::Unknown,
+        };
+        let mut outcomes: Vec<(String, AreaOutcome)> = Vec::new();
+        for code in &codes {
+            let outcome = match (claim.level, claim.service) {
+                (Level::Communes, service) => {
+                    let c = commune_index
+                        .get(code.as_str())
+                        .ok_or_else(|| missing(claim, code))?;
+                    match service {
+                        Service::Mobile => mobile_outcome(mobile_of(c)),
+                        Service::Fibre => fibre_outcome(c.fibre),
+                    }
+                }
+                (Level::Districts, Service::Fibre) => {
+                    let d = district_index
+                        .get(code.as_str())
+                        .ok_or_else(|| missing(claim, code))?;
+                    fibre_outcome(d.fibre)
+                }
+                (Level::Districts, Service::Mobile) => {
+                    let d = set
+                        .districts()
+                        .iter()
+                        .find(|d| &d.district.code == code)
+                        .ok_or_else(|| missing(claim, code))?;
+                    let verdicts: Vec<MobileVerdict> = d
+                        .communes
+                        .iter()
+                        .filter_map(|c| commune_index.get(c.as_str()).map(|c| mobile_of(c)))
+                        .collect();
+                    mobile_outcome(district_mobile_verdict(&verdicts))
+                }
+            };
+            outcomes.push((code.clone(), outcome));
+        }
+        let count = |o: AreaOutcome| outcomes.iter().filter(|(_, x)| *x == o).count() as u64;
+        let (shown, not_shown, unknown) = (
+            count(AreaOutcome::Shown),
+            count(AreaOutcome::NotShown),
+            count(AreaOutcome::Unknown),
+        );
+        let total = outcomes.len() as u64;
+        let codes_of = |o: AreaOutcome| {
+            outcomes
+                .iter()
+                .filter(|(_, x)| *x == o)
+                .map(|(c, _)| c.clone())
+                .collect::<Vec<_>>()
+        };
+        claim_reports.push(ClaimReport {
+            claim: claim.text.clone(),
+            verdict: judge(shown, unknown, total, claim.percent),
+            lower: pct2(shown, total),
+            upper: pct2(shown + unknown, total),
+            target_pct: claim.percent,
+            service: claim.service,
+            level: claim.level,
+            operator: claim.operator.clone(),
+            scope: claim.scope.clone(),
+            total,
+            shown,
+            not_shown,
+            unknown,
+            not_shown_areas: codes_of(AreaOutcome::NotShown),
+            unknown_areas: codes_of(AreaOutcome::Unknown),
+        });
+    }
+    Ok(claim_reports)
+}
+
 /// Builds the report (pure).
 pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
     let ReportInputs {
@@ -436,135 +585,11 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
     let commune_index: BTreeMap<&str, &CommuneReport> =
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
 
-    // Districts.
-    let mut districts = Vec::new();
-    for d in set.districts() {
-        let members: Vec<&CommuneReport> = d
-            .communes
-            .iter()
-            .filter_map(|code| commune_index.get(code.as_str()).copied())
-            .collect();
-        let mut tally = MobileTally::default();
-        for c in &members {
-            tally.add(c.mobile);
-        }
-        let verdicts: Vec<MobileVerdict> = members.iter().map(|c| c.mobile).collect();
-        let fsites: Vec<&str> = members
-            .iter()
-            .flat_map(|c| c.fibre_sites.iter().map(String::as_str))
-            .collect();
-        let site_windows: Vec<&SiteWindows> =
-            fsites.iter().filter_map(|s| windows.get(s)).collect();
-        let fibre_windows = area_windows(&site_windows, total_windows);
-        let mut fibre_sites: Vec<String> = fsites.iter().map(|s| s.to_string()).collect();
-        fibre_sites.sort();
-        districts.push(DistrictReport {
-            code: d.district.code.clone(),
-            name: d.district.name.clone(),
-            communes: members.len() as u64,
-            mobile_covered: tally.covered,
-            mobile_communes: tally,
-            mobile: district_mobile_verdict(&verdicts),
-            fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
-            fibre_windows,
-            fibre_sites,
-            fibre_connected_communes: members
-                .iter()
-                .filter(|c| c.fibre == FibreVerdict::Connected)
-                .count() as u64,
-        });
-    }
+    let districts = district_reports(set, &commune_index, &windows, total_windows, cfg);
     let district_index: BTreeMap<&str, &DistrictReport> =
         districts.iter().map(|d| (d.code.as_str(), d)).collect();
 
-    // Claims.
-    let mut claim_reports = Vec::new();
-    for claim in claims {
-        let codes = claim.areas(set, registry)?;
-        let mobile_of = |c: &CommuneReport| match &claim.operator {
-            Some(op) => c
-                .mobile_by_operator
-                .get(op)
-                .copied()
-                .unwrap_or(MobileVerdict::NoSite),
-            None => c.mobile,
-        };
-        let mobile_outcome = |v: MobileVerdict| match v {
-            MobileVerdict::Covered => AreaOutcome::Shown,
-            MobileVerdict::NotCovered => AreaOutcome::NotShown,
-            _ => AreaOutcome::Unknown,
-        };
-        let fibre_outcome = |v: FibreVerdict| match v {
-            FibreVerdict::Connected => AreaOutcome::Shown,
-            FibreVerdict::NotConnected => AreaOutcome::NotShown,
-            _ => AreaOutcome::Unknown,
-        };
-        let mut outcomes: Vec<(String, AreaOutcome)> = Vec::new();
-        for code in &codes {
-            let outcome = match (claim.level, claim.service) {
-                (Level::Communes, service) => {
-                    let c = commune_index
-                        .get(code.as_str())
-                        .ok_or_else(|| missing(claim, code))?;
-                    match service {
-                        Service::Mobile => mobile_outcome(mobile_of(c)),
-                        Service::Fibre => fibre_outcome(c.fibre),
-                    }
-                }
-                (Level::Districts, Service::Fibre) => {
-                    let d = district_index
-                        .get(code.as_str())
-                        .ok_or_else(|| missing(claim, code))?;
-                    fibre_outcome(d.fibre)
-                }
-                (Level::Districts, Service::Mobile) => {
-                    let d = set
-                        .districts()
-                        .iter()
-                        .find(|d| &d.district.code == code)
-                        .ok_or_else(|| missing(claim, code))?;
-                    let verdicts: Vec<MobileVerdict> = d
-                        .communes
-                        .iter()
-                        .filter_map(|c| commune_index.get(c.as_str()).map(|c| mobile_of(c)))
-                        .collect();
-                    mobile_outcome(district_mobile_verdict(&verdicts))
-                }
-            };
-            outcomes.push((code.clone(), outcome));
-        }
-        let count = |o: AreaOutcome| outcomes.iter().filter(|(_, x)| *x == o).count() as u64;
-        let (shown, not_shown, unknown) = (
-            count(AreaOutcome::Shown),
-            count(AreaOutcome::NotShown),
-            count(AreaOutcome::Unknown),
-        );
-        let total = outcomes.len() as u64;
-        let codes_of = |o: AreaOutcome| {
-            outcomes
-                .iter()
-                .filter(|(_, x)| *x == o)
-                .map(|(c, _)| c.clone())
-                .collect::<Vec<_>>()
-        };
-        claim_reports.push(ClaimReport {
-            claim: claim.text.clone(),
-            verdict: judge(shown, unknown, total, claim.percent),
-            lower: pct2(shown, total),
-            upper: pct2(shown + unknown, total),
-            target_pct: claim.percent,
-            service: claim.service,
-            level: claim.level,
-            operator: claim.operator.clone(),
-            scope: claim.scope.clone(),
-            total,
-            shown,
-            not_shown,
-            unknown,
-            not_shown_areas: codes_of(AreaOutcome::NotShown),
-            unknown_areas: codes_of(AreaOutcome::Unknown),
-        });
-    }
+    let claim_reports = claim_reports(claims, set, registry, &commune_index, &district_index)?;
 
     // Sites.
     let mut site_reports = Vec::new();
@@ -880,5 +905,78 @@ mod tests {
         let by_commune = sites_by_commune(&placed);
         assert_eq!(by_commune.len(), 1);
         assert_eq!(by_commune["01834"], vec!["listed", "reported"]);
+    }
+
+    /// The communes of an audit with no data at all (every one `no_site`), to hand-edit.
+    fn empty_communes(registry: &BoundaryRegistry, cfg: &AuditConfig) -> Vec<CommuneReport> {
+        let set = registry.get("bac-kan-2020").unwrap();
+        let agg = aggregates(vec![], vec![], &[]);
+        let t = |h: i64| chrono::DateTime::from_timestamp(h * 3600, 0).unwrap();
+        build_report(ReportInputs {
+            set,
+            registry,
+            cfg,
+            from: t(0),
+            to: t(24),
+            claims: &[],
+            aggregates: &agg,
+            source: SourceInfo::Archive {
+                files: vec![],
+                equivalent_queries: vec![],
+            },
+        })
+        .unwrap()
+        .communes
+    }
+
+    #[test]
+    fn districts_follow_their_communes_and_claims_count_the_named_areas() {
+        let registry = registry();
+        let set = registry.get("bac-kan-2020").unwrap();
+        let cfg = AuditConfig::default();
+        let mut communes = empty_communes(&registry, &cfg);
+        // District 058 (8 communes): all covered but one not covered.
+        let d058 = set
+            .districts()
+            .iter()
+            .find(|d| d.district.code == "058")
+            .unwrap();
+        for c in communes.iter_mut() {
+            if d058.communes.contains(&c.code) {
+                c.mobile = MobileVerdict::Covered;
+            }
+        }
+        let first = d058.communes[0].clone();
+        communes
+            .iter_mut()
+            .find(|c| c.code == first)
+            .unwrap()
+            .mobile = MobileVerdict::NotCovered;
+        let index: BTreeMap<&str, &CommuneReport> =
+            communes.iter().map(|c| (c.code.as_str(), c)).collect();
+
+        let districts = district_reports(set, &index, &BTreeMap::new(), 24, &cfg);
+        assert_eq!(districts.len(), set.districts().len());
+        let d = districts.iter().find(|d| d.code == "058").unwrap();
+        assert_eq!(d.communes, d058.communes.len() as u64);
+        assert_eq!(d.mobile_covered, d.communes - 1);
+        assert_eq!(d.mobile, MobileVerdict::NotCovered);
+        assert_eq!(d.fibre, FibreVerdict::NoSite);
+
+        let claims: Vec<Claim> = ["mobile:communes:100@district=058", "mobile:communes:0"]
+            .iter()
+            .map(|c| Claim::parse(c).unwrap())
+            .collect();
+        let district_index: BTreeMap<&str, &DistrictReport> =
+            districts.iter().map(|d| (d.code.as_str(), d)).collect();
+        let reports = claim_reports(&claims, set, &registry, &index, &district_index).unwrap();
+        assert_eq!(reports.len(), 2);
+        let (r, all) = (&reports[0], &reports[1]);
+        assert_eq!(r.total, d.communes);
+        assert_eq!((r.shown, r.not_shown, r.unknown), (d.communes - 1, 1, 0));
+        assert_eq!(r.not_shown_areas, vec![first]);
+        assert_eq!(r.verdict, crate::claim::ClaimVerdict::Refuted);
+        assert_eq!(all.total, communes.len() as u64);
+        assert_eq!(all.verdict, crate::claim::ClaimVerdict::Verified);
     }
 }
