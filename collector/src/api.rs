@@ -1,5 +1,6 @@
 //! The operations endpoint: `/metrics` (Prometheus text) and `/health` (JSON, 503 when the
-//! broker session or the store is down, so a load balancer or systemd watchdog can act).
+//! broker session or the store is down, so a load balancer or systemd watchdog can act), and
+//! its `[http]` settings.
 
 use crate::metrics::Metrics;
 use axum::Router;
@@ -7,7 +8,30 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+/// `[http]`: the operations endpoint (`/metrics`, `/health`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Listen address; loopback by default (put a reverse proxy in front to expose it).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9108))
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: default_listen(),
+        }
+    }
+}
 
 /// The router with both endpoints.
 pub fn router(metrics: Arc<Metrics>) -> Router {

@@ -1,149 +1,26 @@
 //! Collector configuration (TOML), validated at start-up into a [`Config`] that cannot hold
 //! invalid settings.
 //!
+//! This module only composes and validates: each component owns its own table's type
+//! (`[influx]` and `[sink]` in [`crate::sink`], `[ingest]` in [`crate::ingest`],
+//! `[dead_letter]` in [`crate::deadletter`], `[http]` in [`crate::api`], `[audit]` in the
+//! `coverage-audit` crate), so no component depends on this module.
+//!
 //! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
 //! are errors; every error names the file and the key.
 
-use crate::audit::AuditConfig;
-use crate::enrich::SiteEntry;
-use crate::sink::SinkConfig;
+use crate::api::HttpConfig;
+use crate::deadletter::DeadLetterConfig;
+use crate::ingest::IngestConfig;
+use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
+use coverage_audit::{AuditConfig, AuditError, QueryEndpoint};
 use coverage_net::mqtt::MqttConfig;
+use coverage_shared::geo::LatLon;
 use coverage_shared::secret::Secret;
+use coverage_shared::site::SiteEntry;
 use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter, validate_site};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// Which InfluxDB write API to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InfluxApi {
-    /// `/write?db=` and InfluxQL `/query` (InfluxDB 1.x, 3.x; 2.x through DBRP for queries).
-    V1,
-    /// `/api/v2/write` through the `influxdb2` crate (InfluxDB 2.x, 3.x, Cloud).
-    V2,
-}
-
-/// Where raw points go and where the audit reads them (`[influx]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InfluxConfig {
-    /// Base URL, e.g. `http://127.0.0.1:8086`.
-    pub url: String,
-    /// Write API.
-    #[serde(default = "default_api")]
-    pub api: InfluxApi,
-    /// Database (v1) or the DBRP-mapped database InfluxQL queries use (v2), default `coverage`.
-    #[serde(default = "default_db")]
-    pub database: String,
-    /// v2 organisation.
-    #[serde(default)]
-    pub org: Option<String>,
-    /// v2 bucket (default: the database name).
-    #[serde(default)]
-    pub bucket: Option<String>,
-    /// v2 token, or v1 password when `username` is set. Prefer `token_file`.
-    #[serde(default)]
-    pub token: Option<Secret>,
-    /// File holding the token (first line).
-    #[serde(default)]
-    pub token_file: Option<PathBuf>,
-    /// v1 user name.
-    #[serde(default)]
-    pub username: Option<String>,
-}
-
-fn default_api() -> InfluxApi {
-    InfluxApi::V1
-}
-
-fn default_db() -> String {
-    "coverage".to_owned()
-}
-
-/// `[ingest]`: how the collector subscribes.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IngestConfig {
-    /// Shared-subscription group; several collectors with the same group split the load.
-    #[serde(default)]
-    pub shared_group: Option<String>,
-    /// Unacknowledged messages the broker may send (MQTT 5 receive maximum).
-    #[serde(default = "default_receive_maximum")]
-    pub receive_maximum: u16,
-    /// How long the broker keeps our session (and queues for us) while we are away.
-    #[serde(default = "default_session_expiry", with = "humantime_serde")]
-    pub session_expiry: Duration,
-}
-
-fn default_receive_maximum() -> u16 {
-    1000
-}
-
-fn default_session_expiry() -> Duration {
-    Duration::from_secs(7 * 24 * 3600)
-}
-
-impl Default for IngestConfig {
-    fn default() -> Self {
-        IngestConfig {
-            shared_group: None,
-            receive_maximum: default_receive_maximum(),
-            session_expiry: default_session_expiry(),
-        }
-    }
-}
-
-/// `[dead_letter]`: where refused messages and points are kept.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeadLetterConfig {
-    /// JSON-lines file; relative to the config file's directory.
-    #[serde(default = "default_dead_letter_path")]
-    pub path: PathBuf,
-    /// Size at which the file is rotated (one old file is kept).
-    #[serde(default = "default_dead_letter_bytes")]
-    pub max_bytes: u64,
-}
-
-fn default_dead_letter_path() -> PathBuf {
-    PathBuf::from("dead-letter.jsonl")
-}
-
-fn default_dead_letter_bytes() -> u64 {
-    16 * 1024 * 1024
-}
-
-impl Default for DeadLetterConfig {
-    fn default() -> Self {
-        DeadLetterConfig {
-            path: default_dead_letter_path(),
-            max_bytes: default_dead_letter_bytes(),
-        }
-    }
-}
-
-/// `[http]`: the operations endpoint (`/metrics`, `/health`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpConfig {
-    /// Listen address; loopback by default (put a reverse proxy in front to expose it).
-    #[serde(default = "default_listen")]
-    pub listen: SocketAddr,
-}
-
-fn default_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 9108))
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            listen: default_listen(),
-        }
-    }
-}
 
 /// `[archive]`: write line protocol to a file instead of InfluxDB (single-machine demo).
 #[derive(Debug, Clone, Deserialize)]
@@ -209,6 +86,22 @@ pub enum Store {
     },
     /// A line-protocol file.
     Archive(PathBuf),
+}
+
+impl Store {
+    /// Where the audit queries the stored points: the InfluxDB server and database with the
+    /// secret already resolved; `None` for an archive file (the audit reads it directly).
+    pub fn query_endpoint(&self) -> Option<QueryEndpoint> {
+        match self {
+            Store::Influx { cfg, secret } => Some(QueryEndpoint {
+                url: cfg.url.clone(),
+                database: cfg.database.clone(),
+                username: cfg.username.clone(),
+                secret: secret.clone(),
+            }),
+            Store::Archive(_) => None,
+        }
+    }
 }
 
 /// A validated configuration.
@@ -342,17 +235,13 @@ impl Config {
                     format!("{:?} is listed twice", s.id),
                 ));
             }
-            if !(-90.0..=90.0).contains(&s.lat) || !(-180.0..=180.0).contains(&s.lon) {
-                return Err(invalid(
-                    &format!("sites[{i}]"),
-                    format!("position ({}, {}) is out of range", s.lat, s.lon),
-                ));
-            }
+            LatLon::new(s.lat, s.lon)
+                .map_err(|e| invalid(&format!("sites[{i}]"), e.to_string()))?;
         }
 
         let audit = AuditConfig::from_toml(raw.audit)
             .map_err(|e| match e {
-                crate::audit::AuditError::Config { key, problem } => invalid(&key, problem),
+                AuditError::Config { key, problem } => invalid(&key, problem),
                 other => invalid("audit", other.to_string()),
             })?
             .with_registry(&raw.sites);

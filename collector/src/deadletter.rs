@@ -6,11 +6,40 @@
 //! kept. Writing here never fails the caller: an I/O error is logged and counted instead,
 //! because the reading it describes has already been refused for its own reason.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// `[dead_letter]`: where refused messages and points are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterConfig {
+    /// JSON-lines file; relative to the config file's directory.
+    #[serde(default = "default_dead_letter_path")]
+    pub path: PathBuf,
+    /// Size at which the file is rotated (one old file is kept).
+    #[serde(default = "default_dead_letter_bytes")]
+    pub max_bytes: u64,
+}
+
+fn default_dead_letter_path() -> PathBuf {
+    PathBuf::from("dead-letter.jsonl")
+}
+
+fn default_dead_letter_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+impl Default for DeadLetterConfig {
+    fn default() -> Self {
+        DeadLetterConfig {
+            path: default_dead_letter_path(),
+            max_bytes: default_dead_letter_bytes(),
+        }
+    }
+}
 
 /// One dead-lettered item.
 #[derive(Debug, Serialize)]

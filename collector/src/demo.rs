@@ -19,13 +19,12 @@
 //! the same verdicts; the report's provenance differs only in what depends on the run (archive
 //! hash, since every agent's `run` id is random).
 
-use crate::audit::{self, AuditArgs, AuditConfig, Format, Report};
-use crate::config::{
-    Config, DeadLetterConfig, HttpConfig, InfluxApi, InfluxConfig, IngestConfig, Store,
-};
-use crate::enrich::SiteEntry;
+use crate::api::HttpConfig;
+use crate::config::{Config, Store};
+use crate::deadletter::DeadLetterConfig;
+use crate::ingest::IngestConfig;
 use crate::metrics::Metrics;
-use crate::sink::SinkConfig;
+use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
 use chrono::{DateTime, Duration as Span, Utc};
 use coverage_agent::clock::ClockWatch;
 use coverage_agent::measure::Measurement;
@@ -35,8 +34,10 @@ use coverage_agent::publish::{PublishStats, Publisher};
 use coverage_agent::run::Recorder;
 use coverage_agent::spool::{SharedSpool, SpoolConfig, SpoolStats};
 use coverage_agent::state::AgentState;
+use coverage_audit::{self as audit, AuditArgs, AuditConfig, Format, Report};
 use coverage_net::mqtt::MqttConfig;
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet};
+use coverage_shared::site::SiteEntry;
 use coverage_shared::topic::READINGS_FILTER;
 use coverage_shared::wire::{
     Antenna, Body, CommuneRef, Heartbeat, Latency, Link, Method, Placement, Signal,
@@ -735,13 +736,10 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     } else {
         audit_args.claims.push("fibre:communes:100".into());
     }
-    let influx = match store {
-        Store::Influx { cfg, .. } => Some(cfg),
-        Store::Archive(path) => {
-            audit_args.archives.push(path);
-            None
-        }
-    };
+    let influx = store.query_endpoint();
+    if let Store::Archive(path) = store {
+        audit_args.archives.push(path);
+    }
     let report = audit::run_audit(&audit_args, influx.as_ref(), &audit_cfg, &registry).await?;
     let mut reports = Vec::new();
     for (format, name) in [

@@ -10,9 +10,9 @@
 //! which is logged. These tags serve dashboards; the audit places sites itself.
 
 use coverage_shared::boundary::BoundaryRegistry;
-use coverage_shared::wire::{CommuneRef, Reading};
+pub use coverage_shared::site::SiteEntry;
+use coverage_shared::wire::Reading;
 use geo::{Distance, Haversine, Point};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -21,7 +21,7 @@ pub const MOVE_THRESHOLD_M: f64 = 1000.0;
 
 /// The placement tags of a point; each is left out when unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Placement {
+pub struct SitePlacement {
     /// Boundary set name.
     pub set: Option<String>,
     /// Province code.
@@ -32,27 +32,12 @@ pub struct Placement {
     pub district: Option<String>,
 }
 
-/// One site of the registry (`[[sites]]` in the collector config).
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SiteEntry {
-    /// Site id (the agent's MQTT user name).
-    pub id: String,
-    /// Surveyed latitude, WGS84.
-    pub lat: f64,
-    /// Surveyed longitude, WGS84.
-    pub lon: f64,
-    /// The commune the site was installed for (checked, never used to move the site).
-    #[serde(default)]
-    pub commune: Option<CommuneRef>,
-}
-
 #[derive(Debug)]
 struct Placed {
     /// The position placement was computed from.
     pos: (f64, f64),
     /// Placement per boundary set name.
-    by_set: HashMap<String, Placement>,
+    by_set: HashMap<String, SitePlacement>,
 }
 
 /// Places sites, caching the result per site position.
@@ -78,10 +63,10 @@ impl Enricher {
     }
 
     /// The placement of `reading`'s site in the set in force at its `ts`.
-    pub fn place(&self, reading: &Reading) -> Placement {
+    pub fn place(&self, reading: &Reading) -> SitePlacement {
         let h = &reading.header;
         let Some(set) = self.boundaries.in_force_at(h.ts) else {
-            return Placement::default();
+            return SitePlacement::default();
         };
         let reported = match self.registry.get(&h.site) {
             Some(entry) => (entry.lat, entry.lon),
@@ -109,7 +94,7 @@ impl Enricher {
                 if commune.is_none() {
                     tracing::warn!(site = %h.site, lat = pos.0, lon = pos.1, set = %set.name(), "Site is outside every commune of the set; its points carry no commune tag.");
                 }
-                Placement {
+                SitePlacement {
                     set: Some(set.name().to_owned()),
                     province: commune.map(|c| c.province.code.clone()),
                     commune: commune.map(|c| c.code.clone()),
@@ -189,6 +174,6 @@ mod tests {
         assert_eq!(p.commune, None);
         // Before any set was in force: no placement at all.
         let p = e.place(&hb("old", "2020-01-15T00:00:00Z", 22.162534, 105.844234));
-        assert_eq!(p, Placement::default());
+        assert_eq!(p, SitePlacement::default());
     }
 }

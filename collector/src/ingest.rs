@@ -18,45 +18,53 @@
 //! Bad input never stops the loop: a rejected message is counted by reason, written to the
 //! dead-letter file and acknowledged (redelivering it would not make it valid).
 
+use crate::ack::{AckToken, Pending};
 use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::metrics::Metrics;
-use crate::sink::{Pending, lines};
+use crate::sink::lines;
 use coverage_net::backoff::Backoff;
 use coverage_shared::topic::{Channel, Topic};
 use coverage_shared::validate::decode;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// Acknowledges one MQTT message once its point is dealt with.
-#[derive(Debug)]
-pub struct AckToken(Option<AckRequest>);
-
-/// A PUBACK the sink asks the ingest loop to send.
-#[derive(Debug)]
-pub struct AckRequest {
-    publish: Publish,
-    generation: u64,
-    to: mpsc::UnboundedSender<(Publish, u64)>,
+/// `[ingest]`: how the collector subscribes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Shared-subscription group; several collectors with the same group split the load.
+    #[serde(default)]
+    pub shared_group: Option<String>,
+    /// Unacknowledged messages the broker may send (MQTT 5 receive maximum).
+    #[serde(default = "default_receive_maximum")]
+    pub receive_maximum: u16,
+    /// How long the broker keeps our session (and queues for us) while we are away.
+    #[serde(default = "default_session_expiry", with = "humantime_serde")]
+    pub session_expiry: Duration,
 }
 
-impl AckToken {
-    /// A token with nothing to acknowledge (tests, replays).
-    pub fn none() -> AckToken {
-        AckToken(None)
-    }
+fn default_receive_maximum() -> u16 {
+    1000
+}
 
-    /// Asks for the PUBACK to be sent; never blocks. Dropped when the ingest has stopped (the
-    /// broker then redelivers the message to the next session).
-    pub fn ack(self) {
-        if let Some(a) = self.0 {
-            let _ = a.to.send((a.publish, a.generation));
+fn default_session_expiry() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            shared_group: None,
+            receive_maximum: default_receive_maximum(),
+            session_expiry: default_session_expiry(),
         }
     }
 }
@@ -161,7 +169,7 @@ impl Ingest {
                         tracing::debug!(reasons = ?ack.return_codes, "Subscription acknowledged.");
                     }
                     Ok(Event::Incoming(Packet::Publish(p))) => {
-                        let token = AckToken(Some(AckRequest { publish: p.clone(), generation, to: ack_tx.clone() }));
+                        let token = AckToken::new(p.clone(), generation, ack_tx.clone());
                         if let Some(pending) = self.handle(p, token, &mut rejects) {
                             backlog.push_back(pending);
                             if !warned_flow && backlog.len() > usize::from(settings.receive_maximum) {

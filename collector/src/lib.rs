@@ -3,15 +3,16 @@
 //!
 //! One module per stage of the data's path: [`ingest`] (MQTT subscribe, decode, validate) ->
 //! [`enrich`] (site -> commune placement) -> [`sink`] (line protocol to InfluxDB or to an
-//! archive file); [`audit`] (aggregates -> verdicts -> claims -> reports).
+//! archive file). The audit (aggregates -> verdicts -> claims -> reports) is its own crate,
+//! `coverage-audit`, which the `audit` subcommand runs.
 //!
 //! `demo` (feature `demo`, on by default) runs the whole system on one machine with nothing
 //! installed, with simulated agents: it is the only module that depends on the agent crate, and
 //! the feature is what pulls that crate in, so a build with `--no-default-features` proves
 //! (and `.ci/run` checks) that nothing else in the collector does.
 
+pub mod ack;
 pub mod api;
-pub mod audit;
 pub mod config;
 pub mod deadletter;
 #[cfg(feature = "demo")]

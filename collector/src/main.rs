@@ -53,7 +53,7 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
         #[command(flatten)]
-        args: coverage_collector::audit::AuditArgs,
+        args: coverage_audit::AuditArgs,
     },
     /// Run the whole system on this machine with nothing installed: an embedded broker, one
     /// simulated agent per commune, the collector and the audit of a simulated past period.
@@ -97,33 +97,19 @@ fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCod
     }
 }
 
-fn audit(
-    config: Option<PathBuf>,
-    mut args: coverage_collector::audit::AuditArgs,
-) -> Result<ExitCode> {
-    use coverage_collector::audit::{self, AuditConfig, ClaimVerdict};
+fn audit(config: Option<PathBuf>, mut args: coverage_audit::AuditArgs) -> Result<ExitCode> {
+    use coverage_audit::{self as audit, AuditConfig, ClaimVerdict};
     use coverage_collector::config::Store;
     let (cfg, influx, registry) = match &config {
         Some(path) => {
             let cfg = Config::load(path)?;
             let registry = run::boundaries(&cfg)?;
-            let influx = match &cfg.store {
-                // The audit reads InfluxDB with the secret already resolved from token_file.
-                Store::Influx {
-                    cfg: influx,
-                    secret,
-                } => Some(coverage_collector::config::InfluxConfig {
-                    token: secret.clone(),
-                    token_file: None,
-                    ..influx.clone()
-                }),
-                Store::Archive(path) => {
-                    if args.archives.is_empty() {
-                        args.archives.push(path.clone());
-                    }
-                    None
-                }
-            };
+            let influx = cfg.store.query_endpoint();
+            if let Store::Archive(path) = &cfg.store
+                && args.archives.is_empty()
+            {
+                args.archives.push(path.clone());
+            }
             (cfg.audit, influx, registry)
         }
         None => (
@@ -151,10 +137,7 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = rt.block_on(coverage_collector::demo::run_demo(&args))?;
     println!();
-    println!(
-        "{}",
-        coverage_collector::audit::render::summary(&outcome.report)
-    );
+    println!("{}", coverage_audit::render::summary(&outcome.report));
     println!(
         "Readings: {} recorded by the simulated agents, {} points written, {} rejected; {:.1} s.",
         outcome.readings,

@@ -3,7 +3,7 @@
 //! verdicts must follow from the simulation plan (weak, dead and thin sites; communes without a
 //! site; a district without fibre), and nothing may be lost on the way.
 
-use coverage_collector::audit::{ClaimVerdict, FibreVerdict, MobileVerdict};
+use coverage_audit::{ClaimVerdict, FibreVerdict, MobileVerdict};
 use coverage_collector::demo::{DemoArgs, run_demo};
 use coverage_shared::boundary::BoundaryRegistry;
 use std::time::Duration;

@@ -14,11 +14,59 @@
 //! A 404 on the v1 API means the database is missing (someone dropped it): the writer creates it
 //! again before the retry.
 
-use crate::config::{InfluxApi, InfluxConfig};
+use coverage_shared::secret::Secret;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
 use tokio::io::AsyncWriteExt;
+
+/// Which InfluxDB write API to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InfluxApi {
+    /// `/write?db=` and InfluxQL `/query` (InfluxDB 1.x, 3.x; 2.x through DBRP for queries).
+    V1,
+    /// `/api/v2/write` through the `influxdb2` crate (InfluxDB 2.x, 3.x, Cloud).
+    V2,
+}
+
+/// Where raw points go and where the audit reads them (`[influx]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfluxConfig {
+    /// Base URL, e.g. `http://127.0.0.1:8086`.
+    pub url: String,
+    /// Write API.
+    #[serde(default = "default_api")]
+    pub api: InfluxApi,
+    /// Database (v1) or the DBRP-mapped database InfluxQL queries use (v2), default `coverage`.
+    #[serde(default = "default_db")]
+    pub database: String,
+    /// v2 organisation.
+    #[serde(default)]
+    pub org: Option<String>,
+    /// v2 bucket (default: the database name).
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// v2 token, or v1 password when `username` is set. Prefer `token_file`.
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// File holding the token (first line).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// v1 user name.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+fn default_api() -> InfluxApi {
+    InfluxApi::V1
+}
+
+fn default_db() -> String {
+    coverage_shared::schema::DEFAULT_DATABASE.to_owned()
+}
 
 /// Why a batch was not written.
 #[derive(Debug, Error)]
@@ -101,6 +149,34 @@ pub fn lines_named_in(message: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// What the sink writes batches through: a store that takes newline-terminated line protocol.
+///
+/// [`Writer`] is the real one (InfluxDB v1 or v2, or an archive file); the sink's unit tests
+/// script one to drive the 413 split, partial writes and outages without a server.
+pub trait PointWriter: Send + Sync {
+    /// Gets the store ready (creates the v1 database); an outage is returned for retrying.
+    fn prepare(&self) -> impl std::future::Future<Output = Result<(), WriteError>> + Send;
+    /// Writes one batch of newline-terminated lines.
+    fn write(&self, body: &str)
+    -> impl std::future::Future<Output = Result<(), WriteError>> + Send;
+    /// A short description for logs (no secrets).
+    fn describe(&self) -> String;
+}
+
+impl PointWriter for Writer {
+    async fn prepare(&self) -> Result<(), WriteError> {
+        Writer::prepare(self).await
+    }
+
+    async fn write(&self, body: &str) -> Result<(), WriteError> {
+        Writer::write(self, body).await
+    }
+
+    fn describe(&self) -> String {
+        Writer::describe(self)
+    }
 }
 
 /// Where batches go.

@@ -12,7 +12,8 @@
 //! Lines are built with InfluxData's `influxdb-line-protocol` builder, which escapes keys and
 //! values; the same crate parses the demo's archive.
 
-use crate::enrich::Placement;
+use crate::enrich::SitePlacement;
+use coverage_shared::schema::{field, tag};
 use coverage_shared::wire::{Body, Reading};
 use influxdb_line_protocol::LineProtocolBuilder;
 use influxdb_line_protocol::builder::{AfterField, AfterMeasurement};
@@ -82,25 +83,25 @@ fn i(v: u64) -> i64 {
 }
 
 /// Appends one reading as one line to `buf`, tagged with the site's placement.
-pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Vec<u8> {
+pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -> Vec<u8> {
     let h = &reading.header;
     let b = LineProtocolBuilder::new_with(buf)
         .measurement(reading.kind().as_str())
-        .tag("site", &h.site);
-    let mut b = tag(b, "run", Some(&h.run));
-    b = tag(b, "set", placement.set.as_deref());
-    b = tag(b, "province", placement.province.as_deref());
-    b = tag(b, "commune", placement.commune.as_deref());
-    b = tag(b, "district", placement.district.as_deref());
+        .tag(tag::SITE, &h.site);
+    let mut b = tag(b, tag::RUN, Some(&h.run));
+    b = tag(b, tag::SET, placement.set.as_deref());
+    b = tag(b, tag::PROVINCE, placement.province.as_deref());
+    b = tag(b, tag::COMMUNE, placement.commune.as_deref());
+    b = tag(b, tag::DISTRICT, placement.district.as_deref());
     let b = match &reading.body {
         Body::Signal(s) => {
             let operator = s.operator.id();
-            b = tag(b, "operator", Some(&operator));
-            b = tag(b, "tech", Some(s.radio.tech.as_str()));
-            b = tag(b, "reg", Some(s.radio.reg.as_str()));
-            b = tag(b, "modem", Some(&s.modem));
-            b = tag(b, "placement", Some(s.placement.as_str()));
-            let mut f = b.field("seq", i(h.seq));
+            b = tag(b, tag::OPERATOR, Some(&operator));
+            b = tag(b, tag::TECH, Some(s.radio.tech.as_str()));
+            b = tag(b, tag::REG, Some(s.radio.reg.as_str()));
+            b = tag(b, tag::MODEM, Some(&s.modem));
+            b = tag(b, tag::PLACEMENT, Some(s.placement.as_str()));
+            let mut f = b.field(field::SEQ, i(h.seq));
             for (name, value) in s.radio.values() {
                 f = float(f, name, value);
             }
@@ -122,16 +123,16 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Ve
             string(f, "antenna", Some(antenna))
         }
         Body::Latency(l) => {
-            b = tag(b, "target", Some(&l.target));
-            b = tag(b, "method", Some(l.method.as_str()));
-            b = tag(b, "link", Some(l.link.as_str()));
-            let mut f = b.field("seq", i(h.seq));
-            f = f.field("sent", i64::from(l.sent));
-            f = f.field("received", i64::from(l.received));
+            b = tag(b, tag::TARGET, Some(&l.target));
+            b = tag(b, tag::METHOD, Some(l.method.as_str()));
+            b = tag(b, tag::LINK, Some(l.link.as_str()));
+            let mut f = b.field(field::SEQ, i(h.seq));
+            f = f.field(field::SENT, i64::from(l.sent));
+            f = f.field(field::RECEIVED, i64::from(l.received));
             f = f.field("dup", i64::from(l.dup));
             if let Some(r) = &l.rtt_ms {
                 f = float(f, "rtt_min_ms", Some(r.min));
-                f = float(f, "rtt_p50_ms", Some(r.p50));
+                f = float(f, field::RTT_P50_MS, Some(r.p50));
                 f = float(f, "rtt_mean_ms", Some(r.mean));
                 f = float(f, "rtt_p95_ms", Some(r.p95));
                 f = float(f, "rtt_max_ms", Some(r.max));
@@ -142,10 +143,10 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Ve
             string(f, "error", l.error.as_deref())
         }
         Body::Throughput(t) => {
-            b = tag(b, "target", Some(&t.target));
-            b = tag(b, "link", Some(t.link.as_str()));
-            b = tag(b, "direction", Some(t.direction.as_str()));
-            let mut f = b.field("seq", i(h.seq));
+            b = tag(b, tag::TARGET, Some(&t.target));
+            b = tag(b, tag::LINK, Some(t.link.as_str()));
+            b = tag(b, tag::DIRECTION, Some(t.direction.as_str()));
+            let mut f = b.field(field::SEQ, i(h.seq));
             f = f.field("bytes", i(t.bytes));
             f = float(f, "duration_ms", Some(t.duration_ms));
             f = float(f, "mbps", t.mbps);
@@ -153,7 +154,7 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Ve
             string(f, "error", t.error.as_deref())
         }
         Body::Heartbeat(hb) => {
-            let mut f = b.field("seq", i(h.seq));
+            let mut f = b.field(field::SEQ, i(h.seq));
             f = f.field("uptime_s", i(hb.uptime_s));
             f = f.field("spool_depth", i(hb.spool_depth));
             f = f.field("spool_dropped", i(hb.spool_dropped));
@@ -162,8 +163,8 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Ve
             string(f, "agent", Some(&h.agent))
         }
     };
-    let mut f = float(b, "pos_lat", Some(h.pos.lat));
-    f = float(f, "pos_lon", Some(h.pos.lon));
+    let mut f = float(b, field::POS_LAT, Some(h.pos.lat));
+    f = float(f, field::POS_LON, Some(h.pos.lon));
     f = float(f, "pos_acc_m", h.pos.acc_m);
     if let Some(synced) = h.clock_synced {
         f = f.field("clock_synced", synced);
@@ -172,7 +173,7 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &Placement) -> Ve
 }
 
 /// One reading as one line (with its trailing newline).
-pub fn line(reading: &Reading, placement: &Placement) -> String {
+pub fn line(reading: &Reading, placement: &SitePlacement) -> String {
     // The builder only ever writes UTF-8 (it copies &str and formats numbers).
     String::from_utf8(append_line(Vec::with_capacity(384), reading, placement)).unwrap_or_default()
 }
@@ -189,8 +190,8 @@ mod tests {
             .reading
     }
 
-    fn placed() -> Placement {
-        Placement {
+    fn placed() -> SitePlacement {
+        SitePlacement {
             set: Some("bac-kan-2020".into()),
             province: Some("06".into()),
             commune: Some("01834".into()),
@@ -260,7 +261,7 @@ mod tests {
             "rtt_ms":{"min":1,"p50":2,"mean":2.1,"p95":3,"max":3.5,"stddev":0.4},"jitter_ms":0.2,
             "rtts_ms":[1,2,null]}"#,
         );
-        let text = line(&r, &Placement::default());
+        let text = line(&r, &SitePlacement::default());
         assert!(
             !text.contains("set=") && !text.contains("commune="),
             "{text}"

@@ -11,10 +11,12 @@
 pub mod influx;
 pub mod lines;
 
+pub use crate::ack::Pending;
 use crate::deadletter::{DeadLetters, Letter};
-use crate::ingest::AckToken;
 use crate::metrics::Metrics;
 use coverage_net::backoff::Backoff;
+pub use influx::PointWriter;
+pub use influx::{InfluxApi, InfluxConfig};
 use influx::{WriteError, Writer, lines_named_in};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -67,18 +69,10 @@ impl Default for SinkConfig {
     }
 }
 
-/// One point waiting to be written, with what acknowledges its MQTT message.
-#[derive(Debug)]
-pub struct Pending {
-    /// The line, newline-terminated.
-    pub line: String,
-    /// Acknowledges the message once the point is stored or dead-lettered.
-    pub ack: AckToken,
-}
-
-/// The batching writer task.
-pub struct Sink {
-    writer: Writer,
+/// The batching writer task, writing through `W` (the real [`Writer`] unless a test scripts
+/// one).
+pub struct Sink<W: PointWriter = Writer> {
+    writer: W,
     cfg: SinkConfig,
     metrics: Arc<Metrics>,
     dead: Arc<DeadLetters>,
@@ -92,14 +86,14 @@ enum Outcome {
     Abandoned,
 }
 
-impl Sink {
+impl<W: PointWriter> Sink<W> {
     /// A sink writing through `writer`.
     pub fn new(
-        writer: Writer,
+        writer: W,
         cfg: SinkConfig,
         metrics: Arc<Metrics>,
         dead: Arc<DeadLetters>,
-    ) -> Sink {
+    ) -> Sink<W> {
         Sink {
             writer,
             cfg,
@@ -323,3 +317,6 @@ fn retry_delay(backoff: &mut Backoff, e: &WriteError) -> Duration {
         _ => next,
     }
 }
+
+#[cfg(test)]
+mod tests;

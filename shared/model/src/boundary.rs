@@ -281,8 +281,7 @@ impl BoundarySet {
             nearest: None,
             edge_distance_m: f64::INFINITY,
         };
-        let valid = lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0;
-        if !valid {
+        if !crate::geo::LatLon::is_valid(lat, lon) {
             return location;
         }
         let p = Point::new(lon, lat);

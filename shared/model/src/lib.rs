@@ -7,13 +7,19 @@
 //! - [`config`]: the configuration error type both daemons use.
 //! - [`secret`]: a password type that never prints itself.
 //! - [`boundary`]: boundary sets and point-in-polygon lookup.
+//! - [`geo`]: a validated WGS84 position.
+//! - [`schema`]: InfluxDB measurement, tag and field names and retention policies.
+//! - [`site`]: the site registry's entry (surveyed position, installed-for commune).
 //!
 //! No I/O lives here beyond reading boundary files from a directory: no tokio, no sockets.
 
 pub mod boundary;
 pub mod config;
+pub mod geo;
+pub mod schema;
 pub mod secret;
 pub mod signal;
+pub mod site;
 pub mod topic;
 pub mod validate;
 pub mod wire;

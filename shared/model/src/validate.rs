@@ -9,6 +9,7 @@
 //! whose [`Rejection::code`] is a stable label for counters and whose `Display` says what is
 //! wrong and where (field name, values).
 
+use crate::geo::LatLon;
 use crate::topic::{Channel, Topic};
 use crate::wire::{Body, MAX_PAYLOAD_BYTES, Reading, SCHEMA_VERSION, ts_millis};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -219,11 +220,7 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
         return Err(Rejection::TooOld(ts_millis::format(&ts)));
     }
     let pos = reading.header.pos;
-    if !(pos.lat.is_finite()
-        && pos.lon.is_finite()
-        && (-90.0..=90.0).contains(&pos.lat)
-        && (-180.0..=180.0).contains(&pos.lon))
-    {
+    if !LatLon::is_valid(pos.lat, pos.lon) {
         return Err(Rejection::PosOutOfRange {
             lat: pos.lat,
             lon: pos.lon,

@@ -9,6 +9,7 @@ use geo::{MultiPolygon, Polygon};
 use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, JsonValue};
 
 use super::{BoundaryError, Commune, District, FeatureAt, Province, SetInfo};
+use crate::geo::LatLon;
 
 /// Parses the communes of one set, sorted by code.
 pub(super) fn parse_communes(
@@ -217,12 +218,8 @@ fn parse_geometry(at: &FeatureAt, feature: &Feature) -> Result<MultiPolygon<f64>
                     ring.0.len()
                 )));
             }
-            if let Some(c) = ring.0.iter().find(|c| {
-                !(c.x.is_finite()
-                    && c.y.is_finite()
-                    && (-180.0..=180.0).contains(&c.x)
-                    && (-90.0..=90.0).contains(&c.y))
-            }) {
+            // GeoJSON positions are [lon, lat].
+            if let Some(c) = ring.0.iter().find(|c| !LatLon::is_valid(c.y, c.x)) {
                 return Err(bad(format!(
                     "polygon {p} ring {r} has position [{}, {}] outside lon -180..180 / lat -90..90",
                     c.x, c.y

@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use super::{BoundaryError, BoundarySet, SetInfo};
+use crate::wire::CommuneRef;
 
 /// File name of the 2020→2025 mapping table in a boundary directory.
 pub const MAPPING_2020_TO_2025_FILE: &str = "bac-kan-2020-to-2025.csv";
@@ -123,6 +124,40 @@ impl BoundaryRegistry {
             .ok()
             .map(|i| self.map_2020_to_2025[i].1.as_str())
     }
+
+    /// Whether the commune a site was configured for, `configured` (set and code), is the one it
+    /// is located in: `located`, a commune code of the set named `located_set` (`None` when the
+    /// site is in no commune of it), comparing across sets through the 2020→2025 mapping.
+    ///
+    /// `None` when the comparison cannot be made: `configured` or `located_set` names an unknown
+    /// set, or the configured code is not a commune of its set.
+    pub fn matches_configured(
+        &self,
+        configured: &CommuneRef,
+        located_set: &str,
+        located: Option<&str>,
+    ) -> Option<bool> {
+        let conf_set = self.get(&configured.set).ok()?;
+        let loc_set = self.get(located_set).ok()?;
+        conf_set.commune(&configured.code)?;
+        if conf_set.name() == loc_set.name() {
+            return Some(located == Some(configured.code.as_str()));
+        }
+        Some(
+            match (
+                conf_set.info().valid_from < loc_set.info().valid_from,
+                located,
+            ) {
+                // Configured on the older set: map its code forward.
+                (true, located) => self.map_2020_to_2025(&configured.code) == located,
+                // Configured on the newer set: map the located old code forward.
+                (false, Some(code)) => {
+                    self.map_2020_to_2025(code) == Some(configured.code.as_str())
+                }
+                (false, None) => false,
+            },
+        )
+    }
 }
 
 /// Reads the mapping CSV (columns `old_code`, `new_code` by name) and checks it against the sets.
@@ -210,4 +245,65 @@ fn parse_mapping(
         ));
     }
     Ok(pairs.into_iter().map(|(o, n, _)| (o, n)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> BoundaryRegistry {
+        BoundaryRegistry::from_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/boundaries"
+        ))
+        .expect("data/boundaries loads")
+    }
+
+    fn commune(set: &str, code: &str) -> CommuneRef {
+        CommuneRef {
+            set: set.to_owned(),
+            code: code.to_owned(),
+        }
+    }
+
+    #[test]
+    fn matches_configured_within_and_across_sets() {
+        let r = registry();
+        let (old, new) = ("bac-kan-2020", "thai-nguyen-2025");
+        // 01834 (2020) was merged whole into 01840 (2025); 01837 into 01843.
+        assert_eq!(r.map_2020_to_2025("01834"), Some("01840"));
+        // Same set: the code itself.
+        let c = commune(old, "01834");
+        assert_eq!(r.matches_configured(&c, old, Some("01834")), Some(true));
+        assert_eq!(r.matches_configured(&c, old, Some("01837")), Some(false));
+        assert_eq!(r.matches_configured(&c, old, None), Some(false));
+        // Configured on 2020, located on 2025: the 2020 code mapped forward.
+        assert_eq!(r.matches_configured(&c, new, Some("01840")), Some(true));
+        assert_eq!(r.matches_configured(&c, new, Some("01843")), Some(false));
+        assert_eq!(r.matches_configured(&c, new, None), Some(false));
+        // Configured on 2025, located on 2020: the located code mapped forward.
+        let c = commune(new, "01840");
+        assert_eq!(r.matches_configured(&c, old, Some("01834")), Some(true));
+        assert_eq!(r.matches_configured(&c, old, Some("01837")), Some(false));
+        assert_eq!(r.matches_configured(&c, old, None), Some(false));
+        assert_eq!(r.matches_configured(&c, new, Some("01840")), Some(true));
+    }
+
+    #[test]
+    fn matches_configured_cannot_compare_unknown_sets_or_codes() {
+        let r = registry();
+        let old = "bac-kan-2020";
+        assert_eq!(
+            r.matches_configured(&commune("nope", "01834"), old, Some("01834")),
+            None
+        );
+        assert_eq!(
+            r.matches_configured(&commune(old, "99999"), old, Some("01834")),
+            None
+        );
+        assert_eq!(
+            r.matches_configured(&commune(old, "01834"), "nope", Some("01834")),
+            None
+        );
+    }
 }

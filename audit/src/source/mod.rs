@@ -1,9 +1,9 @@
 //! The seam between storage and verdicts: hourly aggregate rows and the sources that make them.
 //!
-//! Two sources produce the **same** rows for the same points: [`super::influxql::InfluxQlSource`]
-//! asks InfluxDB for aggregates (never raw rows for the period), and
-//! [`super::archive::ArchiveSource`] computes them in memory from line-protocol files. Rows hold
-//! raw counts only, not classes: the verdict stage derives sample classes from them with
+//! Two sources produce the **same** rows for the same points: [`influxql::InfluxQlSource`] asks
+//! InfluxDB (at a [`QueryEndpoint`]) for aggregates (never raw rows for the period), and
+//! [`archive::ArchiveSource`] computes them in memory from line-protocol files. Rows hold raw
+//! counts only, not classes: the verdict stage derives sample classes from them with
 //! `coverage_shared::signal::classify_parts`, so both sources are judged by one rule.
 //!
 //! Invariants of [`Aggregates`]:
@@ -14,13 +14,19 @@
 //! - tags missing from a point group as the empty string, as InfluxQL's `GROUP BY` does;
 //! - a row exists only for a group with at least one point (`fill(none)`).
 
+pub mod archive;
+mod endpoint;
+pub mod influxql;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use coverage_shared::signal::UsablePolicy;
 use serde::Serialize;
 
-use super::AuditError;
+use crate::AuditError;
+
+pub use endpoint::QueryEndpoint;
 
 /// One hour in milliseconds.
 pub const HOUR_MS: i64 = 3_600_000;

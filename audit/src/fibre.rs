@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::config::FibreConfig;
-use super::source::{FibreRow, HOUR_MS};
+use crate::config::FibreConfig;
+use crate::source::{FibreRow, HOUR_MS};
 
 /// A site's (or an area's) state in one window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -17,7 +17,7 @@ use coverage_shared::signal::UsablePolicy;
 use coverage_shared::wire::Tech;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::AuditError;
+use crate::AuditError;
 
 /// A percentage with at most three decimals, stored in thousandths of a percent.
 ///
@@ -278,7 +278,7 @@ impl Default for FibreConfig {
 
 /// A site of the registry: the collector's `[[sites]]` entries (one definition for ingest
 /// placement and the audit).
-pub use crate::enrich::SiteEntry;
+pub use coverage_shared::site::SiteEntry;
 
 /// A commune named by set and code (codes are reused across sets).
 pub type ConfiguredCommune = coverage_shared::wire::CommuneRef;

@@ -6,7 +6,7 @@ mod audit_common;
 use audit_common::*;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
-use coverage_collector::audit::{
+use coverage_audit::{
     AuditArgs, AuditError, ClaimVerdict, FibreVerdict, Format, MobileVerdict, Report, render,
     run_audit, write_report,
 };
@@ -43,7 +43,7 @@ async fn audit(argv: &[&str]) -> Result<Report, AuditError> {
     run_audit(&cli(argv), None, &audit_config(), &registry()).await
 }
 
-fn commune<'a>(r: &'a Report, code: &str) -> &'a coverage_collector::audit::report::CommuneReport {
+fn commune<'a>(r: &'a Report, code: &str) -> &'a coverage_audit::report::CommuneReport {
     r.communes.iter().find(|c| c.code == code).unwrap()
 }
 
@@ -317,7 +317,7 @@ async fn archive_audit_of_the_2020_set() {
     assert_eq!(rows.count(), 108);
     assert!(csv.contains("bac-kan-2020,01834,Phường Nguyễn Thị Minh Khai,058,"));
 
-    let text = coverage_collector::audit::render::summary(&r);
+    let text = coverage_audit::render::summary(&r);
     assert!(
         text.contains("claim mobile:communes:100: refuted (lower 1.85 %, upper"),
         "{text}"

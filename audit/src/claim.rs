@@ -21,7 +21,7 @@ use std::fmt;
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet, Commune};
 use serde::Serialize;
 
-use super::config::{Pct, is_operator_id};
+use crate::config::{Pct, is_operator_id};
 
 /// What a claim is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@
 //! [`UsablePolicy`] (thresholds per technology and placement, roaming operators, counted
 //! technologies), so the database counts exactly what the archive path classifies one by one.
 //!
-//! Facts checked on InfluxDB 1.6.7 (see `collector/tests/audit_influx.rs`):
+//! Facts checked on InfluxDB 1.6.7 (see `audit/tests/audit_influx.rs`):
 //!
 //! - without `fill(...)`, `GROUP BY time(1h)` returns every hour of the range for every series,
 //!   with `count() = 0` for empty hours; the audit uses `fill(none)` so only hours with points
@@ -24,21 +24,26 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use coverage_shared::secret::Secret;
+use coverage_shared::schema;
 use coverage_shared::signal::{UsablePolicy, deciding_field};
 use coverage_shared::wire::{Placement, Tech};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::AuditError;
-use super::source::{
+use crate::AuditError;
+use crate::source::QueryEndpoint;
+use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
     MobileKey, MobileRow, SourceInfo, resolve_positions,
 };
-use crate::config::InfluxConfig;
 
 /// Measurements whose `pos_lat`/`pos_lon` give a site's position.
-pub const POSITION_MEASUREMENTS: [&str; 4] = ["signal", "latency", "throughput", "heartbeat"];
+pub const POSITION_MEASUREMENTS: [&str; 4] = [
+    schema::measurement::SIGNAL,
+    schema::measurement::LATENCY,
+    schema::measurement::THROUGHPUT,
+    schema::measurement::HEARTBEAT,
+];
 
 /// Rows per chunk asked of InfluxDB by default.
 pub const CHUNK_SIZE: usize = 10_000;
@@ -155,36 +160,54 @@ impl Queries {
             quote(&query.from_rfc3339()),
             quote(&query.to_rfc3339())
         );
-        let group = "GROUP BY site, operator, tech, reg, placement, time(1h) fill(none)";
-        let counts = "count(seq) AS samples, count(rsrp_dbm) AS n_rsrp_dbm, \
-                      count(ss_rsrp_dbm) AS n_ss_rsrp_dbm, count(rscp_dbm) AS n_rscp_dbm, \
-                      count(rssi_dbm) AS n_rssi_dbm";
+        use schema::{field, measurement, tag};
+        let (signal, latency) = (measurement::SIGNAL, measurement::LATENCY);
+        let (seq, site, link, target) = (field::SEQ, tag::SITE, tag::LINK, tag::TARGET);
+        let group = format!(
+            "GROUP BY {site}, {}, {}, {}, {}, time(1h) fill(none)",
+            tag::OPERATOR,
+            tag::TECH,
+            tag::REG,
+            tag::PLACEMENT
+        );
+        let counts = format!(
+            "count({seq}) AS samples, count(rsrp_dbm) AS n_rsrp_dbm, \
+             count(ss_rsrp_dbm) AS n_ss_rsrp_dbm, count(rscp_dbm) AS n_rscp_dbm, \
+             count(rssi_dbm) AS n_rssi_dbm"
+        );
         let unsynced = "clock_synced = false";
         let usable = usable_condition(&query.policy);
         let fibre_filter = match &query.fibre_target {
-            Some(t) => format!("link = 'fibre' AND target = {}", quote(t)),
-            None => "link = 'fibre'".to_owned(),
+            Some(t) => format!("{link} = 'fibre' AND {target} = {}", quote(t)),
+            None => format!("{link} = 'fibre'"),
         };
         Queries {
-            mobile_all: format!("SELECT {counts} FROM signal WHERE {time} {group}"),
+            mobile_all: format!("SELECT {counts} FROM {signal} WHERE {time} {group}"),
             mobile_usable: usable.as_ref().map(|u| {
-                format!("SELECT count(seq) AS usable FROM signal WHERE {time} AND {u} {group}")
+                format!(
+                    "SELECT count({seq}) AS usable FROM {signal} WHERE {time} AND {u} {group}"
+                )
             }),
             mobile_unsynced: format!(
-                "SELECT {counts} FROM signal WHERE {time} AND {unsynced} {group}"
+                "SELECT {counts} FROM {signal} WHERE {time} AND {unsynced} {group}"
             ),
             mobile_unsynced_usable: usable.as_ref().map(|u| {
                 format!(
-                    "SELECT count(seq) AS usable FROM signal WHERE {time} AND {unsynced} AND {u} {group}"
+                    "SELECT count({seq}) AS usable FROM {signal} WHERE {time} AND {unsynced} AND {u} {group}"
                 )
             }),
             fibre: format!(
-                "SELECT count(seq) AS rounds, sum(sent) AS sent, sum(received) AS received, \
-                 median(rtt_p50_ms) AS rtt_p50_median_ms FROM latency WHERE {time} AND \
-                 {fibre_filter} GROUP BY site, time(1h) fill(none)"
+                "SELECT count({seq}) AS rounds, sum({sent}) AS sent, sum({received}) AS received, \
+                 median({rtt}) AS rtt_p50_median_ms FROM {latency} WHERE {time} AND \
+                 {fibre_filter} GROUP BY {site}, time(1h) fill(none)",
+                sent = field::SENT,
+                received = field::RECEIVED,
+                rtt = field::RTT_P50_MS,
             ),
             positions: format!(
-                "SELECT last(pos_lat) AS lat, pos_lon AS lon FROM {} WHERE {time} GROUP BY site",
+                "SELECT last({}) AS lat, {} AS lon FROM {} WHERE {time} GROUP BY {site}",
+                field::POS_LAT,
+                field::POS_LON,
                 POSITION_MEASUREMENTS.join(", ")
             ),
         }
@@ -309,11 +332,11 @@ fn time(row: &[Value]) -> Result<i64, String> {
 
 fn mobile_key(series: &Series, row: &[Value]) -> Result<MobileKey, String> {
     Ok(MobileKey {
-        site: series.tag("site"),
-        operator: series.tag("operator"),
-        tech: series.tag("tech"),
-        reg: series.tag("reg"),
-        placement: series.tag("placement"),
+        site: series.tag(schema::tag::SITE),
+        operator: series.tag(schema::tag::OPERATOR),
+        tech: series.tag(schema::tag::TECH),
+        reg: series.tag(schema::tag::REG),
+        placement: series.tag(schema::tag::PLACEMENT),
         hour: time(row)?,
     })
 }
@@ -362,13 +385,13 @@ pub fn read_fibre(series: &[Series]) -> Result<Vec<FibreRow>, String> {
     for s in series {
         let (rounds, sent, received, rtt) = (
             s.column("rounds"),
-            s.column("sent"),
-            s.column("received"),
+            s.column(schema::field::SENT),
+            s.column(schema::field::RECEIVED),
             s.column("rtt_p50_median_ms"),
         );
         for row in &s.values {
             out.push(FibreRow {
-                site: s.tag("site"),
+                site: s.tag(schema::tag::SITE),
                 hour: time(row)?,
                 rounds: count(row, rounds)?,
                 sent: sum(row, sent)?,
@@ -388,7 +411,7 @@ pub fn read_positions(series: &[Series]) -> Result<Vec<MeasurementPosition>, Str
         for row in &s.values {
             if let (Some(lat), Some(lon)) = (number(row, lat)?, number(row, lon)?) {
                 out.push(MeasurementPosition {
-                    site: s.tag("site"),
+                    site: s.tag(schema::tag::SITE),
                     measurement: s.name.clone(),
                     ts_ms: time(row)?,
                     lat,
@@ -473,27 +496,11 @@ impl std::fmt::Debug for InfluxQlSource {
 }
 
 impl InfluxQlSource {
-    /// A source for the server and database of `cfg`. The token (or v1 password) is read from
-    /// `token_file` when set (a relative path is taken from the working directory), else
-    /// `token`; use [`InfluxQlSource::with_secret`] when the caller has already read it.
-    pub fn new(cfg: &InfluxConfig) -> Result<Self, AuditError> {
-        let secret = match (&cfg.token_file, &cfg.token) {
-            (Some(path), _) => {
-                let text = std::fs::read_to_string(path).map_err(|source| AuditError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                Some(Secret::from_file_contents(&text))
-            }
-            (None, token) => token.clone(),
-        };
-        Self::with_secret(cfg, secret.as_ref())
-    }
-
-    /// A source for the server and database of `cfg`, authenticating with `secret` (a token,
-    /// or the v1 password of `cfg.username`); `cfg.token` and `cfg.token_file` are not used.
-    /// Credentials in the URL (`http://user:pass@host`) are used when nothing else is given.
-    pub fn with_secret(cfg: &InfluxConfig, secret: Option<&Secret>) -> Result<Self, AuditError> {
+    /// A source for the server, database and credentials of `endpoint` (a token, or the v1
+    /// password of `endpoint.username`). Credentials in the URL (`http://user:pass@host`) are
+    /// used when nothing else is given.
+    pub fn new(endpoint: &QueryEndpoint) -> Result<Self, AuditError> {
+        let cfg = endpoint;
         let mut base = reqwest::Url::parse(&cfg.url).map_err(|e| AuditError::Config {
             key: "influx.url".into(),
             problem: format!("`{}` is not a URL: {e}", cfg.url),
@@ -508,7 +515,7 @@ impl InfluxQlSource {
                 key: "influx.url".into(),
                 problem: e.to_string(),
             })?;
-        let token = secret.map(|s| s.expose().to_owned());
+        let token = cfg.secret.as_ref().map(|s| s.expose().to_owned());
         let auth = match (&cfg.username, token) {
             (Some(user), password) => {
                 Auth::UserPassword(user.clone(), password.unwrap_or_default())

@@ -26,9 +26,9 @@ use coverage_shared::signal::{
 use coverage_shared::wire::{Reg, Tech};
 use serde::Serialize;
 
-use super::archive::parse_placement;
-use super::config::{AuditConfig, Pct};
-use super::source::{HOUR_MS, MobileRow};
+use crate::config::{AuditConfig, Pct};
+use crate::source::archive::parse_placement;
+use crate::source::{HOUR_MS, MobileRow};
 
 /// A mobile verdict word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -331,7 +331,7 @@ pub fn share(usable: u64, counted: u64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::source::{FieldCounts, MobileKey};
+    use crate::source::{FieldCounts, MobileKey};
     use MobileVerdict::*;
     use coverage_shared::signal::Thresholds;
     use coverage_shared::wire::Placement;

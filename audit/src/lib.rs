@@ -7,7 +7,8 @@
 //!    spanning the 2025-07-01 change is an error asking for `--set`);
 //! 2. parse the claims and check them against that set, before reading any data;
 //! 3. get hourly aggregates from a [`source::AggregateSource`]: InfluxDB through InfluxQL
-//!    ([`influxql`]) or line-protocol archive files ([`archive`]), which give identical rows;
+//!    ([`source::influxql`], at a [`QueryEndpoint`]) or line-protocol archive files
+//!    ([`source::archive`]), which give identical rows;
 //! 4. place every site on the set ([`report`]), apply the coverage semantics of DESIGN.md
 //!    ([`verdict`] for mobile, [`fibre`]), judge the claims ([`claim`]);
 //! 5. render as JSON, Markdown or CSV ([`render`]).
@@ -15,11 +16,9 @@
 //! Every step after 3 is a pure function; the same aggregates, configuration and boundaries
 //! give a byte-identical report.
 
-pub mod archive;
 pub mod claim;
 pub mod config;
 pub mod fibre;
-pub mod influxql;
 pub mod render;
 pub mod report;
 pub mod source;
@@ -30,21 +29,19 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use coverage_shared::boundary::{BoundaryError, BoundaryRegistry, BoundarySet};
 
-pub use archive::ArchiveSource;
 pub use claim::{Claim, ClaimError, ClaimVerdict};
 pub use config::{AuditConfig, FibreConfig, Pct, SiteEntry};
 pub use fibre::FibreVerdict;
-pub use influxql::InfluxQlSource;
 pub use report::{Report, ReportInputs, build_report};
-pub use source::{AggregateQuery, AggregateSource, Aggregates, SourceInfo};
+pub use source::archive::ArchiveSource;
+pub use source::influxql::InfluxQlSource;
+pub use source::{AggregateQuery, AggregateSource, Aggregates, QueryEndpoint, SourceInfo};
 pub use verdict::MobileVerdict;
-
-use crate::config::InfluxConfig;
 
 /// Everything that can stop an audit, with the context to act on it.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    /// A setting of `[audit]` (or `[influx]`) is invalid.
+    /// A setting of `[audit]` (or of the query endpoint, `influx.url`) is invalid.
     #[error("invalid setting `{key}`: {problem}")]
     Config {
         /// The key, e.g. `audit.fibre.max_rtt_ms`.
@@ -222,7 +219,7 @@ pub fn choose_set<'r>(
 /// Runs one audit: aggregates from archives (`--archive`) or InfluxDB, verdicts, claims.
 pub async fn run_audit(
     args: &AuditArgs,
-    influx: Option<&InfluxConfig>,
+    influx: Option<&QueryEndpoint>,
     cfg: &AuditConfig,
     boundaries: &BoundaryRegistry,
 ) -> Result<Report, AuditError> {

@@ -10,11 +10,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coverage_collector::audit::archive::{influx_median, parse_placement};
-use coverage_collector::audit::source::{
+use coverage_audit::source::archive::{influx_median, parse_placement};
+use coverage_audit::source::{
     AggregateQuery, Aggregates, FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition, hour_of,
 };
-use coverage_collector::audit::{AuditConfig, SiteEntry};
+use coverage_audit::{AuditConfig, SiteEntry};
 use coverage_shared::signal::{
     SampleClass, Thresholds, UsablePolicy, classify_parts, deciding_field,
 };
@@ -146,7 +146,7 @@ pub fn policy() -> UsablePolicy {
 
 /// The audit configuration of the tests: [`policy`], the fibre target, a registry site.
 pub fn audit_config() -> AuditConfig {
-    let fibre = coverage_collector::audit::FibreConfig {
+    let fibre = coverage_audit::FibreConfig {
         target: Some(TARGET.to_owned()),
         ..Default::default()
     };
@@ -157,7 +157,7 @@ pub fn audit_config() -> AuditConfig {
             id: "bk-reg".into(),
             lat: P01846.0,
             lon: P01846.1,
-            commune: Some(coverage_collector::audit::config::ConfiguredCommune {
+            commune: Some(coverage_audit::config::ConfiguredCommune {
                 set: "bac-kan-2020".into(),
                 code: "01834".into(),
             }),

@@ -6,21 +6,22 @@ mod audit_common;
 
 use audit_common::*;
 use chrono::{TimeZone, Utc};
-use coverage_collector::audit::influxql::{InfluxQlSource, Queries};
-use coverage_collector::audit::source::{AggregateQuery, AggregateSource};
-use coverage_collector::audit::{
+use coverage_audit::QueryEndpoint;
+use coverage_audit::source::influxql::{InfluxQlSource, Queries};
+use coverage_audit::source::{AggregateQuery, AggregateSource};
+use coverage_audit::{
     ArchiveSource, AuditArgs, AuditError, ClaimVerdict, FibreVerdict, Format, MobileVerdict,
     render, run_audit,
 };
-use coverage_collector::config::InfluxConfig;
 use coverage_shared::boundary::BoundaryRegistry;
+use coverage_shared::secret::Secret;
 
 fn registry() -> BoundaryRegistry {
     BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries")).unwrap()
 }
 
-fn influx_config(url: &str, db: &str) -> InfluxConfig {
-    toml::from_str(&format!("url = \"{url}\"\ndatabase = \"{db}\"")).unwrap()
+fn influx_config(url: &str, db: &str) -> QueryEndpoint {
+    QueryEndpoint::new(url, db)
 }
 
 fn query(from_ms: i64, to_ms: i64) -> AggregateQuery {
@@ -45,7 +46,7 @@ fn args(archives: Vec<std::path::PathBuf>, claims: &[&str]) -> AuditArgs {
 }
 
 /// The report as JSON without provenance (which names the source).
-fn without_provenance(report: &coverage_collector::audit::Report) -> serde_json::Value {
+fn without_provenance(report: &coverage_audit::Report) -> serde_json::Value {
     let mut v = serde_json::to_value(report).unwrap();
     v.as_object_mut().unwrap().remove("provenance");
     v
@@ -94,8 +95,8 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
         assert_eq!(chunked, from_db, "rows with chunk_size 7");
         match (info, file_info) {
             (
-                coverage_collector::audit::SourceInfo::Influxql { queries, .. },
-                coverage_collector::audit::SourceInfo::Archive {
+                coverage_audit::SourceInfo::Influxql { queries, .. },
+                coverage_audit::SourceInfo::Archive {
                     files,
                     equivalent_queries,
                 },
@@ -225,12 +226,12 @@ async fn influxql_with_v1_user_and_password() {
     server.write_as(&client, "audit", &lines(&ds), me).await;
     let q = query(T0, T0 + HOURS * H);
 
-    let with = |password: &str| -> coverage_collector::config::InfluxConfig {
-        toml::from_str(&format!(
-            "url = \"{}\"\ndatabase = \"audit\"\nusername = \"auditor\"\ntoken = \"{password}\"",
-            server.url
-        ))
-        .unwrap()
+    let with = |password: &str| -> QueryEndpoint {
+        QueryEndpoint {
+            username: Some("auditor".to_owned()),
+            secret: Some(Secret::new(password)),
+            ..QueryEndpoint::new(server.url.as_str(), "audit")
+        }
     };
     let (rows, _) = InfluxQlSource::new(&with("s3cret"))
         .unwrap()

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::report::{FibreTally, MobileTally, Report};
-use super::source::SourceInfo;
+use crate::report::{FibreTally, MobileTally, Report};
+use crate::source::SourceInfo;
 
 /// The full report as pretty JSON, with a final newline.
 pub fn json(report: &Report) -> String {

@@ -3,7 +3,7 @@
 //! The demo's embedded store is a line-protocol archive holding exactly the lines the sink
 //! writes to InfluxDB. This module streams one or more such files line by line (they may be
 //! large), parses each line with InfluxData's `influxdb-line-protocol` parser, and builds the
-//! rows [`super::influxql::Queries`] would get from the database:
+//! rows [`crate::source::influxql::Queries`] would get from the database:
 //!
 //! - `usable` is decided per point by `coverage_shared::signal::classify_parts` with the clock
 //!   ignored, which is what the InfluxQL `WHERE` encodes, so the two paths agree by construction;
@@ -21,14 +21,15 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
+use coverage_shared::schema;
 use coverage_shared::signal::{SampleClass, classify_parts, deciding_field};
 use coverage_shared::wire::{Placement, Reg, Tech};
 use influxdb_line_protocol::{FieldValue, ParsedLine, parse_lines};
 use sha2::{Digest, Sha256};
 
-use super::AuditError;
-use super::influxql::{POSITION_MEASUREMENTS, Queries};
-use super::source::{
+use crate::AuditError;
+use crate::source::influxql::{POSITION_MEASUREMENTS, Queries};
+use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
     MeasurementPosition, MobileKey, MobileRow, SourceInfo, hour_of, resolve_positions,
 };
@@ -184,10 +185,10 @@ impl<'q> Accumulator<'q> {
             return Outcome::Duplicate;
         }
         let tag = |k: &str| line.tag_value(k).map_or("", |v| v.as_str());
-        let site = self.tags.id(tag("site"));
+        let site = self.tags.id(tag(schema::tag::SITE));
         if let (Some(lat), Some(lon)) = (
-            number(line.field_value("pos_lat")),
-            number(line.field_value("pos_lon")),
+            number(line.field_value(schema::field::POS_LAT)),
+            number(line.field_value(schema::field::POS_LON)),
         ) {
             let last = &mut self.positions.entry(site).or_default()[m];
             // `last()`: the greatest time; on equal times the first line read stays.
@@ -195,11 +196,15 @@ impl<'q> Accumulator<'q> {
                 *last = Some((ts, lat, lon));
             }
         }
-        let has_seq = line.field_value("seq").is_some();
+        let has_seq = line.field_value(schema::field::SEQ).is_some();
         match measurement {
-            "signal" => {
-                let (operator, tech, reg, placement) =
-                    (tag("operator"), tag("tech"), tag("reg"), tag("placement"));
+            schema::measurement::SIGNAL => {
+                let (operator, tech, reg, placement) = (
+                    tag(schema::tag::OPERATOR),
+                    tag(schema::tag::TECH),
+                    tag(schema::tag::REG),
+                    tag(schema::tag::PLACEMENT),
+                );
                 let ids = [
                     site,
                     self.tags.id(operator),
@@ -240,17 +245,17 @@ impl<'q> Accumulator<'q> {
                     entry.1.add(&counts);
                 }
             }
-            "latency" => {
+            schema::measurement::LATENCY => {
                 let target_ok = match &self.query.fibre_target {
-                    Some(t) => tag("target") == t,
+                    Some(t) => tag(schema::tag::TARGET) == t,
                     None => true,
                 };
-                if tag("link") == "fibre" && target_ok {
+                if tag(schema::tag::LINK) == "fibre" && target_ok {
                     let acc = self.fibre.entry((site, hour_of(ts))).or_default();
                     acc.rounds += u64::from(has_seq);
-                    acc.sent += integer(line.field_value("sent")).unwrap_or(0);
-                    acc.received += integer(line.field_value("received")).unwrap_or(0);
-                    if let Some(rtt) = number(line.field_value("rtt_p50_ms")) {
+                    acc.sent += integer(line.field_value(schema::field::SENT)).unwrap_or(0);
+                    acc.received += integer(line.field_value(schema::field::RECEIVED)).unwrap_or(0);
+                    if let Some(rtt) = number(line.field_value(schema::field::RTT_P50_MS)) {
                         acc.rtts.push(rtt);
                     }
                 }

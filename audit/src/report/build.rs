@@ -1,0 +1,982 @@
+//! Building a [`Report`] from aggregates (pure): place the sites on the audited set, then the
+//! communes, districts, claims, sites and the province, in that order.
+//!
+//! Invariant: nothing here reads the clock, the environment or a file; the same inputs give
+//! the same report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use coverage_shared::boundary::{BoundaryRegistry, BoundarySet, Commune};
+use coverage_shared::signal::THRESHOLD_SOURCES;
+
+use super::model::*;
+use crate::AuditError;
+use crate::claim::{AreaOutcome, Claim, Level, Service, judge};
+use crate::config::{AuditConfig, ConfiguredCommune};
+use crate::fibre::{
+    FibreVerdict, SiteWindows, area_verdict, area_windows, period_windows, site_windows,
+};
+use crate::source::{Aggregates, SourceInfo};
+use crate::verdict::{
+    ClassCounts, MobileCriteria, MobileVerdict, SiteOperatorStats, Z95, commune_any_verdict,
+    commune_operator_verdict, district_mobile_verdict, round4, row_classes, share, site_verdict,
+    wilson,
+};
+
+/// What [`build_report`] needs.
+#[derive(Debug)]
+pub struct ReportInputs<'a> {
+    /// The set audited.
+    pub set: &'a BoundarySet,
+    /// All sets (2020 -> 2025 mapping, province names).
+    pub registry: &'a BoundaryRegistry,
+    /// Thresholds and the site registry.
+    pub cfg: &'a AuditConfig,
+    /// Period start.
+    pub from: DateTime<Utc>,
+    /// Period end (exclusive).
+    pub to: DateTime<Utc>,
+    /// Claims to judge (already parsed).
+    pub claims: &'a [Claim],
+    /// The aggregates of the period.
+    pub aggregates: &'a Aggregates,
+    /// Where they came from.
+    pub source: SourceInfo,
+}
+
+/// Where a site was placed.
+struct Placed<'a> {
+    lat: Option<f64>,
+    lon: Option<f64>,
+    source: &'static str,
+    commune: Option<&'a Commune>,
+    nearest: Option<&'a Commune>,
+    edge_distance_m: Option<f64>,
+    flags: Vec<SiteFlag>,
+    detail: Vec<String>,
+}
+
+fn round_cm(m: f64) -> Option<f64> {
+    m.is_finite().then(|| (m * 100.0).round() / 100.0)
+}
+
+fn pct2(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        ((part as f64 / whole as f64) * 10_000.0).round() / 100.0
+    }
+}
+
+/// Whether share a/b is strictly greater than c/d (exact).
+fn share_gt(a: (u64, u64), b: (u64, u64)) -> bool {
+    u128::from(a.0) * u128::from(b.1) > u128::from(b.0) * u128::from(a.1)
+}
+
+/// The best (highest share) of candidate (operator, site, usable, counted); ties keep the first.
+fn best<'s>(
+    candidates: impl IntoIterator<Item = (&'s str, &'s str, u64, u64)>,
+) -> Option<(&'s str, &'s str, u64, u64)> {
+    let mut out: Option<(&str, &str, u64, u64)> = None;
+    for c in candidates {
+        match out {
+            Some(b) if !share_gt((c.2, c.3), (b.2, b.3)) => {}
+            _ => out = Some(c),
+        }
+    }
+    out
+}
+
+/// Whether a site configured in `conf` but located in `located` (audited `set`) is elsewhere;
+/// `Err(detail)` when the configured commune cannot be compared.
+fn configured_elsewhere(
+    conf: &ConfiguredCommune,
+    located: Option<&Commune>,
+    set: &BoundarySet,
+    registry: &BoundaryRegistry,
+) -> Result<bool, String> {
+    let located_code = located.map(|c| c.code.as_str());
+    if conf.set == set.name() {
+        if set.commune(&conf.code).is_none() {
+            return Err(format!(
+                "configured commune {} is not in set {}",
+                conf.code, conf.set
+            ));
+        }
+        return Ok(located_code != Some(conf.code.as_str()));
+    }
+    let conf_set = registry.get(&conf.set).map_err(|e| e.to_string())?;
+    if conf_set.commune(&conf.code).is_none() {
+        return Err(format!(
+            "configured commune {} is not in set {}",
+            conf.code, conf.set
+        ));
+    }
+    registry
+        .matches_configured(conf, set.name(), located_code)
+        .map(|matches| !matches)
+        .ok_or_else(|| format!("set {} is not in the registry", set.name()))
+}
+
+fn place<'a>(
+    id: &str,
+    cfg: &AuditConfig,
+    positions: &BTreeMap<&str, (f64, f64)>,
+    set: &'a BoundarySet,
+    registry: &BoundaryRegistry,
+) -> Placed<'a> {
+    let entry = cfg.site(id);
+    let (pos, source) = match (entry, positions.get(id)) {
+        (Some(e), _) => (Some((e.lat, e.lon)), "registry"),
+        (None, Some(p)) => (Some(*p), "readings"),
+        (None, None) => (None, "none"),
+    };
+    let mut placed = Placed {
+        lat: pos.map(|p| p.0),
+        lon: pos.map(|p| p.1),
+        source,
+        commune: None,
+        nearest: None,
+        edge_distance_m: None,
+        flags: Vec::new(),
+        detail: Vec::new(),
+    };
+    let Some((lat, lon)) = pos else {
+        placed.flags.push(SiteFlag::NoPosition);
+        placed
+            .detail
+            .push("no position in the registry or in its readings".into());
+        return placed;
+    };
+    let loc = set.locate(lat, lon);
+    placed.commune = loc.commune;
+    placed.nearest = loc.nearest;
+    placed.edge_distance_m = round_cm(loc.edge_distance_m);
+    let distance = placed
+        .edge_distance_m
+        .map_or_else(|| "unknown".to_owned(), |d| format!("{d} m"));
+    match loc.commune {
+        None => {
+            placed.flags.push(SiteFlag::Outside);
+            placed.detail.push(match loc.nearest {
+                Some(n) => format!(
+                    "outside every commune of {}; nearest {} {} at {distance}",
+                    set.name(),
+                    n.code,
+                    n.name
+                ),
+                None => format!("outside every commune of {}", set.name()),
+            });
+        }
+        Some(c) if loc.near_edge(cfg.edge_flag_m) => {
+            placed.flags.push(SiteFlag::NearEdge);
+            placed.detail.push(format!(
+                "in {} {}, {distance} from its edge (flag within {} m)",
+                c.code, c.name, cfg.edge_flag_m
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(conf) = entry.and_then(|e| e.commune.as_ref()) {
+        match configured_elsewhere(conf, loc.commune, set, registry) {
+            Ok(false) => {}
+            Ok(true) => {
+                placed.flags.push(SiteFlag::ConfiguredElsewhere);
+                placed.detail.push(format!(
+                    "configured for {} {}, located in {}",
+                    conf.set,
+                    conf.code,
+                    loc.commune.map_or("no commune", |c| c.code.as_str())
+                ));
+            }
+            Err(problem) => {
+                placed.flags.push(SiteFlag::ConfiguredElsewhere);
+                placed.detail.push(problem);
+            }
+        }
+    }
+    placed
+}
+
+/// Stage 1, mobile: statistics per (site, operator) from the hourly rows; a missing operator
+/// tag is [`UNKNOWN_OPERATOR`], rows without a site are left out.
+fn mobile_stats(
+    aggregates: &Aggregates,
+    cfg: &AuditConfig,
+) -> BTreeMap<(String, String), SiteOperatorStats> {
+    let op_label = |op: &str| {
+        if op.is_empty() {
+            UNKNOWN_OPERATOR.to_owned()
+        } else {
+            op.to_owned()
+        }
+    };
+    let mut stats: BTreeMap<(String, String), SiteOperatorStats> = BTreeMap::new();
+    for row in &aggregates.mobile {
+        if row.key.site.is_empty() {
+            continue;
+        }
+        let classes = row_classes(row, &cfg.policy);
+        stats
+            .entry((row.key.site.clone(), op_label(&row.key.operator)))
+            .or_default()
+            .add(row.key.hour, &classes);
+    }
+    stats
+}
+
+/// Stage 1, fibre: the hour windows of every site with fibre rounds (rows without a site are
+/// left out).
+fn fibre_windows<'a>(
+    aggregates: &'a Aggregates,
+    cfg: &AuditConfig,
+) -> BTreeMap<&'a str, SiteWindows> {
+    let mut fibre_rows: BTreeMap<&str, Vec<&crate::source::FibreRow>> = BTreeMap::new();
+    for row in &aggregates.fibre {
+        if !row.site.is_empty() {
+            fibre_rows.entry(row.site.as_str()).or_default().push(row);
+        }
+    }
+    fibre_rows
+        .iter()
+        .map(|(site, rows)| (*site, site_windows(rows.iter().copied(), &cfg.fibre)))
+        .collect()
+}
+
+/// Stage 2: every site (with mobile samples, fibre rounds, a reported position, or listed in
+/// the registry) placed on `set`, flagged, with its flags sorted.
+fn place_sites<'a>(
+    aggregates: &'a Aggregates,
+    cfg: &'a AuditConfig,
+    mobile_sites: &BTreeSet<&'a str>,
+    windows: &BTreeMap<&'a str, SiteWindows>,
+    set: &'a BoundarySet,
+    registry: &BoundaryRegistry,
+) -> BTreeMap<&'a str, Placed<'a>> {
+    let positions: BTreeMap<&str, (f64, f64)> = aggregates
+        .positions
+        .iter()
+        .map(|p| (p.site.as_str(), (p.lat, p.lon)))
+        .collect();
+    let mut all_sites: BTreeSet<&str> = mobile_sites.clone();
+    all_sites.extend(windows.keys().copied());
+    all_sites.extend(positions.keys().copied().filter(|s| !s.is_empty()));
+    all_sites.extend(cfg.sites.iter().map(|s| s.id.as_str()));
+    let mut placed: BTreeMap<&str, Placed<'_>> = BTreeMap::new();
+    for &id in &all_sites {
+        let mut p = place(id, cfg, &positions, set, registry);
+        let has_data =
+            mobile_sites.contains(id) || windows.contains_key(id) || positions.contains_key(id);
+        if !has_data {
+            p.flags.push(SiteFlag::NoData);
+            p.detail
+                .push("listed in the registry, sent nothing in the period".into());
+        }
+        p.flags.sort();
+        placed.insert(id, p);
+    }
+    placed
+}
+
+/// The placed sites of each commune (by code), in site id order.
+fn sites_by_commune<'a>(placed: &BTreeMap<&'a str, Placed<'a>>) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut sites_by_commune: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (&id, p) in placed {
+        if let Some(c) = p.commune {
+            sites_by_commune
+                .entry(c.code.as_str())
+                .or_default()
+                .push(id);
+        }
+    }
+    sites_by_commune
+}
+
+/// Stage 4: every district of `set` from its communes' reports (mobile: every commune
+/// covered; fibre: the windows of its communes' fibre sites). Empty for a set without
+/// districts.
+fn district_reports(
+    set: &BoundarySet,
+    commune_index: &BTreeMap<&str, &CommuneReport>,
+    windows: &BTreeMap<&str, SiteWindows>,
+    total_windows: u64,
+    cfg: &AuditConfig,
+) -> Vec<DistrictReport> {
+    let mut districts = Vec::new();
+    for d in set.districts() {
+        let members: Vec<&CommuneReport> = d
+            .communes
+            .iter()
+            .filter_map(|code| commune_index.get(code.as_str()).copied())
+            .collect();
+        let mut tally = MobileTally::default();
+        for c in &members {
+            tally.add(c.mobile);
+        }
+        let verdicts: Vec<MobileVerdict> = members.iter().map(|c| c.mobile).collect();
+        let fsites: Vec<&str> = members
+            .iter()
+            .flat_map(|c| c.fibre_sites.iter().map(String::as_str))
+            .collect();
+        let site_windows: Vec<&SiteWindows> =
+            fsites.iter().filter_map(|s| windows.get(s)).collect();
+        let fibre_windows = area_windows(&site_windows, total_windows);
+        let mut fibre_sites: Vec<String> = fsites.iter().map(|s| s.to_string()).collect();
+        fibre_sites.sort();
+        districts.push(DistrictReport {
+            code: d.district.code.clone(),
+            name: d.district.name.clone(),
+            communes: members.len() as u64,
+            mobile_covered: tally.covered,
+            mobile_communes: tally,
+            mobile: district_mobile_verdict(&verdicts),
+            fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
+            fibre_windows,
+            fibre_sites,
+            fibre_connected_communes: members
+                .iter()
+                .filter(|c| c.fibre == FibreVerdict::Connected)
+                .count() as u64,
+        });
+    }
+    districts
+}
+
+/// Stage 5: each claim judged on the areas it names, in the order given; an error when a
+/// claim names an area the reports lack.
+fn claim_reports(
+    claims: &[Claim],
+    set: &BoundarySet,
+    registry: &BoundaryRegistry,
+    commune_index: &BTreeMap<&str, &CommuneReport>,
+    district_index: &BTreeMap<&str, &DistrictReport>,
+) -> Result<Vec<ClaimReport>, AuditError> {
+    let mut claim_reports = Vec::new();
+    for claim in claims {
+        let codes = claim.areas(set, registry)?;
+        let mobile_of = |c: &CommuneReport| match &claim.operator {
+            Some(op) => c
+                .mobile_by_operator
+                .get(op)
+                .copied()
+                .unwrap_or(MobileVerdict::NoSite),
+            None => c.mobile,
+        };
+        let mobile_outcome = |v: MobileVerdict| match v {
+            MobileVerdict::Covered => AreaOutcome::Shown,
+            MobileVerdict::NotCovered => AreaOutcome::NotShown,
+            _ => AreaOutcome::Unknown,
+        };
+        let fibre_outcome = |v: FibreVerdict| match v {
+            FibreVerdict::Connected => AreaOutcome::Shown,
+            FibreVerdict::NotConnected => AreaOutcome::NotShown,
+            _ => AreaOutcome::Unknown,
+        };
+        let mut outcomes: Vec<(String, AreaOutcome)> = Vec::new();
+        for code in &codes {
+            let outcome = match (claim.level, claim.service) {
+                (Level::Communes, service) => {
+                    let c = commune_index
+                        .get(code.as_str())
+                        .ok_or_else(|| missing(claim, code))?;
+                    match service {
+                        Service::Mobile => mobile_outcome(mobile_of(c)),
+                        Service::Fibre => fibre_outcome(c.fibre),
+                    }
+                }
+                (Level::Districts, Service::Fibre) => {
+                    let d = district_index
+                        .get(code.as_str())
+                        .ok_or_else(|| missing(claim, code))?;
+                    fibre_outcome(d.fibre)
+                }
+                (Level::Districts, Service::Mobile) => {
+                    let d = set
+                        .districts()
+                        .iter()
+                        .find(|d| &d.district.code == code)
+                        .ok_or_else(|| missing(claim, code))?;
+                    let verdicts: Vec<MobileVerdict> = d
+                        .communes
+                        .iter()
+                        .filter_map(|c| commune_index.get(c.as_str()).map(|c| mobile_of(c)))
+                        .collect();
+                    mobile_outcome(district_mobile_verdict(&verdicts))
+                }
+            };
+            outcomes.push((code.clone(), outcome));
+        }
+        let count = |o: AreaOutcome| outcomes.iter().filter(|(_, x)| *x == o).count() as u64;
+        let (shown, not_shown, unknown) = (
+            count(AreaOutcome::Shown),
+            count(AreaOutcome::NotShown),
+            count(AreaOutcome::Unknown),
+        );
+        let total = outcomes.len() as u64;
+        let codes_of = |o: AreaOutcome| {
+            outcomes
+                .iter()
+                .filter(|(_, x)| *x == o)
+                .map(|(c, _)| c.clone())
+                .collect::<Vec<_>>()
+        };
+        claim_reports.push(ClaimReport {
+            claim: claim.text.clone(),
+            verdict: judge(shown, unknown, total, claim.percent),
+            lower: pct2(shown, total),
+            upper: pct2(shown + unknown, total),
+            target_pct: claim.percent,
+            service: claim.service,
+            level: claim.level,
+            operator: claim.operator.clone(),
+            scope: claim.scope.clone(),
+            total,
+            shown,
+            not_shown,
+            unknown,
+            not_shown_areas: codes_of(AreaOutcome::NotShown),
+            unknown_areas: codes_of(AreaOutcome::Unknown),
+        });
+    }
+    Ok(claim_reports)
+}
+
+/// Builds the report (pure).
+pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
+    let ReportInputs {
+        set,
+        registry,
+        cfg,
+        from,
+        to,
+        claims,
+        aggregates,
+        source,
+    } = input;
+    let criteria = MobileCriteria::from(cfg);
+    let offset = cfg.timezone_offset_hours;
+
+    let stats = mobile_stats(aggregates, cfg);
+    let site_op_verdict = |s: &SiteOperatorStats| {
+        site_verdict(
+            s.classes.usable,
+            s.classes.counted(),
+            s.distinct_hours(offset),
+            &criteria,
+        )
+    };
+    let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
+    operators.extend(claims.iter().filter_map(|c| c.operator.clone()));
+
+    let windows = fibre_windows(aggregates, cfg);
+    let total_windows = period_windows(from.timestamp_millis(), to.timestamp_millis());
+
+    let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
+    let placed = place_sites(aggregates, cfg, &mobile_sites, &windows, set, registry);
+    let sites_by_commune = sites_by_commune(&placed);
+
+    // Communes.
+    let mut communes = Vec::new();
+    for c in set.communes() {
+        let sites: Vec<&str> = sites_by_commune
+            .get(c.code.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let msites: Vec<&str> = sites
+            .iter()
+            .copied()
+            .filter(|s| mobile_sites.contains(s))
+            .collect();
+        let fsites: Vec<&str> = sites
+            .iter()
+            .copied()
+            .filter(|s| windows.contains_key(s))
+            .collect();
+        let mut classes = ClassCounts::default();
+        for s in &msites {
+            for ((_, _), st) in stats
+                .range((s.to_string(), String::new())..)
+                .take_while(|((site, _), _)| site == s)
+            {
+                classes.add(&st.classes);
+            }
+        }
+        let mut by_op = BTreeMap::new();
+        let mut share_by_op = BTreeMap::new();
+        let mut decided_by_op: BTreeMap<&str, (&str, u64, u64)> = BTreeMap::new();
+        let mut measured: Vec<(&str, MobileVerdict)> = Vec::new();
+        for op in &operators {
+            let per_site: Vec<(&str, Option<&SiteOperatorStats>)> = msites
+                .iter()
+                .map(|s| (*s, stats.get(&(s.to_string(), op.clone()))))
+                .collect();
+            let verdicts: Vec<MobileVerdict> = per_site
+                .iter()
+                .map(|(_, st)| st.map_or(MobileVerdict::InsufficientData, site_op_verdict))
+                .collect();
+            let v = commune_operator_verdict(&verdicts);
+            // The site that decided: the best covered one, or the best of all when none covers.
+            let decided = match v {
+                MobileVerdict::Covered | MobileVerdict::NotCovered => best(
+                    per_site
+                        .iter()
+                        .zip(&verdicts)
+                        .filter(|(_, sv)| {
+                            v != MobileVerdict::Covered || **sv == MobileVerdict::Covered
+                        })
+                        .filter_map(|((s, st), _)| {
+                            st.map(|st| (op.as_str(), *s, st.classes.usable, st.classes.counted()))
+                        }),
+                ),
+                _ => None,
+            };
+            share_by_op.insert(op.clone(), decided.and_then(|d| share(d.2, d.3)));
+            if let Some(d) = decided {
+                decided_by_op.insert(op.as_str(), (d.1, d.2, d.3));
+            }
+            if per_site
+                .iter()
+                .any(|(_, st)| st.is_some_and(|st| st.classes.samples() > 0))
+            {
+                measured.push((op.as_str(), v));
+            }
+            by_op.insert(op.clone(), v);
+        }
+        let measured_verdicts: Vec<MobileVerdict> = measured.iter().map(|(_, v)| *v).collect();
+        let mobile = commune_any_verdict(!msites.is_empty(), &measured_verdicts);
+        let decided = match mobile {
+            MobileVerdict::Covered | MobileVerdict::NotCovered => best(
+                measured
+                    .iter()
+                    .filter(|(_, v)| *v == mobile)
+                    .filter_map(|(op, _)| decided_by_op.get(op).map(|d| (*op, d.0, d.1, d.2))),
+            ),
+            _ => None,
+        };
+        let site_windows: Vec<&SiteWindows> =
+            fsites.iter().filter_map(|s| windows.get(s)).collect();
+        let fibre_windows = area_windows(&site_windows, total_windows);
+        communes.push(CommuneReport {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            district: c.district.as_ref().map(|d| d.code.clone()),
+            district_name: c.district.as_ref().map(|d| d.name.clone()),
+            former_province: c.former_province.clone(),
+            sites: sites.iter().map(|s| s.to_string()).collect(),
+            mobile_sites: msites.iter().map(|s| s.to_string()).collect(),
+            fibre_sites: fsites.iter().map(|s| s.to_string()).collect(),
+            samples: classes.samples(),
+            counted: classes.counted(),
+            usable: classes.usable,
+            excluded: classes.excluded,
+            usable_share: decided.and_then(|d| share(d.2, d.3)),
+            decided_by: decided.map(|d| DecidedBy {
+                operator: d.0.to_owned(),
+                site: d.1.to_owned(),
+            }),
+            mobile,
+            mobile_by_operator: by_op,
+            usable_share_by_operator: share_by_op,
+            fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
+            fibre_windows,
+        });
+    }
+    let commune_index: BTreeMap<&str, &CommuneReport> =
+        communes.iter().map(|c| (c.code.as_str(), c)).collect();
+
+    let districts = district_reports(set, &commune_index, &windows, total_windows, cfg);
+    let district_index: BTreeMap<&str, &DistrictReport> =
+        districts.iter().map(|d| (d.code.as_str(), d)).collect();
+
+    let claim_reports = claim_reports(claims, set, registry, &commune_index, &district_index)?;
+
+    // Sites.
+    let mut site_reports = Vec::new();
+    let mut flagged = Vec::new();
+    for (&id, p) in &placed {
+        let mobile: Vec<SiteOperatorReport> = stats
+            .range((id.to_owned(), String::new())..)
+            .take_while(|((site, _), _)| site == id)
+            .map(|((_, op), st)| {
+                let counted = st.classes.counted();
+                let interval = (counted > 0)
+                    .then(|| wilson(st.classes.usable as f64 / counted as f64, st.blocks(), Z95))
+                    .flatten()
+                    .map(|(lo, hi)| [round4(lo), round4(hi)]);
+                SiteOperatorReport {
+                    operator: op.clone(),
+                    samples: st.classes.samples(),
+                    usable: st.classes.usable,
+                    unusable: st.classes.unusable,
+                    counted,
+                    excluded: st.classes.excluded,
+                    distinct_hours: st.distinct_hours(offset),
+                    hourly_blocks: st.blocks(),
+                    usable_share: share(st.classes.usable, counted),
+                    share_interval_95: interval,
+                    verdict: site_op_verdict(st),
+                }
+            })
+            .collect();
+        let fibre = windows.get(id).map(|w| {
+            let counts = area_windows(&[w], total_windows);
+            SiteFibreReport {
+                windows: counts,
+                verdict: area_verdict(true, counts, &cfg.fibre),
+            }
+        });
+        if !p.flags.is_empty() {
+            flagged.push(FlaggedSite {
+                site: id.to_owned(),
+                flags: p.flags.clone(),
+                detail: p.detail.join("; "),
+            });
+        }
+        site_reports.push(SiteReport {
+            id: id.to_owned(),
+            lat: p.lat,
+            lon: p.lon,
+            position_source: p.source,
+            commune: p.commune.map(|c| c.code.clone()),
+            commune_name: p.commune.map(|c| c.name.clone()),
+            district: p
+                .commune
+                .and_then(|c| c.district.as_ref().map(|d| d.code.clone())),
+            nearest_commune: p.nearest.map(|c| c.code.clone()),
+            edge_distance_m: p.edge_distance_m,
+            configured_commune: cfg.site(id).and_then(|e| e.commune.clone()),
+            flags: p.flags.clone(),
+            mobile,
+            fibre,
+        });
+    }
+
+    // Province.
+    let mut province = ProvinceSummary {
+        provinces: set
+            .communes()
+            .iter()
+            .map(|c| (c.province.code.clone(), c.province.name.clone()))
+            .collect(),
+        communes: communes.len() as u64,
+        mobile: MobileTally::default(),
+        mobile_by_operator: operators
+            .iter()
+            .map(|o| (o.clone(), MobileTally::default()))
+            .collect(),
+        fibre_communes: FibreTally::default(),
+        districts: districts.len() as u64,
+        mobile_districts: MobileTally::default(),
+        fibre_districts: FibreTally::default(),
+        sites: site_reports.len() as u64,
+        sites_placed: site_reports.iter().filter(|s| s.commune.is_some()).count() as u64,
+        sites_flagged: flagged.len() as u64,
+        samples: communes.iter().map(|c| c.samples).sum(),
+        counted: communes.iter().map(|c| c.counted).sum(),
+    };
+    for c in &communes {
+        province.mobile.add(c.mobile);
+        province.fibre_communes.add(c.fibre);
+        for (op, v) in &c.mobile_by_operator {
+            if let Some(t) = province.mobile_by_operator.get_mut(op) {
+                t.add(*v);
+            }
+        }
+    }
+    for d in &districts {
+        province.mobile_districts.add(d.mobile);
+        province.fibre_districts.add(d.fibre);
+    }
+
+    let from_s = from.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let to_s = to.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    Ok(Report {
+        boundary_set: set.name().to_owned(),
+        from: from_s.clone(),
+        to: to_s.clone(),
+        thresholds: ThresholdsReport {
+            policy: cfg.policy.clone(),
+            min_usable_share_pct: cfg.min_usable_share_pct,
+            min_samples: cfg.min_samples,
+            min_distinct_hours: cfg.min_distinct_hours,
+            timezone_offset_hours: cfg.timezone_offset_hours,
+            edge_flag_m: cfg.edge_flag_m,
+            fibre: cfg.fibre.clone(),
+            sources: THRESHOLD_SOURCES,
+        },
+        province,
+        communes,
+        districts,
+        claims: claim_reports,
+        operators: operators.into_iter().collect(),
+        sites: site_reports,
+        flagged_sites: flagged,
+        confidence: ConfidenceNote {
+            method: "wilson_score_on_hourly_blocks",
+            z: Z95,
+            note: CONFIDENCE_NOTE,
+        },
+        definitions: definitions(),
+        provenance: Provenance {
+            software: "coverage-collector",
+            version: VERSION,
+            git_commit: GIT_COMMIT,
+            boundary_set: set.name().to_owned(),
+            boundary_file: set.info().file.to_string(),
+            boundary_sha256: set.sha256().to_owned(),
+            period: PeriodInfo {
+                from: from_s,
+                to: to_s,
+                windows: total_windows,
+            },
+            threshold_sources: THRESHOLD_SOURCES,
+            source,
+        },
+    })
+}
+
+fn missing(claim: &Claim, code: &str) -> AuditError {
+    AuditError::Claim(crate::claim::ClaimError {
+        claim: claim.text.clone(),
+        part: "SCOPE".into(),
+        problem: format!("area {code} is not in the report"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition};
+    use coverage_shared::site::SiteEntry;
+    use coverage_shared::wire::CommuneRef;
+
+    /// Inside bac-kan-2020 commune 01834, 92 m from its edge (`deploy/collector.example.toml`).
+    const IN_01834: (f64, f64) = (22.162534, 105.844234);
+
+    fn registry() -> BoundaryRegistry {
+        BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries"))
+            .unwrap()
+    }
+
+    fn aggregates(
+        mobile: Vec<MobileRow>,
+        fibre: Vec<FibreRow>,
+        positions: &[(&str, f64, f64)],
+    ) -> Aggregates {
+        Aggregates {
+            mobile,
+            fibre,
+            positions: positions
+                .iter()
+                .map(|(site, lat, lon)| SitePosition {
+                    site: (*site).to_owned(),
+                    lat: *lat,
+                    lon: *lon,
+                    ts_ms: 0,
+                })
+                .collect(),
+        }
+    }
+
+    fn mobile_row(site: &str, operator: &str, hour: i64, samples: u64) -> MobileRow {
+        MobileRow {
+            key: MobileKey {
+                site: site.to_owned(),
+                operator: operator.to_owned(),
+                tech: "lte".to_owned(),
+                reg: "home".to_owned(),
+                placement: "indoor".to_owned(),
+                hour,
+            },
+            all: FieldCounts {
+                samples,
+                rsrp_dbm: samples,
+                usable: samples / 2,
+                ..FieldCounts::default()
+            },
+            unsynced: FieldCounts::default(),
+        }
+    }
+
+    fn fibre_row(site: &str, hour: i64) -> FibreRow {
+        FibreRow {
+            site: site.to_owned(),
+            hour,
+            rounds: 4,
+            sent: 40,
+            received: 40,
+            rtt_p50_median_ms: Some(5.0),
+        }
+    }
+
+    #[test]
+    fn mobile_stats_group_by_site_and_operator_and_name_the_unknown_operator() {
+        let cfg = AuditConfig::default();
+        let rows = vec![
+            mobile_row("s1", "", 0, 10),
+            mobile_row("s1", "452-04", 0, 6),
+            mobile_row("s1", "452-04", HOUR, 4),
+            mobile_row("", "452-04", 0, 99),
+        ];
+        let stats = mobile_stats(&aggregates(rows.clone(), vec![], &[]), &cfg);
+        let keys: Vec<(&str, &str)> = stats
+            .keys()
+            .map(|(s, o)| (s.as_str(), o.as_str()))
+            .collect();
+        assert_eq!(keys, vec![("s1", "452-04"), ("s1", UNKNOWN_OPERATOR)]);
+        let viettel = &stats[&("s1".to_owned(), "452-04".to_owned())];
+        let expected = row_classes(&rows[1], &cfg.policy).samples()
+            + row_classes(&rows[2], &cfg.policy).samples();
+        assert_eq!(viettel.classes.samples(), expected);
+        assert_eq!(
+            viettel.hours.keys().copied().collect::<Vec<_>>(),
+            vec![0, HOUR]
+        );
+        let unknown = &stats[&("s1".to_owned(), UNKNOWN_OPERATOR.to_owned())];
+        assert_eq!(
+            unknown.classes.samples(),
+            row_classes(&rows[0], &cfg.policy).samples()
+        );
+    }
+
+    const HOUR: i64 = crate::source::HOUR_MS;
+
+    #[test]
+    fn fibre_windows_are_per_site_and_skip_rows_without_a_site() {
+        let cfg = AuditConfig::default();
+        let agg = aggregates(
+            vec![],
+            vec![fibre_row("f1", 0), fibre_row("f1", HOUR), fibre_row("", 0)],
+            &[],
+        );
+        let windows = fibre_windows(&agg, &cfg);
+        assert_eq!(windows.keys().copied().collect::<Vec<_>>(), vec!["f1"]);
+        assert_eq!(
+            windows["f1"],
+            site_windows([&agg.fibre[0], &agg.fibre[1]].into_iter(), &cfg.fibre)
+        );
+    }
+
+    #[test]
+    fn place_sites_places_and_flags_every_known_site() {
+        let registry = registry();
+        let set = registry.get("bac-kan-2020").unwrap();
+        let mut cfg = AuditConfig::default();
+        cfg.sites.push(SiteEntry {
+            id: "listed".to_owned(),
+            lat: IN_01834.0,
+            lon: IN_01834.1,
+            commune: Some(CommuneRef {
+                set: "bac-kan-2020".to_owned(),
+                code: "01834".to_owned(),
+            }),
+        });
+        let agg = aggregates(
+            vec![mobile_row("no-pos", "452-04", 0, 1)],
+            vec![],
+            &[("reported", IN_01834.0, IN_01834.1), ("far", 0.0, 0.0)],
+        );
+        let stats = mobile_stats(&agg, &cfg);
+        let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
+        let windows = fibre_windows(&agg, &cfg);
+        let placed = place_sites(&agg, &cfg, &mobile_sites, &windows, set, &registry);
+        assert_eq!(
+            placed.keys().copied().collect::<Vec<_>>(),
+            vec!["far", "listed", "no-pos", "reported"]
+        );
+        let reported = &placed["reported"];
+        assert_eq!(reported.source, "readings");
+        assert_eq!(reported.commune.map(|c| c.code.as_str()), Some("01834"));
+        assert_eq!(reported.flags, vec![SiteFlag::NearEdge]);
+        let listed = &placed["listed"];
+        assert_eq!(listed.source, "registry");
+        assert!(
+            listed.flags.contains(&SiteFlag::NoData),
+            "{:?}",
+            listed.flags
+        );
+        assert!(!listed.flags.contains(&SiteFlag::ConfiguredElsewhere));
+        assert!(listed.flags.is_sorted());
+        assert_eq!(placed["far"].flags, vec![SiteFlag::Outside]);
+        assert!(placed["far"].commune.is_none());
+        assert_eq!(placed["no-pos"].flags, vec![SiteFlag::NoPosition]);
+
+        let by_commune = sites_by_commune(&placed);
+        assert_eq!(by_commune.len(), 1);
+        assert_eq!(by_commune["01834"], vec!["listed", "reported"]);
+    }
+
+    /// The communes of an audit with no data at all (every one `no_site`), to hand-edit.
+    fn empty_communes(registry: &BoundaryRegistry, cfg: &AuditConfig) -> Vec<CommuneReport> {
+        let set = registry.get("bac-kan-2020").unwrap();
+        let agg = aggregates(vec![], vec![], &[]);
+        let t = |h: i64| chrono::DateTime::from_timestamp(h * 3600, 0).unwrap();
+        build_report(ReportInputs {
+            set,
+            registry,
+            cfg,
+            from: t(0),
+            to: t(24),
+            claims: &[],
+            aggregates: &agg,
+            source: SourceInfo::Archive {
+                files: vec![],
+                equivalent_queries: vec![],
+            },
+        })
+        .unwrap()
+        .communes
+    }
+
+    #[test]
+    fn districts_follow_their_communes_and_claims_count_the_named_areas() {
+        let registry = registry();
+        let set = registry.get("bac-kan-2020").unwrap();
+        let cfg = AuditConfig::default();
+        let mut communes = empty_communes(&registry, &cfg);
+        // District 058 (8 communes): all covered but one not covered.
+        let d058 = set
+            .districts()
+            .iter()
+            .find(|d| d.district.code == "058")
+            .unwrap();
+        for c in communes.iter_mut() {
+            if d058.communes.contains(&c.code) {
+                c.mobile = MobileVerdict::Covered;
+            }
+        }
+        let first = d058.communes[0].clone();
+        communes
+            .iter_mut()
+            .find(|c| c.code == first)
+            .unwrap()
+            .mobile = MobileVerdict::NotCovered;
+        let index: BTreeMap<&str, &CommuneReport> =
+            communes.iter().map(|c| (c.code.as_str(), c)).collect();
+
+        let districts = district_reports(set, &index, &BTreeMap::new(), 24, &cfg);
+        assert_eq!(districts.len(), set.districts().len());
+        let d = districts.iter().find(|d| d.code == "058").unwrap();
+        assert_eq!(d.communes, d058.communes.len() as u64);
+        assert_eq!(d.mobile_covered, d.communes - 1);
+        assert_eq!(d.mobile, MobileVerdict::NotCovered);
+        assert_eq!(d.fibre, FibreVerdict::NoSite);
+
+        let claims: Vec<Claim> = ["mobile:communes:100@district=058", "mobile:communes:0"]
+            .iter()
+            .map(|c| Claim::parse(c).unwrap())
+            .collect();
+        let district_index: BTreeMap<&str, &DistrictReport> =
+            districts.iter().map(|d| (d.code.as_str(), d)).collect();
+        let reports = claim_reports(&claims, set, &registry, &index, &district_index).unwrap();
+        assert_eq!(reports.len(), 2);
+        let (r, all) = (&reports[0], &reports[1]);
+        assert_eq!(r.total, d.communes);
+        assert_eq!((r.shown, r.not_shown, r.unknown), (d.communes - 1, 1, 0));
+        assert_eq!(r.not_shown_areas, vec![first]);
+        assert_eq!(r.verdict, crate::claim::ClaimVerdict::Refuted);
+        assert_eq!(all.total, communes.len() as u64);
+        assert_eq!(all.verdict, crate::claim::ClaimVerdict::Verified);
+    }
+}

@@ -1,0 +1,72 @@
+//! The InfluxDB schema of DESIGN.md ("InfluxDB schema"): measurement, tag and field names.
+//!
+//! One list for the writer (the collector's line protocol) and the readers (the audit's InfluxQL
+//! queries and its archive parser), so a renamed tag cannot silently empty an audit. Invariant:
+//! these strings are the stored schema; changing one is a schema migration, not a refactor.
+//! The radio value fields (`rssi_dbm`, `rsrp_dbm`, ...) are named by
+//! [`crate::wire::RadioValues::values`] and [`crate::signal::deciding_field`].
+
+/// Database the collector writes and the audit reads when none is configured.
+pub const DEFAULT_DATABASE: &str = "coverage";
+
+/// Measurement names: one per reading kind ([`crate::wire::Kind::as_str`]).
+pub mod measurement {
+    /// One modem's signal sample.
+    pub const SIGNAL: &str = "signal";
+    /// One latency probe round.
+    pub const LATENCY: &str = "latency";
+    /// One throughput test.
+    pub const THROUGHPUT: &str = "throughput";
+    /// The agent's heartbeat.
+    pub const HEARTBEAT: &str = "heartbeat";
+}
+
+/// Tag names.
+pub mod tag {
+    /// Site id (every measurement).
+    pub const SITE: &str = "site";
+    /// Agent run id (every measurement).
+    pub const RUN: &str = "run";
+    /// Boundary set of the placement.
+    pub const SET: &str = "set";
+    /// Province code of the placement.
+    pub const PROVINCE: &str = "province";
+    /// Commune code of the placement, within `set`.
+    pub const COMMUNE: &str = "commune";
+    /// District code of the placement (sets with districts).
+    pub const DISTRICT: &str = "district";
+    /// Operator id `MCC-MNC` (`signal`).
+    pub const OPERATOR: &str = "operator";
+    /// Radio technology (`signal`).
+    pub const TECH: &str = "tech";
+    /// Registration state (`signal`).
+    pub const REG: &str = "reg";
+    /// Modem name (`signal`).
+    pub const MODEM: &str = "modem";
+    /// Indoor, outdoor or vehicle (`signal`).
+    pub const PLACEMENT: &str = "placement";
+    /// Probe target (`latency`, `throughput`).
+    pub const TARGET: &str = "target";
+    /// Probe method (`latency`).
+    pub const METHOD: &str = "method";
+    /// Link the probe used (`latency`, `throughput`).
+    pub const LINK: &str = "link";
+    /// Upload or download (`throughput`).
+    pub const DIRECTION: &str = "direction";
+}
+
+/// Field names the audit reads (the writer writes them among others).
+pub mod field {
+    /// Reading sequence number (every measurement).
+    pub const SEQ: &str = "seq";
+    /// Latitude of the reading's position (every measurement).
+    pub const POS_LAT: &str = "pos_lat";
+    /// Longitude of the reading's position (every measurement).
+    pub const POS_LON: &str = "pos_lon";
+    /// Probes sent in a latency round.
+    pub const SENT: &str = "sent";
+    /// Probes answered in a latency round.
+    pub const RECEIVED: &str = "received";
+    /// Median round-trip time of a latency round.
+    pub const RTT_P50_MS: &str = "rtt_p50_ms";
+}
