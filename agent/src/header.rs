@@ -37,3 +37,40 @@ pub fn reading_header(
         agent: AGENT_VERSION.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coverage_shared::wire::{Antenna, CommuneRef, Placement};
+
+    #[test]
+    fn the_header_carries_the_site_run_seq_and_clock() {
+        let site = SiteConfig {
+            id: "tn-01840-a".into(),
+            lat: 22.162534,
+            lon: 105.844234,
+            acc_m: Some(5.0),
+            placement: Placement::Indoor,
+            antenna: Antenna::Internal,
+            commune: Some(CommuneRef {
+                set: "thai-nguyen-2025".into(),
+                code: "01840".into(),
+            }),
+        };
+        let ts = "2025-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let h = reading_header(&site, "0123456789abcdef".into(), 7, ts, Some(true));
+        assert_eq!(h.v, SCHEMA_VERSION);
+        assert_eq!(
+            (h.site.as_str(), h.run.as_str(), h.seq),
+            ("tn-01840-a", "0123456789abcdef", 7)
+        );
+        assert_eq!((h.ts, h.clock_synced), (ts, Some(true)));
+        assert_eq!(
+            (h.pos.lat, h.pos.lon, h.pos.acc_m),
+            (22.162534, 105.844234, Some(5.0))
+        );
+        assert_eq!(h.pos.src, PositionSource::Config);
+        assert_eq!(h.commune, site.commune);
+        assert_eq!(h.agent, AGENT_VERSION);
+    }
+}

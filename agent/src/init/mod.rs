@@ -13,9 +13,9 @@
 //! - Every value is checked before anything is written, and an error names the flag
 //!   (`--lat: 122 is not a latitude (-90..90)`). A missing value is asked for on the terminal
 //!   when standard input is one; otherwise the error names the missing flag.
-//! - The text is then validated by [`AgentConfig::parse`] and the values read back compared
-//!   with those given (a template that no longer fits the example is an error, not a wrong
-//!   config).
+//! - The text is then validated by [`AgentConfig::parse`](crate::config::AgentConfig::parse)
+//!   and the values read back compared with those given (a template that no longer fits the
+//!   example is an error, not a wrong config).
 //! - An existing file is never replaced without `--force`; the file is written to a temporary
 //!   name and linked or renamed into place, so a crash leaves no half-written config.
 //! - The MQTT password is never asked for nor written: the config only names the file that

@@ -16,7 +16,7 @@
 //! Where things live: this file holds the ranked merge ([`Observation`]'s slots,
 //! [`Observation::finish`]) and the dispatch of an AT transcript to the parsers
 //! ([`Observation::feed_at`]); each reply's contribution (`add_csq`, `add_qeng`, ...) is an
-//! `impl Observation` block beside its parser, in `gpp.rs` (27.007) or the vendor's file
+//! `impl Observation` block beside its parser, in `gpp/mod.rs` (27.007) or the vendor's file
 //! (`quectel.rs`, `quectel_info.rs`, `huawei.rs`, `simcom.rs`, `sierra.rs`).
 //!
 //! Invariants of [`Observation::finish`]:
