@@ -7,6 +7,7 @@ use crate::modem::ModemConfig;
 use crate::probe::{ProbeConfig, ThroughputConfig};
 use crate::spool::SpoolConfig;
 use coverage_net::mqtt::{MqttConfig, parse_url};
+use coverage_shared::geo;
 use coverage_shared::topic::validate_site;
 use coverage_shared::wire::{Antenna, CommuneRef, Placement};
 use serde::Deserialize;
@@ -162,13 +163,13 @@ impl AgentConfig {
         let base = path.parent().map(Path::to_owned).unwrap_or_default();
 
         validate_site(&raw.site.id).map_err(|e| invalid("site.id", e.to_string()))?;
-        if !(raw.site.lat.is_finite() && (-90.0..=90.0).contains(&raw.site.lat)) {
+        if !geo::valid_lat(raw.site.lat) {
             return Err(invalid(
                 "site.lat",
                 format!("{} is not a latitude (-90..90)", raw.site.lat),
             ));
         }
-        if !(raw.site.lon.is_finite() && (-180.0..=180.0).contains(&raw.site.lon)) {
+        if !geo::valid_lon(raw.site.lon) {
             return Err(invalid(
                 "site.lon",
                 format!("{} is not a longitude (-180..180)", raw.site.lon),

@@ -6,7 +6,7 @@
 use super::report::{Check, metres, num};
 use crate::config::{AgentConfig, SiteConfig};
 use chrono::{DateTime, Utc};
-use coverage_shared::boundary::{BoundaryRegistry, Location, NEAR_EDGE_M, SetInfo};
+use coverage_shared::boundary::{BoundaryRegistry, Location, NEAR_EDGE_M};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -133,21 +133,21 @@ pub fn commune_check(
         );
     };
     let configured = format!("{} ({} {})", conf_commune.name, conf.set, conf.code);
-    // The configured commune in today's set.
+    // The configured commune in today's set, for the message: the same code, or a 2020 code
+    // through the 2020→2025 mapping.
     let expected: Option<String> = if conf_set.name() == today.name() {
         Some(conf.code.clone())
-    } else if conf_set.name() == SetInfo::BAC_KAN_2020.name
-        && today.name() == SetInfo::THAI_NGUYEN_2025.name
-    {
+    } else if conf_set.info().valid_from < today.info().valid_from {
         registry.map_2020_to_2025(&conf.code).map(str::to_owned)
     } else {
         None
     };
-    let matches = match &expected {
-        Some(code) => commune.code == *code,
-        // No mapping between the two sets: compare in the configured set itself.
-        None => conf_set.locate(site.lat, site.lon).code() == Some(conf.code.as_str()),
-    };
+    // One rule for "is the configured commune the located one, across sets", shared with the
+    // audit's flags (`BoundaryRegistry::matches_configured`). `conf` was checked above to name a
+    // known set and one of its communes, so the comparison can always be made.
+    let matches = registry
+        .matches_configured(conf, today.name(), Some(commune.code.as_str()))
+        .unwrap_or(false);
     if !matches {
         let mapped = match &expected {
             Some(code) if conf_set.name() != today.name() => {

@@ -6,6 +6,7 @@
 use super::{InitArgs, InitError};
 use coverage_net::mqtt::parse_url;
 use coverage_shared::boundary::SetInfo;
+use coverage_shared::geo;
 use coverage_shared::topic::validate_site;
 use std::io::{BufRead, Write};
 use std::net::IpAddr;
@@ -113,12 +114,13 @@ fn parse_site(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-fn parse_degrees(s: &str, limit: f64, what: &str) -> Result<f64, String> {
+fn parse_degrees(s: &str, limit: f64, valid: fn(f64) -> bool, what: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
         .map_err(|_| format!("{s:?} is not a number of degrees (WGS84 decimal, e.g. 22.1625)"))?;
-    if !v.is_finite() || v.abs() > limit {
+    // The range rule is the model's (`coverage_shared::geo`); `limit` only names it.
+    if !valid(v) {
         return Err(format!("{s} is not a {what} (-{limit}..{limit})"));
     }
     Ok(v)
@@ -344,7 +346,7 @@ pub fn resolve(args: &InitArgs, asker: Option<&mut dyn Ask>) -> Result<Settings,
         "Latitude of the antenna (WGS84 decimal degrees)",
         None,
         true,
-        |s| parse_degrees(s, 90.0, "latitude"),
+        |s| parse_degrees(s, 90.0, geo::valid_lat, "latitude"),
     )?;
     let lon = r.value(
         "--lon",
@@ -352,7 +354,7 @@ pub fn resolve(args: &InitArgs, asker: Option<&mut dyn Ask>) -> Result<Settings,
         "Longitude of the antenna (WGS84 decimal degrees)",
         None,
         true,
-        |s| parse_degrees(s, 180.0, "longitude"),
+        |s| parse_degrees(s, 180.0, geo::valid_lon, "longitude"),
     )?;
     let commune = r.value(
         "--commune",

@@ -76,7 +76,7 @@ const MAX_IFNAME: usize = 15;
 
 /// A configuration that cannot be used, naming the probe and the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub enum ProbeConfigError {
     /// One key of one probe is wrong.
     #[error("{section} {name:?}: key `{key}`: {reason}")]
     Invalid {
@@ -303,15 +303,15 @@ fn round_span(count: u32, spacing: Duration, timeout: Duration) -> Duration {
     spacing.saturating_mul(count.saturating_sub(1)) + timeout
 }
 
-/// Builds [`ConfigError::Invalid`] for one probe.
+/// Builds [`ProbeConfigError::Invalid`] for one probe.
 struct Check<'a> {
     section: &'static str,
     name: &'a str,
 }
 
 impl Check<'_> {
-    fn err(&self, key: &'static str, reason: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid {
+    fn err(&self, key: &'static str, reason: impl Into<String>) -> ProbeConfigError {
+        ProbeConfigError::Invalid {
             section: self.section,
             name: self.name.to_string(),
             key,
@@ -319,7 +319,7 @@ impl Check<'_> {
         }
     }
 
-    fn name(&self) -> Result<(), ConfigError> {
+    fn name(&self) -> Result<(), ProbeConfigError> {
         if self.name.trim().is_empty() {
             return Err(self.err("name", "must not be empty"));
         }
@@ -329,7 +329,7 @@ impl Check<'_> {
         Ok(())
     }
 
-    fn interface(&self, iface: Option<String>) -> Result<Option<String>, ConfigError> {
+    fn interface(&self, iface: Option<String>) -> Result<Option<String>, ProbeConfigError> {
         let Some(i) = iface else { return Ok(None) };
         if i.is_empty()
             || i.len() > MAX_IFNAME
@@ -354,7 +354,7 @@ impl Check<'_> {
         value: Duration,
         min: Duration,
         max: Duration,
-    ) -> Result<Duration, ConfigError> {
+    ) -> Result<Duration, ProbeConfigError> {
         if value < min || value > max {
             return Err(self.err(
                 key,
@@ -369,7 +369,7 @@ impl Check<'_> {
         Ok(value)
     }
 
-    fn host(&self, host: &str) -> Result<(), ConfigError> {
+    fn host(&self, host: &str) -> Result<(), ProbeConfigError> {
         if host.parse::<IpAddr>().is_ok() {
             return Ok(());
         }
@@ -389,7 +389,7 @@ impl Check<'_> {
         }
     }
 
-    fn family(&self, family: Option<Family>, target: &Target) -> Result<(), ConfigError> {
+    fn family(&self, family: Option<Family>, target: &Target) -> Result<(), ProbeConfigError> {
         if let (Some(f), Ok(ip)) = (family, target.host().parse::<IpAddr>())
             && !f.matches(ip)
         {
@@ -438,7 +438,7 @@ fn parse_port(p: &str) -> Result<u16, String> {
     }
 }
 
-fn parse_url(check: &Check<'_>, key: &'static str, text: &str) -> Result<Url, ConfigError> {
+fn parse_url(check: &Check<'_>, key: &'static str, text: &str) -> Result<Url, ProbeConfigError> {
     let url =
         Url::parse(text).map_err(|e| check.err(key, format!("{text:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -450,7 +450,7 @@ fn parse_url(check: &Check<'_>, key: &'static str, text: &str) -> Result<Url, Co
     Ok(url)
 }
 
-fn parse_target(check: &Check<'_>, method: Method, text: &str) -> Result<Target, ConfigError> {
+fn parse_target(check: &Check<'_>, method: Method, text: &str) -> Result<Target, ProbeConfigError> {
     let err = |reason: String| check.err("target", reason);
     let target = match method {
         Method::Http => Target::Url(parse_url(check, "target", text)?),
@@ -478,9 +478,9 @@ fn parse_target(check: &Check<'_>, method: Method, text: &str) -> Result<Target,
 }
 
 impl TryFrom<RawProbeConfig> for ProbeConfig {
-    type Error = ConfigError;
+    type Error = ProbeConfigError;
 
-    fn try_from(raw: RawProbeConfig) -> Result<ProbeConfig, ConfigError> {
+    fn try_from(raw: RawProbeConfig) -> Result<ProbeConfig, ProbeConfigError> {
         let c = Check {
             section: "probe",
             name: &raw.name,
@@ -710,9 +710,9 @@ impl ThroughputConfig {
 }
 
 impl TryFrom<RawThroughputConfig> for ThroughputConfig {
-    type Error = ConfigError;
+    type Error = ProbeConfigError;
 
-    fn try_from(raw: RawThroughputConfig) -> Result<ThroughputConfig, ConfigError> {
+    fn try_from(raw: RawThroughputConfig) -> Result<ThroughputConfig, ProbeConfigError> {
         let c = Check {
             section: "throughput",
             name: &raw.name,
@@ -787,15 +787,15 @@ impl TryFrom<RawThroughputConfig> for ThroughputConfig {
 pub fn validate_names(
     probes: &[ProbeConfig],
     throughput: &[ThroughputConfig],
-) -> Result<(), ConfigError> {
+) -> Result<(), ProbeConfigError> {
     fn unique<'a>(
         section: &'static str,
         names: impl Iterator<Item = &'a str>,
-    ) -> Result<(), ConfigError> {
+    ) -> Result<(), ProbeConfigError> {
         let mut seen = std::collections::HashSet::new();
         for n in names {
             if !seen.insert(n) {
-                return Err(ConfigError::DuplicateName {
+                return Err(ProbeConfigError::DuplicateName {
                     section,
                     name: n.to_string(),
                 });
@@ -919,7 +919,7 @@ mod tests {
         ] {
             let e = ok(m, bad).unwrap_err();
             assert!(
-                matches!(&e, ConfigError::Invalid { key: "target", .. }),
+                matches!(&e, ProbeConfigError::Invalid { key: "target", .. }),
                 "{bad}: {e}"
             );
         }

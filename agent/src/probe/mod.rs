@@ -46,7 +46,7 @@ use futures::future::join_all;
 use tokio::time::Instant;
 
 pub use config::{
-    ConfigError, Family, ProbeConfig, RawProbeConfig, RawThroughputConfig, Target,
+    Family, ProbeConfig, ProbeConfigError, RawProbeConfig, RawThroughputConfig, Target,
     ThroughputConfig, validate_names,
 };
 pub use net::ProbeError;

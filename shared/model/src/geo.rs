@@ -22,11 +22,21 @@ pub struct InvalidPosition {
     pub lon: f64,
 }
 
+/// Whether `lat` is a latitude: finite and in -90..=90 degrees. (`contains` is false for NaN,
+/// and the infinities are out of range, so this also refuses non-finite values.)
+pub fn valid_lat(lat: f64) -> bool {
+    (-90.0..=90.0).contains(&lat)
+}
+
+/// Whether `lon` is a longitude: finite and in -180..=180 degrees.
+pub fn valid_lon(lon: f64) -> bool {
+    (-180.0..=180.0).contains(&lon)
+}
+
 impl LatLon {
     /// The position (`lat`, `lon`), or an error when either is not finite or out of range.
     pub fn new(lat: f64, lon: f64) -> Result<LatLon, InvalidPosition> {
-        // `contains` is false for NaN, so this also refuses non-finite values.
-        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+        if valid_lat(lat) && valid_lon(lon) {
             Ok(LatLon { lat, lon })
         } else {
             Err(InvalidPosition { lat, lon })
