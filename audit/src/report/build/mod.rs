@@ -442,41 +442,64 @@ fn claim_reports(
     Ok(claim_reports)
 }
 
-/// Builds the report (pure).
-pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
-    let ReportInputs {
-        set,
-        registry,
-        cfg,
-        from,
-        to,
-        claims,
-        aggregates,
-        source,
-    } = input;
-    let criteria = MobileCriteria::from(cfg);
-    let offset = cfg.timezone_offset_hours;
+/// What the commune, site and province stages read: the thresholds, the per-(site, operator)
+/// statistics, the fibre windows per site and the period's window count.
+struct Evidence<'a> {
+    /// Thresholds, the policy and the site registry.
+    cfg: &'a AuditConfig,
+    /// The site verdict's criteria (from `cfg`).
+    criteria: MobileCriteria,
+    /// Statistics per (site, operator) ([`mobile_stats`]).
+    stats: &'a BTreeMap<(String, String), SiteOperatorStats>,
+    /// Every operator measured or named by a claim.
+    operators: &'a BTreeSet<String>,
+    /// Sites with mobile samples.
+    mobile_sites: &'a BTreeSet<&'a str>,
+    /// Fibre windows per site ([`fibre_windows`]).
+    windows: &'a BTreeMap<&'a str, SiteWindows>,
+    /// Hour windows in the period.
+    total_windows: u64,
+}
 
-    let stats = mobile_stats(aggregates, cfg);
-    let site_op_verdict = |s: &SiteOperatorStats| {
+impl Evidence<'_> {
+    /// The verdict of one site for one operator.
+    fn site_op_verdict(&self, s: &SiteOperatorStats) -> MobileVerdict {
         site_verdict(
             s.classes.usable,
             s.classes.counted(),
-            s.distinct_hours(offset),
-            &criteria,
+            s.distinct_hours(self.cfg.timezone_offset_hours),
+            &self.criteria,
         )
-    };
-    let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
-    operators.extend(claims.iter().filter_map(|c| c.operator.clone()));
+    }
 
-    let windows = fibre_windows(aggregates, cfg);
-    let total_windows = period_windows(from.timestamp_millis(), to.timestamp_millis());
+    /// The statistics of `site`, per operator, in operator order.
+    fn site_stats<'s>(
+        &'s self,
+        site: &'s str,
+    ) -> impl Iterator<Item = (&'s String, &'s SiteOperatorStats)> + 's {
+        self.stats
+            .range((site.to_owned(), String::new())..)
+            .take_while(move |((s, _), _)| s == site)
+            .map(|((_, op), st)| (op, st))
+    }
+}
 
-    let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
-    let placed = place_sites(aggregates, cfg, &mobile_sites, &windows, set, registry);
-    let sites_by_commune = sites_by_commune(&placed);
-
-    // Communes.
+/// Stage 3: every commune of `set` with its sites, its verdict per operator and for `any`
+/// (with the operator and site that decided), and its fibre windows and verdict.
+fn commune_reports(
+    set: &BoundarySet,
+    sites_by_commune: &BTreeMap<&str, Vec<&str>>,
+    ev: &Evidence<'_>,
+) -> Vec<CommuneReport> {
+    let (stats, operators, mobile_sites, windows, total_windows, cfg) = (
+        ev.stats,
+        ev.operators,
+        ev.mobile_sites,
+        ev.windows,
+        ev.total_windows,
+        ev.cfg,
+    );
+    let site_op_verdict = |s: &SiteOperatorStats| ev.site_op_verdict(s);
     let mut communes = Vec::new();
     for c in set.communes() {
         let sites: Vec<&str> = sites_by_commune
@@ -495,10 +518,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
             .collect();
         let mut classes = ClassCounts::default();
         for s in &msites {
-            for ((_, _), st) in stats
-                .range((s.to_string(), String::new())..)
-                .take_while(|((site, _), _)| site == s)
-            {
+            for (_, st) in ev.site_stats(s) {
                 classes.add(&st.classes);
             }
         }
@@ -506,7 +526,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         let mut share_by_op = BTreeMap::new();
         let mut decided_by_op: BTreeMap<&str, (&str, u64, u64)> = BTreeMap::new();
         let mut measured: Vec<(&str, MobileVerdict)> = Vec::new();
-        for op in &operators {
+        for op in operators {
             let per_site: Vec<(&str, Option<&SiteOperatorStats>)> = msites
                 .iter()
                 .map(|s| (*s, stats.get(&(s.to_string(), op.clone()))))
@@ -582,23 +602,27 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
             fibre_windows,
         });
     }
-    let commune_index: BTreeMap<&str, &CommuneReport> =
-        communes.iter().map(|c| (c.code.as_str(), c)).collect();
+    communes
+}
 
-    let districts = district_reports(set, &commune_index, &windows, total_windows, cfg);
-    let district_index: BTreeMap<&str, &DistrictReport> =
-        districts.iter().map(|d| (d.code.as_str(), d)).collect();
-
-    let claim_reports = claim_reports(claims, set, registry, &commune_index, &district_index)?;
-
-    // Sites.
+/// Stage 6: one report per placed site (its operators' statistics and verdicts, its fibre
+/// windows), and the flagged sites with what is wrong.
+fn site_reports(
+    placed: &BTreeMap<&str, Placed<'_>>,
+    ev: &Evidence<'_>,
+) -> (Vec<SiteReport>, Vec<FlaggedSite>) {
+    let (windows, total_windows, cfg, offset) = (
+        ev.windows,
+        ev.total_windows,
+        ev.cfg,
+        ev.cfg.timezone_offset_hours,
+    );
     let mut site_reports = Vec::new();
     let mut flagged = Vec::new();
-    for (&id, p) in &placed {
-        let mobile: Vec<SiteOperatorReport> = stats
-            .range((id.to_owned(), String::new())..)
-            .take_while(|((site, _), _)| site == id)
-            .map(|((_, op), st)| {
+    for (&id, p) in placed {
+        let mobile: Vec<SiteOperatorReport> = ev
+            .site_stats(id)
+            .map(|(op, st)| {
                 let counted = st.classes.counted();
                 let interval = (counted > 0)
                     .then(|| wilson(st.classes.usable as f64 / counted as f64, st.blocks(), Z95))
@@ -615,7 +639,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
                     hourly_blocks: st.blocks(),
                     usable_share: share(st.classes.usable, counted),
                     share_interval_95: interval,
-                    verdict: site_op_verdict(st),
+                    verdict: ev.site_op_verdict(st),
                 }
             })
             .collect();
@@ -652,7 +676,19 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         });
     }
 
-    // Province.
+    (site_reports, flagged)
+}
+
+/// Stage 7: the province's tallies of communes and districts per verdict, and its counts of
+/// sites and samples.
+fn province_summary(
+    set: &BoundarySet,
+    communes: &[CommuneReport],
+    districts: &[DistrictReport],
+    site_reports: &[SiteReport],
+    flagged: &[FlaggedSite],
+    operators: &BTreeSet<String>,
+) -> ProvinceSummary {
     let mut province = ProvinceSummary {
         provinces: set
             .communes()
@@ -675,7 +711,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         samples: communes.iter().map(|c| c.samples).sum(),
         counted: communes.iter().map(|c| c.counted).sum(),
     };
-    for c in &communes {
+    for c in communes {
         province.mobile.add(c.mobile);
         province.fibre_communes.add(c.fibre);
         for (op, v) in &c.mobile_by_operator {
@@ -684,11 +720,65 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
             }
         }
     }
-    for d in &districts {
+    for d in districts {
         province.mobile_districts.add(d.mobile);
         province.fibre_districts.add(d.fibre);
     }
 
+    province
+}
+
+/// Builds the report (pure).
+pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
+    let ReportInputs {
+        set,
+        registry,
+        cfg,
+        from,
+        to,
+        claims,
+        aggregates,
+        source,
+    } = input;
+    let stats = mobile_stats(aggregates, cfg);
+    let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
+    operators.extend(claims.iter().filter_map(|c| c.operator.clone()));
+
+    let windows = fibre_windows(aggregates, cfg);
+    let total_windows = period_windows(from.timestamp_millis(), to.timestamp_millis());
+
+    let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
+    let placed = place_sites(aggregates, cfg, &mobile_sites, &windows, set, registry);
+    let sites_by_commune = sites_by_commune(&placed);
+
+    let evidence = Evidence {
+        cfg,
+        criteria: MobileCriteria::from(cfg),
+        stats: &stats,
+        operators: &operators,
+        mobile_sites: &mobile_sites,
+        windows: &windows,
+        total_windows,
+    };
+    let communes = commune_reports(set, &sites_by_commune, &evidence);
+    let commune_index: BTreeMap<&str, &CommuneReport> =
+        communes.iter().map(|c| (c.code.as_str(), c)).collect();
+
+    let districts = district_reports(set, &commune_index, &windows, total_windows, cfg);
+    let district_index: BTreeMap<&str, &DistrictReport> =
+        districts.iter().map(|d| (d.code.as_str(), d)).collect();
+
+    let claim_reports = claim_reports(claims, set, registry, &commune_index, &district_index)?;
+
+    let (site_reports, flagged) = site_reports(&placed, &evidence);
+    let province = province_summary(
+        set,
+        &communes,
+        &districts,
+        &site_reports,
+        &flagged,
+        &operators,
+    );
     let from_s = from.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let to_s = to.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     Ok(Report {
@@ -745,238 +835,4 @@ fn missing(claim: &Claim, code: &str) -> AuditError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::{FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition};
-    use coverage_shared::site::SiteEntry;
-    use coverage_shared::wire::CommuneRef;
-
-    /// Inside bac-kan-2020 commune 01834, 92 m from its edge (`deploy/collector.example.toml`).
-    const IN_01834: (f64, f64) = (22.162534, 105.844234);
-
-    fn registry() -> BoundaryRegistry {
-        BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries"))
-            .unwrap()
-    }
-
-    fn aggregates(
-        mobile: Vec<MobileRow>,
-        fibre: Vec<FibreRow>,
-        positions: &[(&str, f64, f64)],
-    ) -> Aggregates {
-        Aggregates {
-            mobile,
-            fibre,
-            positions: positions
-                .iter()
-                .map(|(site, lat, lon)| SitePosition {
-                    site: (*site).to_owned(),
-                    lat: *lat,
-                    lon: *lon,
-                    ts_ms: 0,
-                })
-                .collect(),
-        }
-    }
-
-    fn mobile_row(site: &str, operator: &str, hour: i64, samples: u64) -> MobileRow {
-        MobileRow {
-            key: MobileKey {
-                site: site.to_owned(),
-                operator: operator.to_owned(),
-                tech: "lte".to_owned(),
-                reg: "home".to_owned(),
-                placement: "indoor".to_owned(),
-                hour,
-            },
-            all: FieldCounts {
-                samples,
-                rsrp_dbm: samples,
-                usable: samples / 2,
-                ..FieldCounts::default()
-            },
-            unsynced: FieldCounts::default(),
-        }
-    }
-
-    fn fibre_row(site: &str, hour: i64) -> FibreRow {
-        FibreRow {
-            site: site.to_owned(),
-            hour,
-            rounds: 4,
-            sent: 40,
-            received: 40,
-            rtt_p50_median_ms: Some(5.0),
-        }
-    }
-
-    #[test]
-    fn mobile_stats_group_by_site_and_operator_and_name_the_unknown_operator() {
-        let cfg = AuditConfig::default();
-        let rows = vec![
-            mobile_row("s1", "", 0, 10),
-            mobile_row("s1", "452-04", 0, 6),
-            mobile_row("s1", "452-04", HOUR, 4),
-            mobile_row("", "452-04", 0, 99),
-        ];
-        let stats = mobile_stats(&aggregates(rows.clone(), vec![], &[]), &cfg);
-        let keys: Vec<(&str, &str)> = stats
-            .keys()
-            .map(|(s, o)| (s.as_str(), o.as_str()))
-            .collect();
-        assert_eq!(keys, vec![("s1", "452-04"), ("s1", UNKNOWN_OPERATOR)]);
-        let viettel = &stats[&("s1".to_owned(), "452-04".to_owned())];
-        let expected = row_classes(&rows[1], &cfg.policy).samples()
-            + row_classes(&rows[2], &cfg.policy).samples();
-        assert_eq!(viettel.classes.samples(), expected);
-        assert_eq!(
-            viettel.hours.keys().copied().collect::<Vec<_>>(),
-            vec![0, HOUR]
-        );
-        let unknown = &stats[&("s1".to_owned(), UNKNOWN_OPERATOR.to_owned())];
-        assert_eq!(
-            unknown.classes.samples(),
-            row_classes(&rows[0], &cfg.policy).samples()
-        );
-    }
-
-    const HOUR: i64 = crate::source::HOUR_MS;
-
-    #[test]
-    fn fibre_windows_are_per_site_and_skip_rows_without_a_site() {
-        let cfg = AuditConfig::default();
-        let agg = aggregates(
-            vec![],
-            vec![fibre_row("f1", 0), fibre_row("f1", HOUR), fibre_row("", 0)],
-            &[],
-        );
-        let windows = fibre_windows(&agg, &cfg);
-        assert_eq!(windows.keys().copied().collect::<Vec<_>>(), vec!["f1"]);
-        assert_eq!(
-            windows["f1"],
-            site_windows([&agg.fibre[0], &agg.fibre[1]].into_iter(), &cfg.fibre)
-        );
-    }
-
-    #[test]
-    fn place_sites_places_and_flags_every_known_site() {
-        let registry = registry();
-        let set = registry.get("bac-kan-2020").unwrap();
-        let mut cfg = AuditConfig::default();
-        cfg.sites.push(SiteEntry {
-            id: "listed".to_owned(),
-            lat: IN_01834.0,
-            lon: IN_01834.1,
-            commune: Some(CommuneRef {
-                set: "bac-kan-2020".to_owned(),
-                code: "01834".to_owned(),
-            }),
-        });
-        let agg = aggregates(
-            vec![mobile_row("no-pos", "452-04", 0, 1)],
-            vec![],
-            &[("reported", IN_01834.0, IN_01834.1), ("far", 0.0, 0.0)],
-        );
-        let stats = mobile_stats(&agg, &cfg);
-        let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
-        let windows = fibre_windows(&agg, &cfg);
-        let placed = place_sites(&agg, &cfg, &mobile_sites, &windows, set, &registry);
-        assert_eq!(
-            placed.keys().copied().collect::<Vec<_>>(),
-            vec!["far", "listed", "no-pos", "reported"]
-        );
-        let reported = &placed["reported"];
-        assert_eq!(reported.source, "readings");
-        assert_eq!(reported.commune.map(|c| c.code.as_str()), Some("01834"));
-        assert_eq!(reported.flags, vec![SiteFlag::NearEdge]);
-        let listed = &placed["listed"];
-        assert_eq!(listed.source, "registry");
-        assert!(
-            listed.flags.contains(&SiteFlag::NoData),
-            "{:?}",
-            listed.flags
-        );
-        assert!(!listed.flags.contains(&SiteFlag::ConfiguredElsewhere));
-        assert!(listed.flags.is_sorted());
-        assert_eq!(placed["far"].flags, vec![SiteFlag::Outside]);
-        assert!(placed["far"].commune.is_none());
-        assert_eq!(placed["no-pos"].flags, vec![SiteFlag::NoPosition]);
-
-        let by_commune = sites_by_commune(&placed);
-        assert_eq!(by_commune.len(), 1);
-        assert_eq!(by_commune["01834"], vec!["listed", "reported"]);
-    }
-
-    /// The communes of an audit with no data at all (every one `no_site`), to hand-edit.
-    fn empty_communes(registry: &BoundaryRegistry, cfg: &AuditConfig) -> Vec<CommuneReport> {
-        let set = registry.get("bac-kan-2020").unwrap();
-        let agg = aggregates(vec![], vec![], &[]);
-        let t = |h: i64| chrono::DateTime::from_timestamp(h * 3600, 0).unwrap();
-        build_report(ReportInputs {
-            set,
-            registry,
-            cfg,
-            from: t(0),
-            to: t(24),
-            claims: &[],
-            aggregates: &agg,
-            source: SourceInfo::Archive {
-                files: vec![],
-                equivalent_queries: vec![],
-            },
-        })
-        .unwrap()
-        .communes
-    }
-
-    #[test]
-    fn districts_follow_their_communes_and_claims_count_the_named_areas() {
-        let registry = registry();
-        let set = registry.get("bac-kan-2020").unwrap();
-        let cfg = AuditConfig::default();
-        let mut communes = empty_communes(&registry, &cfg);
-        // District 058 (8 communes): all covered but one not covered.
-        let d058 = set
-            .districts()
-            .iter()
-            .find(|d| d.district.code == "058")
-            .unwrap();
-        for c in communes.iter_mut() {
-            if d058.communes.contains(&c.code) {
-                c.mobile = MobileVerdict::Covered;
-            }
-        }
-        let first = d058.communes[0].clone();
-        communes
-            .iter_mut()
-            .find(|c| c.code == first)
-            .unwrap()
-            .mobile = MobileVerdict::NotCovered;
-        let index: BTreeMap<&str, &CommuneReport> =
-            communes.iter().map(|c| (c.code.as_str(), c)).collect();
-
-        let districts = district_reports(set, &index, &BTreeMap::new(), 24, &cfg);
-        assert_eq!(districts.len(), set.districts().len());
-        let d = districts.iter().find(|d| d.code == "058").unwrap();
-        assert_eq!(d.communes, d058.communes.len() as u64);
-        assert_eq!(d.mobile_covered, d.communes - 1);
-        assert_eq!(d.mobile, MobileVerdict::NotCovered);
-        assert_eq!(d.fibre, FibreVerdict::NoSite);
-
-        let claims: Vec<Claim> = ["mobile:communes:100@district=058", "mobile:communes:0"]
-            .iter()
-            .map(|c| Claim::parse(c).unwrap())
-            .collect();
-        let district_index: BTreeMap<&str, &DistrictReport> =
-            districts.iter().map(|d| (d.code.as_str(), d)).collect();
-        let reports = claim_reports(&claims, set, &registry, &index, &district_index).unwrap();
-        assert_eq!(reports.len(), 2);
-        let (r, all) = (&reports[0], &reports[1]);
-        assert_eq!(r.total, d.communes);
-        assert_eq!((r.shown, r.not_shown, r.unknown), (d.communes - 1, 1, 0));
-        assert_eq!(r.not_shown_areas, vec![first]);
-        assert_eq!(r.verdict, crate::claim::ClaimVerdict::Refuted);
-        assert_eq!(all.total, communes.len() as u64);
-        assert_eq!(all.verdict, crate::claim::ClaimVerdict::Verified);
-    }
-}
+mod tests;
