@@ -340,11 +340,7 @@ pub fn judge(shown: u64, unknown: u64, total: u64, percent: Pct) -> ClaimVerdict
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn registry() -> BoundaryRegistry {
-        BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries"))
-            .unwrap()
-    }
+    use crate::test_registry as registry;
 
     #[test]
     fn parses_the_documented_forms() {

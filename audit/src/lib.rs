@@ -297,15 +297,17 @@ pub fn write_report(args: &AuditArgs, report: &Report) -> Result<(), AuditError>
     }
 }
 
+/// The repository's boundary sets (`data/boundaries`), for unit tests.
+#[cfg(test)]
+pub(crate) fn test_registry() -> BoundaryRegistry {
+    BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries")).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_registry as registry;
     use chrono::TimeZone;
-
-    fn registry() -> BoundaryRegistry {
-        BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries"))
-            .unwrap()
-    }
 
     #[test]
     fn set_in_force_over_the_period() {

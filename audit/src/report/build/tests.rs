@@ -3,15 +3,12 @@
 
 use super::*;
 use crate::source::{FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition};
+use crate::test_registry as registry;
 use coverage_shared::site::SiteEntry;
 use coverage_shared::wire::CommuneRef;
 
 /// Inside bac-kan-2020 commune 01834, 92 m from its edge (`deploy/collector.example.toml`).
 const IN_01834: (f64, f64) = (22.162534, 105.844234);
-
-fn registry() -> BoundaryRegistry {
-    BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries")).unwrap()
-}
 
 fn aggregates(
     mobile: Vec<MobileRow>,
