@@ -450,15 +450,47 @@ struct Evidence<'a> {
     /// The site verdict's criteria (from `cfg`).
     criteria: MobileCriteria,
     /// Statistics per (site, operator) ([`mobile_stats`]).
-    stats: &'a BTreeMap<(String, String), SiteOperatorStats>,
+    stats: BTreeMap<(String, String), SiteOperatorStats>,
     /// Every operator measured or named by a claim.
-    operators: &'a BTreeSet<String>,
-    /// Sites with mobile samples.
-    mobile_sites: &'a BTreeSet<&'a str>,
+    operators: BTreeSet<String>,
+    /// Sites with mobile samples (the sites of `stats`).
+    mobile_sites: BTreeSet<&'a str>,
     /// Fibre windows per site ([`fibre_windows`]).
-    windows: &'a BTreeMap<&'a str, SiteWindows>,
+    windows: BTreeMap<&'a str, SiteWindows>,
     /// Hour windows in the period.
     total_windows: u64,
+}
+
+impl<'a> Evidence<'a> {
+    /// Stage 1: the statistics and windows of `aggregates` under `cfg`; the operators are
+    /// those measured plus `claimed` (operators that claims name).
+    fn gather(
+        aggregates: &'a Aggregates,
+        cfg: &'a AuditConfig,
+        claimed: impl IntoIterator<Item = String>,
+        total_windows: u64,
+    ) -> Self {
+        let stats = mobile_stats(aggregates, cfg);
+        let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
+        operators.extend(claimed);
+        // The same sites as `stats` (it leaves out only rows without a site), borrowed from
+        // the aggregates so the set can live beside the map.
+        let mobile_sites = aggregates
+            .mobile
+            .iter()
+            .filter(|r| !r.key.site.is_empty())
+            .map(|r| r.key.site.as_str())
+            .collect();
+        Evidence {
+            cfg,
+            criteria: MobileCriteria::from(cfg),
+            stats,
+            operators,
+            mobile_sites,
+            windows: fibre_windows(aggregates, cfg),
+            total_windows,
+        }
+    }
 }
 
 impl Evidence<'_> {
@@ -492,10 +524,10 @@ fn commune_reports(
     ev: &Evidence<'_>,
 ) -> Vec<CommuneReport> {
     let (stats, operators, mobile_sites, windows, total_windows, cfg) = (
-        ev.stats,
-        ev.operators,
-        ev.mobile_sites,
-        ev.windows,
+        &ev.stats,
+        &ev.operators,
+        &ev.mobile_sites,
+        &ev.windows,
         ev.total_windows,
         ev.cfg,
     );
@@ -612,7 +644,7 @@ fn site_reports(
     ev: &Evidence<'_>,
 ) -> (Vec<SiteReport>, Vec<FlaggedSite>) {
     let (windows, total_windows, cfg, offset) = (
-        ev.windows,
+        &ev.windows,
         ev.total_windows,
         ev.cfg,
         ev.cfg.timezone_offset_hours,
@@ -740,31 +772,27 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         aggregates,
         source,
     } = input;
-    let stats = mobile_stats(aggregates, cfg);
-    let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
-    operators.extend(claims.iter().filter_map(|c| c.operator.clone()));
-
-    let windows = fibre_windows(aggregates, cfg);
     let total_windows = period_windows(from.timestamp_millis(), to.timestamp_millis());
-
-    let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
-    let placed = place_sites(aggregates, cfg, &mobile_sites, &windows, set, registry);
-    let sites_by_commune = sites_by_commune(&placed);
-
-    let evidence = Evidence {
+    let evidence = Evidence::gather(
+        aggregates,
         cfg,
-        criteria: MobileCriteria::from(cfg),
-        stats: &stats,
-        operators: &operators,
-        mobile_sites: &mobile_sites,
-        windows: &windows,
+        claims.iter().filter_map(|c| c.operator.clone()),
         total_windows,
-    };
+    );
+    let placed = place_sites(
+        aggregates,
+        cfg,
+        &evidence.mobile_sites,
+        &evidence.windows,
+        set,
+        registry,
+    );
+    let sites_by_commune = sites_by_commune(&placed);
     let communes = commune_reports(set, &sites_by_commune, &evidence);
     let commune_index: BTreeMap<&str, &CommuneReport> =
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
 
-    let districts = district_reports(set, &commune_index, &windows, total_windows, cfg);
+    let districts = district_reports(set, &commune_index, &evidence.windows, total_windows, cfg);
     let district_index: BTreeMap<&str, &DistrictReport> =
         districts.iter().map(|d| (d.code.as_str(), d)).collect();
 
@@ -777,7 +805,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         &districts,
         &site_reports,
         &flagged,
-        &operators,
+        &evidence.operators,
     );
     let from_s = from.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let to_s = to.to_rfc3339_opts(SecondsFormat::AutoSi, true);
@@ -799,7 +827,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         communes,
         districts,
         claims: claim_reports,
-        operators: operators.into_iter().collect(),
+        operators: evidence.operators.iter().cloned().collect(),
         sites: site_reports,
         flagged_sites: flagged,
         confidence: ConfidenceNote {

@@ -242,29 +242,6 @@ fn usable_hours(site: &str, operator: &str, hours: i64, per_hour: u64) -> Vec<Mo
         .collect()
 }
 
-/// The evidence of `agg` under `cfg`, handed to `f` (the stages borrow it).
-fn with_evidence<T>(
-    agg: &Aggregates,
-    cfg: &AuditConfig,
-    extra_operators: &[&str],
-    f: impl FnOnce(&Evidence<'_>) -> T,
-) -> T {
-    let stats = mobile_stats(agg, cfg);
-    let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
-    operators.extend(extra_operators.iter().map(|o| (*o).to_owned()));
-    let mobile_sites: BTreeSet<&str> = stats.keys().map(|(s, _)| s.as_str()).collect();
-    let windows = fibre_windows(agg, cfg);
-    f(&Evidence {
-        cfg,
-        criteria: MobileCriteria::from(cfg),
-        stats: &stats,
-        operators: &operators,
-        mobile_sites: &mobile_sites,
-        windows: &windows,
-        total_windows: 24,
-    })
-}
-
 #[test]
 fn communes_take_their_sites_verdicts_and_name_who_decided() {
     let registry = registry();
@@ -277,10 +254,9 @@ fn communes_take_their_sites_verdicts_and_name_who_decided() {
         (0..24).map(|h| fibre_row("s1", h * HOUR)).collect(),
         &[("s1", IN_01834.0, IN_01834.1)],
     );
-    let communes = with_evidence(&agg, &cfg, &[], |ev| {
-        let placed = place_sites(&agg, &cfg, ev.mobile_sites, ev.windows, set, &registry);
-        commune_reports(set, &sites_by_commune(&placed), ev)
-    });
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
     assert_eq!(communes.len(), set.communes().len());
     let c = communes.iter().find(|c| c.code == "01834").unwrap();
     assert_eq!(c.sites, vec!["s1"]);
@@ -312,10 +288,9 @@ fn a_commune_with_too_few_hours_has_insufficient_data() {
         vec![],
         &[("s1", IN_01834.0, IN_01834.1)],
     );
-    let communes = with_evidence(&agg, &cfg, &[], |ev| {
-        let placed = place_sites(&agg, &cfg, ev.mobile_sites, ev.windows, set, &registry);
-        commune_reports(set, &sites_by_commune(&placed), ev)
-    });
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
     let c = communes.iter().find(|c| c.code == "01834").unwrap();
     assert_eq!(c.mobile, MobileVerdict::InsufficientData);
     assert!(c.decided_by.is_none() && c.usable_share.is_none());
@@ -334,10 +309,9 @@ fn site_reports_carry_each_operator_and_list_the_flagged_sites() {
         vec![fibre_row("s1", 0)],
         &[("s1", IN_01834.0, IN_01834.1), ("far", 0.0, 0.0)],
     );
-    let (sites, flagged) = with_evidence(&agg, &cfg, &[], |ev| {
-        let placed = place_sites(&agg, &cfg, ev.mobile_sites, ev.windows, set, &registry);
-        site_reports(&placed, ev)
-    });
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let (sites, flagged) = site_reports(&placed, &ev);
     assert_eq!(
         sites.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
         vec!["far", "s1"]
