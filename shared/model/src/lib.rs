@@ -10,6 +10,8 @@
 //! - [`geo`]: a validated WGS84 position.
 //! - [`schema`]: InfluxDB measurement, tag and field names and retention policies.
 //! - [`site`]: the site registry's entry (surveyed position, installed-for commune).
+//! - [`text`]: the words people read, one compile-time catalogue per language (vi, en), and
+//!   the operator names.
 //!
 //! No I/O lives here beyond reading boundary files from a directory: no tokio, no sockets.
 
@@ -20,6 +22,7 @@ pub mod schema;
 pub mod secret;
 pub mod signal;
 pub mod site;
+pub mod text;
 pub mod topic;
 pub mod validate;
 pub mod wire;
