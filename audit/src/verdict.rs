@@ -12,9 +12,12 @@
 //!   integers) with >= 300 counted samples in >= 12 distinct local hours of the day;
 //!   `not_covered` when that evidence exists and the share is below; `insufficient_data`
 //!   otherwise (and always when nothing was counted).
-//! - **Commune per operator** ([`commune_operator_verdict`]) over every mobile site of the
-//!   commune (a site with no sample of that operator is `insufficient_data` for it); **commune,
-//!   `any` operator** ([`commune_any_verdict`]) over the operators measured there.
+//! - **Commune per operator** ([`commune_operator_verdict`]) over the commune's sites *for that
+//!   operator*: those that carry its SIM (a sample of it in the period, or the operator named
+//!   for the site in the registry); a site with another operator's SIM is no evidence about
+//!   this one, so a commune without such a site is `no_site`. **Commune, `any` operator**
+//!   ([`commune_any_verdict`]) over the operators measured there; a registry site that sent no
+//!   counted sample keeps it from `no_site`.
 //! - **District** ([`district_mobile_verdict`]): the project's definition of a mobile claim at
 //!   district level: a district is covered when *every* commune of it is covered.
 
@@ -241,8 +244,8 @@ pub fn site_verdict(
     }
 }
 
-/// A commune's verdict for one operator from the verdicts of *all* its mobile sites for that
-/// operator (a site without samples of the operator is `insufficient_data`): `covered` if any
+/// A commune's verdict for one operator from the verdicts of its sites for that operator (a
+/// registry site named for it without samples is `insufficient_data`): `covered` if any
 /// site is; else `insufficient_data` if any site is; else `not_covered` if it has sites; else
 /// `no_site`.
 pub fn commune_operator_verdict(site_verdicts: &[MobileVerdict]) -> MobileVerdict {

@@ -107,8 +107,8 @@ async fn archive_audit_of_the_2020_set() {
     assert!(c.usable_share.unwrap() < 0.95);
     assert_eq!(
         c.mobile_by_operator["452-01"],
-        MobileVerdict::InsufficientData,
-        "a site without that SIM"
+        MobileVerdict::NoSite,
+        "a site without that SIM is no evidence about it"
     );
     assert_eq!(
         commune(&r, "01840").mobile,
@@ -376,10 +376,13 @@ async fn the_same_data_on_the_2025_set() {
         "{:?}",
         reg.flags
     );
-    // 2025 unit 01843 holds bk-weak (Viettel only, not covered) and bk-mix (three operators):
-    // bk-weak has no sample of the other two, so the commune is not shown either way.
-    assert_eq!(commune(&r, "01843").mobile, MobileVerdict::InsufficientData);
-    assert_eq!(r.claims[0].verdict, ClaimVerdict::Unproven);
+    // 2025 unit 01843 holds bk-weak (Viettel only, not covered) and bk-mix (three operators,
+    // none covered): bk-weak is no evidence about the other two, so every operator measured
+    // there is not covered, and so is the commune.
+    assert_eq!(commune(&r, "01843").mobile, MobileVerdict::NotCovered);
+    // One of the 37 former Bắc Kạn communes shown without coverage: 100 % cannot hold.
+    assert_eq!(r.claims[0].verdict, ClaimVerdict::Refuted);
+    assert_eq!(r.claims[0].not_shown_areas, ["01843"]);
 }
 
 #[tokio::test]

@@ -504,6 +504,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                 set: set_name.clone(),
                 code: s.commune.clone(),
             }),
+            operators: Vec::new(),
         })
         .collect();
     let audit_cfg = audit_cfg.with_registry(&registry_sites);

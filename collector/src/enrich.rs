@@ -160,6 +160,7 @@ mod tests {
                 lat: 22.162534,
                 lon: 105.844234,
                 commune: None,
+                operators: Vec::new(),
             }],
         );
         let p = reg.place(&hb("s2", "2024-05-01T00:00:00Z", 21.0285, 105.8542));

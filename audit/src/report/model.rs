@@ -188,6 +188,9 @@ pub struct CommuneReport {
     pub mobile_sites: Vec<String>,
     /// Sites with fibre rounds.
     pub fibre_sites: Vec<String>,
+    /// The commune's sites for each operator: those that carry its SIM (a sample of it in the
+    /// period, or the operator named for the site in the registry), in site id order.
+    pub sites_by_operator: BTreeMap<String, Vec<String>>,
     /// Signal samples at its sites, all operators, excluded ones included.
     pub samples: u64,
     /// Counted samples (usable + unusable).
@@ -347,6 +350,8 @@ pub struct SiteReport {
     pub edge_distance_m: Option<f64>,
     /// The commune it was installed for, from the registry.
     pub configured_commune: Option<ConfiguredCommune>,
+    /// The operators the registry names for it (`operators = [...]`).
+    pub registry_operators: Vec<String>,
     /// Flags, sorted.
     pub flags: Vec<SiteFlag>,
     /// Mobile, per operator.

@@ -161,6 +161,7 @@ pub fn audit_config() -> AuditConfig {
                 set: "bac-kan-2020".into(),
                 code: "01834".into(),
             }),
+            operators: Vec::new(),
         }],
         ..AuditConfig::default()
     }

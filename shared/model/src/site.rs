@@ -21,4 +21,8 @@ pub struct SiteEntry {
     /// The commune the site was installed for (checked, never used to move the site).
     #[serde(default)]
     pub commune: Option<CommuneRef>,
+    /// The operators (`MCC-MNC`) whose SIMs the site's modems carry, one per SIM: the site
+    /// counts for each of them even in a period it sent nothing.
+    #[serde(default)]
+    pub operators: Vec<String>,
 }

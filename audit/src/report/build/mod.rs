@@ -473,6 +473,7 @@ impl<'a> Evidence<'a> {
         let stats = mobile_stats(aggregates, cfg);
         let mut operators: BTreeSet<String> = stats.keys().map(|(_, op)| op.clone()).collect();
         operators.extend(claimed);
+        operators.extend(cfg.sites.iter().flat_map(|s| s.operators.iter().cloned()));
         // The same sites as `stats` (it leaves out only rows without a site), borrowed from
         // the aggregates so the set can live beside the map.
         let mobile_sites = aggregates
@@ -494,6 +495,21 @@ impl<'a> Evidence<'a> {
 }
 
 impl Evidence<'_> {
+    /// Whether the registry names `op` for `site`.
+    fn registry_names(&self, site: &str, op: &str) -> bool {
+        self.cfg
+            .site(site)
+            .is_some_and(|e| e.operators.iter().any(|o| o == op))
+    }
+
+    /// Whether `site` is in the registry and has no counted mobile sample in the period.
+    fn registry_silent(&self, site: &str) -> bool {
+        self.cfg.site(site).is_some()
+            && self
+                .site_stats(site)
+                .all(|(_, st)| st.classes.counted() == 0)
+    }
+
     /// The verdict of one site for one operator.
     fn site_op_verdict(&self, s: &SiteOperatorStats) -> MobileVerdict {
         site_verdict(
@@ -556,12 +572,15 @@ fn commune_reports(
         }
         let mut by_op = BTreeMap::new();
         let mut share_by_op = BTreeMap::new();
+        let mut sites_by_op = BTreeMap::new();
         let mut decided_by_op: BTreeMap<&str, (&str, u64, u64)> = BTreeMap::new();
         let mut measured: Vec<(&str, MobileVerdict)> = Vec::new();
         for op in operators {
-            let per_site: Vec<(&str, Option<&SiteOperatorStats>)> = msites
+            // The commune's sites for this operator: those that carry its SIM.
+            let per_site: Vec<(&str, Option<&SiteOperatorStats>)> = sites
                 .iter()
                 .map(|s| (*s, stats.get(&(s.to_string(), op.clone()))))
+                .filter(|(s, st)| st.is_some() || ev.registry_names(s, op))
                 .collect();
             let verdicts: Vec<MobileVerdict> = per_site
                 .iter()
@@ -587,16 +606,23 @@ fn commune_reports(
             if let Some(d) = decided {
                 decided_by_op.insert(op.as_str(), (d.1, d.2, d.3));
             }
-            if per_site
-                .iter()
-                .any(|(_, st)| st.is_some_and(|st| st.classes.samples() > 0))
-            {
+            if !per_site.is_empty() {
                 measured.push((op.as_str(), v));
             }
+            sites_by_op.insert(
+                op.clone(),
+                per_site
+                    .iter()
+                    .map(|(s, _)| s.to_string())
+                    .collect::<Vec<_>>(),
+            );
             by_op.insert(op.clone(), v);
         }
         let measured_verdicts: Vec<MobileVerdict> = measured.iter().map(|(_, v)| *v).collect();
-        let mobile = commune_any_verdict(!msites.is_empty(), &measured_verdicts);
+        // A registry site that sent no counted sample is a site with insufficient data, not an
+        // absent one.
+        let has_sites = !msites.is_empty() || sites.iter().any(|s| ev.registry_silent(s));
+        let mobile = commune_any_verdict(has_sites, &measured_verdicts);
         let decided = match mobile {
             MobileVerdict::Covered | MobileVerdict::NotCovered => best(
                 measured
@@ -618,6 +644,7 @@ fn commune_reports(
             sites: sites.iter().map(|s| s.to_string()).collect(),
             mobile_sites: msites.iter().map(|s| s.to_string()).collect(),
             fibre_sites: fsites.iter().map(|s| s.to_string()).collect(),
+            sites_by_operator: sites_by_op,
             samples: classes.samples(),
             counted: classes.counted(),
             usable: classes.usable,
@@ -702,6 +729,10 @@ fn site_reports(
             nearest_commune: p.nearest.map(|c| c.code.clone()),
             edge_distance_m: p.edge_distance_m,
             configured_commune: cfg.site(id).and_then(|e| e.commune.clone()),
+            registry_operators: cfg
+                .site(id)
+                .map(|e| e.operators.clone())
+                .unwrap_or_default(),
             flags: p.flags.clone(),
             mobile,
             fibre,

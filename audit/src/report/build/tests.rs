@@ -122,6 +122,7 @@ fn place_sites_places_and_flags_every_known_site() {
             set: "bac-kan-2020".to_owned(),
             code: "01834".to_owned(),
         }),
+        operators: Vec::new(),
     });
     let agg = aggregates(
         vec![mobile_row("no-pos", "452-04", 0, 1)],
