@@ -167,10 +167,64 @@ pub struct AuditConfig {
     /// Fibre windows and area verdicts.
     #[serde(default)]
     pub fibre: FibreConfig,
+    /// Fibre speed against the contracted speeds (`[audit.fibre_speed]`).
+    #[serde(default)]
+    pub fibre_speed: SpeedConfig,
     /// Known sites; their position wins over the readings' `pos`. Filled from the collector's
-    /// top-level `[[sites]]` registry ([`AuditConfig::with_registry`]), not from `[audit]`.
+    /// site registry ([`AuditConfig::with_registry`]), not from `[audit]`.
     #[serde(skip)]
     pub sites: Vec<SiteEntry>,
+    /// The registry's file and SHA-256, for the report's provenance (`None` without a file).
+    #[serde(skip)]
+    pub registry: Option<RegistrySource>,
+}
+
+/// The file a site registry was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistrySource {
+    /// The path, as configured (resolved against the config's directory).
+    pub file: String,
+    /// SHA-256 of its bytes, lower-case hex.
+    pub sha256: String,
+    /// Sites it lists.
+    pub sites: u64,
+}
+
+/// Fibre speed (DESIGN.md "Fibre speed"): per site and direction, the mean measured speed
+/// against the contracted speed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedConfig {
+    /// A direction is fast when its mean speed is at least this share of the contracted speed
+    /// (QCVN 34:2022: Pd >= 0.8 Vd, Pu >= 0.8 Vu).
+    #[serde(default = "default_min_share_of_contracted_pct")]
+    pub min_share_of_contracted_pct: Pct,
+    /// Measured transfers needed per site and direction before judging (QCVN 34:2022's own
+    /// method takes 1,000; the report says when fewer were used).
+    #[serde(default = "default_speed_min_samples")]
+    pub min_samples: u64,
+}
+
+/// The sample count QCVN 34:2022's measurement method takes per direction.
+pub const QCVN34_SAMPLES: u64 = 1000;
+
+/// Default of [`SpeedConfig::min_share_of_contracted_pct`]: 80 %.
+pub fn default_min_share_of_contracted_pct() -> Pct {
+    Pct::whole(80)
+}
+
+/// Default of [`SpeedConfig::min_samples`]: 30.
+pub fn default_speed_min_samples() -> u64 {
+    30
+}
+
+impl Default for SpeedConfig {
+    fn default() -> Self {
+        SpeedConfig {
+            min_share_of_contracted_pct: default_min_share_of_contracted_pct(),
+            min_samples: default_speed_min_samples(),
+        }
+    }
 }
 
 /// Default of [`AuditConfig::min_usable_share_pct`]: 95 %.
@@ -208,7 +262,9 @@ impl Default for AuditConfig {
             timezone_offset_hours: default_timezone_offset_hours(),
             edge_flag_m: default_edge_flag_m(),
             fibre: FibreConfig::default(),
+            fibre_speed: SpeedConfig::default(),
             sites: Vec::new(),
+            registry: None,
         }
     }
 }
@@ -278,22 +334,13 @@ impl Default for FibreConfig {
 
 /// A site of the registry: the collector's `[[sites]]` entries (one definition for ingest
 /// placement and the audit).
-pub use coverage_shared::site::SiteEntry;
+pub use coverage_shared::site::{SiteEntry, SiteRegistry};
 
 /// A commune named by set and code (codes are reused across sets).
 pub type ConfiguredCommune = coverage_shared::wire::CommuneRef;
 
 /// Whether `s` is an operator id `MCC-MNC` (3 digits, dash, 2 or 3 digits).
-pub(crate) fn is_operator_id(s: &str) -> bool {
-    match s.split_once('-') {
-        Some((mcc, mnc)) => {
-            mcc.len() == 3
-                && (2..=3).contains(&mnc.len())
-                && mcc.bytes().chain(mnc.bytes()).all(|b| b.is_ascii_digit())
-        }
-        None => false,
-    }
-}
+pub(crate) use coverage_shared::site::is_operator_id;
 
 impl AuditConfig {
     /// Checks every setting; the error names the key (`audit.fibre.max_rtt_ms`).
@@ -384,6 +431,12 @@ impl AuditConfig {
                 "must be at least 1: a window without rounds shows nothing".into(),
             );
         }
+        if self.fibre_speed.min_samples == 0 {
+            return bad(
+                "audit.fibre_speed.min_samples".into(),
+                "must be at least 1: a speed is judged from measured transfers".into(),
+            );
+        }
         Ok(())
     }
 
@@ -403,9 +456,14 @@ impl AuditConfig {
         Ok(cfg)
     }
 
-    /// Takes the collector's site registry (`[[sites]]`, validated by the collector config).
-    pub fn with_registry(mut self, sites: &[SiteEntry]) -> AuditConfig {
-        self.sites = sites.to_vec();
+    /// Takes the site registry (validated when read) and its file for provenance.
+    pub fn with_registry(mut self, registry: &SiteRegistry) -> AuditConfig {
+        self.sites = registry.sites.clone();
+        self.registry = registry.file.as_ref().map(|f| RegistrySource {
+            file: f.display().to_string(),
+            sha256: registry.sha256.clone(),
+            sites: registry.sites.len() as u64,
+        });
         self
     }
 

@@ -15,10 +15,9 @@ use crate::ingest::IngestConfig;
 use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
 use coverage_audit::{AuditConfig, AuditError, QueryEndpoint};
 use coverage_net::mqtt::MqttConfig;
-use coverage_shared::geo::LatLon;
 use coverage_shared::secret::Secret;
-use coverage_shared::site::SiteEntry;
-use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter, validate_site};
+use coverage_shared::site::SiteRegistry;
+use coverage_shared::topic::{READINGS_FILTER, shared_readings_filter};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +36,14 @@ pub struct BoundariesConfig {
     /// A directory with the boundary files; default: the sets compiled into the binary.
     #[serde(default)]
     pub dir: Option<PathBuf>,
+}
+
+/// `[registry]`: the site registry's own file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// `sites.toml` with the `[[sites]]` entries; relative to the config file's directory.
+    pub file: PathBuf,
 }
 
 /// The file as written.
@@ -66,9 +73,13 @@ pub struct RawConfig {
     /// Boundary sets.
     #[serde(default)]
     pub boundaries: BoundariesConfig,
-    /// The site registry: surveyed positions win over reported ones.
+    /// The site registry's file: surveyed positions win over reported ones.
     #[serde(default)]
-    pub sites: Vec<SiteEntry>,
+    pub registry: Option<RegistryConfig>,
+    /// `[[sites]]` in the config itself, refused with a pointer to `[registry]` (the registry
+    /// lives in its own file, whose SHA-256 the audit reports).
+    #[serde(default)]
+    pub sites: Option<toml::Value>,
     /// Audit thresholds and rules (validated by the audit module when it runs).
     #[serde(default)]
     pub audit: Option<toml::Value>,
@@ -127,8 +138,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Boundary directory, resolved (`None` = embedded).
     pub boundaries_dir: Option<PathBuf>,
-    /// Site registry.
-    pub sites: Vec<SiteEntry>,
+    /// Site registry (empty without `[registry]`).
+    pub registry: SiteRegistry,
     /// Audit settings, validated, with the site registry.
     pub audit: AuditConfig,
 }
@@ -226,25 +237,25 @@ impl Config {
             return Err(invalid("sink.batch_lines", "must be at least 1".into()));
         }
 
-        let mut seen = std::collections::HashSet::new();
-        for (i, s) in raw.sites.iter().enumerate() {
-            validate_site(&s.id).map_err(|e| invalid(&format!("sites[{i}].id"), e.to_string()))?;
-            if !seen.insert(s.id.clone()) {
-                return Err(invalid(
-                    &format!("sites[{i}].id"),
-                    format!("{:?} is listed twice", s.id),
-                ));
-            }
-            LatLon::new(s.lat, s.lon)
-                .map_err(|e| invalid(&format!("sites[{i}]"), e.to_string()))?;
+        if raw.sites.is_some() {
+            return Err(invalid(
+                "sites",
+                "the site registry lives in its own file: move the [[sites]] entries into \
+                 sites.toml and name it with [registry] file = \"sites.toml\""
+                    .into(),
+            ));
         }
+        let registry = match &raw.registry {
+            Some(r) => SiteRegistry::load(&base.join(&r.file))?,
+            None => SiteRegistry::default(),
+        };
 
         let audit = AuditConfig::from_toml(raw.audit)
             .map_err(|e| match e {
                 AuditError::Config { key, problem } => invalid(&key, problem),
                 other => invalid("audit", other.to_string()),
             })?
-            .with_registry(&raw.sites);
+            .with_registry(&registry);
         let dead_letter = DeadLetterConfig {
             path: base.join(&raw.dead_letter.path),
             ..raw.dead_letter
@@ -260,7 +271,7 @@ impl Config {
             sink: raw.sink,
             dead_letter,
             http: raw.http,
-            sites: raw.sites,
+            registry,
             audit,
         })
     }
@@ -286,7 +297,8 @@ mod tests {
         let text = std::fs::read_to_string(path).unwrap();
         // The password file it names need not exist to parse; the token file is commented out.
         let c = Config::parse(&text, path).unwrap();
-        assert_eq!(c.sites.len(), 1);
+        assert_eq!(c.registry.sites.len(), 1, "deploy/sites.example.toml");
+        assert_eq!(c.registry.sites[0].operators, ["452-04", "452-02"]);
         assert_eq!(c.audit.fibre.target.as_deref(), Some("10.6.0.1"));
         assert!(matches!(c.store, Store::Influx { .. }));
     }
@@ -332,11 +344,14 @@ mod tests {
             .to_string();
         assert!(err.contains("influx") && err.contains("missing"), "{err}");
         let err = parse(&format!(
-            "{MIN}[[sites]]\nid = \"a b\"\nlat = 1.0\nlon = 2.0\n"
+            "{MIN}[[sites]]\nid = \"s1\"\nlat = 1.0\nlon = 2.0\n"
         ))
         .unwrap_err()
         .to_string();
-        assert!(err.contains("sites[0].id"), "{err}");
+        assert!(
+            err.contains("collector.toml: sites:") && err.contains("[registry] file"),
+            "inline sites point to the registry file: {err}"
+        );
         let err = parse("[mqtt]\nurl = \"http://h\"\n[archive]\npath = \"a.lp\"\n")
             .unwrap_err()
             .to_string();
@@ -348,13 +363,24 @@ mod tests {
     }
 
     #[test]
-    fn audit_table_is_validated_and_gets_the_registry() {
-        let c = parse(&format!(
-            "{MIN}[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\n[audit]\nmin_samples = 10\n[audit.fibre]\ntarget = \"10.6.0.1\"\n"
-        ))
+    fn audit_table_is_validated_and_gets_the_registry_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sites = "[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\noperators = [\"Viettel\"]\n";
+        std::fs::write(dir.path().join("sites.toml"), sites).unwrap();
+        let config = dir.path().join("collector.toml");
+        let c = Config::parse(
+            &format!(
+                "{MIN}[registry]\nfile = \"sites.toml\"\n[audit]\nmin_samples = 10\n[audit.fibre]\ntarget = \"10.6.0.1\"\n"
+            ),
+            &config,
+        )
         .unwrap();
         assert_eq!(c.audit.min_samples, 10);
         assert_eq!(c.audit.sites.len(), 1);
+        assert_eq!(c.audit.sites[0].operators, ["452-04"]);
+        let source = c.audit.registry.as_ref().unwrap();
+        assert_eq!(source.sha256.len(), 64);
+        assert!(source.file.ends_with("sites.toml"), "{}", source.file);
         let err = parse(&format!("{MIN}[audit]\nmin_smaples = 10\n"))
             .unwrap_err()
             .to_string();
@@ -362,14 +388,20 @@ mod tests {
             err.contains("collector.toml") && err.contains("min_smaples"),
             "{err}"
         );
+        // Errors in the registry name its file and the entry.
         let twice = "[[sites]]\nid = \"s1\"\nlat = 1.0\nlon = 2.0\n";
-        let err = parse(&format!("{MIN}{twice}{twice}"))
+        std::fs::write(dir.path().join("sites.toml"), format!("{twice}{twice}")).unwrap();
+        let err = Config::parse(&format!("{MIN}[registry]\nfile = \"sites.toml\"\n"), &config)
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("sites[1].id") && err.contains("twice"),
+            err.contains("sites.toml") && err.contains("sites[1].id") && err.contains("twice"),
             "{err}"
         );
+        let err = Config::parse(&format!("{MIN}[registry]\nfile = \"none.toml\"\n"), &config)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("none.toml"), "{err}");
     }
 
     #[test]

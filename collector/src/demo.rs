@@ -37,7 +37,7 @@ use coverage_agent::state::AgentState;
 use coverage_audit::{self as audit, AuditArgs, AuditConfig, Format, Report};
 use coverage_net::mqtt::MqttConfig;
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet};
-use coverage_shared::site::SiteEntry;
+use coverage_shared::site::{SiteEntry, SiteRegistry};
 use coverage_shared::topic::READINGS_FILTER;
 use coverage_shared::wire::{
     Antenna, Body, CommuneRef, Heartbeat, Latency, Link, Method, Placement, Signal,
@@ -125,6 +125,9 @@ pub enum DemoError {
     /// Bad options.
     #[error("{0}")]
     Options(String),
+    /// The demo's own files could not be made.
+    #[error("demo setup: {0}")]
+    Setup(String),
 }
 
 impl From<audit::AuditError> for DemoError {
@@ -175,6 +178,12 @@ enum FibreHealth {
         from: u32,
         to: u32,
     },
+}
+
+/// `sites.toml` as written.
+#[derive(serde::Serialize)]
+struct RegistryFile<'a> {
+    sites: &'a [SiteEntry],
 }
 
 struct DemoSite {
@@ -504,10 +513,29 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                 set: set_name.clone(),
                 code: s.commune.clone(),
             }),
-            operators: Vec::new(),
+            // One SIM per modem: the site counts for each operator even when it sends nothing.
+            operators: s
+                .modems
+                .iter()
+                .map(|(_, p)| format!("{}-{}", p.home.mcc, p.home.mnc))
+                .collect(),
+            contracted_down_mbps: None,
+            contracted_up_mbps: None,
         })
         .collect();
-    let audit_cfg = audit_cfg.with_registry(&registry_sites);
+    // The registry in its own file, as a deployment keeps it (its SHA-256 is in the report).
+    let registry_file = out.join("sites.toml");
+    let registry_text = toml::to_string(&RegistryFile {
+        sites: &registry_sites,
+    })
+    .map_err(|e| DemoError::Setup(format!("cannot write the site registry: {e}")))?;
+    std::fs::write(&registry_file, registry_text).map_err(|e| DemoError::Io {
+        path: registry_file.clone(),
+        source: e,
+    })?;
+    let site_registry = SiteRegistry::load(&registry_file)
+        .map_err(|e| DemoError::Setup(format!("the demo's own registry: {e}")))?;
+    let audit_cfg = audit_cfg.with_registry(&site_registry);
     let store = match &args.influx_url {
         Some(url) => Store::Influx {
             cfg: InfluxConfig {
@@ -545,7 +573,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
             listen: ([127, 0, 0, 1], 0).into(),
         },
         boundaries_dir: None,
-        sites: registry_sites.clone(),
+        registry: site_registry,
         audit: audit_cfg.clone(),
     };
     let metrics = Arc::new(Metrics::new());

@@ -161,6 +161,8 @@ mod tests {
                 lon: 105.844234,
                 commune: None,
                 operators: Vec::new(),
+                contracted_down_mbps: None,
+                contracted_up_mbps: None,
             }],
         );
         let p = reg.place(&hb("s2", "2024-05-01T00:00:00Z", 21.0285, 105.8542));

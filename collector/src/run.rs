@@ -100,7 +100,7 @@ pub async fn run_with(
     let sink = Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone());
     let sink_task = tokio::spawn(sink.run(rx, stop_sink.clone()));
     let ingest = Ingest {
-        enricher: Arc::new(Enricher::new(registry, &cfg.sites)),
+        enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),
         metrics: metrics.clone(),
         dead,
         tx,

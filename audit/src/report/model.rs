@@ -10,7 +10,7 @@ use coverage_shared::signal::UsablePolicy;
 use serde::Serialize;
 
 use crate::claim::{ClaimVerdict, Level, Scope, Service};
-use crate::config::{ConfiguredCommune, FibreConfig, Pct};
+use crate::config::{ConfiguredCommune, FibreConfig, Pct, RegistrySource};
 use crate::fibre::{FibreVerdict, WindowCounts};
 use crate::source::SourceInfo;
 use crate::verdict::{ExcludedCounts, MobileVerdict};
@@ -408,6 +408,8 @@ pub struct Provenance {
     pub boundary_file: String,
     /// SHA-256 of that file.
     pub boundary_sha256: String,
+    /// The site registry's file and SHA-256 (`null` when the audit ran without one).
+    pub registry: Option<RegistrySource>,
     /// The period.
     pub period: PeriodInfo,
     /// Sources of the thresholds.

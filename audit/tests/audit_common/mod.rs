@@ -162,6 +162,8 @@ pub fn audit_config() -> AuditConfig {
                 code: "01834".into(),
             }),
             operators: Vec::new(),
+            contracted_down_mbps: None,
+            contracted_up_mbps: None,
         }],
         ..AuditConfig::default()
     }

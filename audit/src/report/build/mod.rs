@@ -874,6 +874,7 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
             boundary_set: set.name().to_owned(),
             boundary_file: set.info().file.to_string(),
             boundary_sha256: set.sha256().to_owned(),
+            registry: cfg.registry.clone(),
             period: PeriodInfo {
                 from: from_s,
                 to: to_s,

@@ -123,6 +123,8 @@ fn place_sites_places_and_flags_every_known_site() {
             code: "01834".to_owned(),
         }),
         operators: Vec::new(),
+        contracted_down_mbps: None,
+        contracted_up_mbps: None,
     });
     let agg = aggregates(
         vec![mobile_row("no-pos", "452-04", 0, 1)],
