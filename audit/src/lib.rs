@@ -19,6 +19,7 @@
 pub mod claim;
 pub mod config;
 pub mod fibre;
+pub mod period;
 pub mod render;
 pub mod report;
 pub mod source;
@@ -32,6 +33,7 @@ use coverage_shared::boundary::{BoundaryError, BoundaryRegistry, BoundarySet};
 pub use claim::{Claim, ClaimError, ClaimVerdict};
 pub use config::{AuditConfig, FibreConfig, Pct, SiteEntry};
 pub use fibre::FibreVerdict;
+pub use period::{Month, PeriodBound};
 pub use report::{Report, ReportInputs, build_report};
 pub use source::archive::ArchiveSource;
 pub use source::influxql::InfluxQlSource;
@@ -52,6 +54,16 @@ pub enum AuditError {
     /// `--from`/`--to` do not make a period.
     #[error("invalid audit period: {0}")]
     Period(String),
+    /// The store holds no reading in the period.
+    #[error("no reading in the audit period {from} to {to}: {held}; choose a period with data")]
+    EmptyPeriod {
+        /// Period start, local time with offset.
+        from: String,
+        /// Period end.
+        to: String,
+        /// What the store does hold.
+        held: String,
+    },
     /// The period spans a change of boundary sets.
     #[error(
         "the period {from} to {to} spans a change of boundary sets ({first} until {first_until}, then {second}); audit each part separately or choose a set with --set"
@@ -161,12 +173,16 @@ pub struct AuditArgs {
     /// over the whole period.
     #[arg(long)]
     pub set: Option<String>,
-    /// Period start, RFC 3339 (inclusive), e.g. 2025-11-01T00:00:00+07:00.
-    #[arg(long, value_parser = parse_instant)]
-    pub from: DateTime<Utc>,
-    /// Period end, RFC 3339 (exclusive).
-    #[arg(long, value_parser = parse_instant)]
-    pub to: DateTime<Utc>,
+    /// Period start (inclusive): a date, local midnight (`2025-06-01`), or an RFC 3339 time
+    /// (`2025-06-01T00:00:00+07:00`).
+    #[arg(long, value_parser = period::parse_bound)]
+    pub from: Option<PeriodBound>,
+    /// Period end (exclusive), as `--from` (`--from 2025-06-01 --to 2025-07-01` is June).
+    #[arg(long, value_parser = period::parse_bound)]
+    pub to: Option<PeriodBound>,
+    /// A calendar month instead of `--from`/`--to` (`2025-06`), in the audit's time zone.
+    #[arg(long, value_parser = period::parse_month, conflicts_with_all = ["from", "to"])]
+    pub month: Option<Month>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -216,6 +232,44 @@ pub fn choose_set<'r>(
     Ok(first)
 }
 
+impl AuditArgs {
+    /// The period `[from, to)` in UTC, dates and months at local midnight of `offset_hours`.
+    pub fn period(&self, offset_hours: i32) -> Result<(DateTime<Utc>, DateTime<Utc>), AuditError> {
+        period::resolve(self.from, self.to, self.month, offset_hours)
+    }
+}
+
+/// Fetches the period's aggregates; a period in which the store holds nothing is an error that
+/// names the period and the span the store does hold (not a report of communes without sites).
+async fn fetch_some<S: AggregateSource>(
+    source: &S,
+    query: &AggregateQuery,
+    offset_hours: i32,
+) -> Result<(Aggregates, SourceInfo), AuditError> {
+    let (aggregates, info) = source.fetch(query).await?;
+    if !aggregates.is_empty() {
+        return Ok((aggregates, info));
+    }
+    let local = |t: DateTime<Utc>| period::local_rfc3339(t, offset_hours);
+    let ms = |ms: i64| chrono::TimeZone::timestamp_millis_opt(&Utc, ms).single();
+    let held = match source.span().await? {
+        None => "the store holds no reading at all".to_owned(),
+        Some(span) => match (ms(span.first_ms), ms(span.last_ms)) {
+            (Some(first), Some(last)) => format!(
+                "the store holds readings from {} to {}",
+                local(first),
+                local(last)
+            ),
+            _ => "the store's readings have unreadable times".to_owned(),
+        },
+    };
+    Err(AuditError::EmptyPeriod {
+        from: local(query.from),
+        to: local(query.to),
+        held,
+    })
+}
+
 /// Runs one audit: aggregates from archives (`--archive`) or InfluxDB, verdicts, claims.
 pub async fn run_audit(
     args: &AuditArgs,
@@ -224,14 +278,8 @@ pub async fn run_audit(
     boundaries: &BoundaryRegistry,
 ) -> Result<Report, AuditError> {
     cfg.validate()?;
-    if args.from >= args.to {
-        return Err(AuditError::Period(format!(
-            "--from {} is not before --to {}",
-            args.from.to_rfc3339(),
-            args.to.to_rfc3339()
-        )));
-    }
-    let set = choose_set(boundaries, args.set.as_deref(), args.from, args.to)?;
+    let (from, to) = args.period(cfg.timezone_offset_hours)?;
+    let set = choose_set(boundaries, args.set.as_deref(), from, to)?;
     let claims = args
         .claims
         .iter()
@@ -241,17 +289,17 @@ pub async fn run_audit(
         claim.areas(set, boundaries)?;
     }
     let query = AggregateQuery {
-        from: args.from,
-        to: args.to,
+        from,
+        to,
         policy: cfg.policy.clone(),
         fibre_target: cfg.fibre.target.clone(),
     };
     let (aggregates, source) = if !args.archives.is_empty() {
-        ArchiveSource::new(args.archives.clone())
-            .fetch(&query)
-            .await?
+        let source = ArchiveSource::new(args.archives.clone());
+        fetch_some(&source, &query, cfg.timezone_offset_hours).await?
     } else if let Some(influx) = influx {
-        InfluxQlSource::new(influx)?.fetch(&query).await?
+        let source = InfluxQlSource::new(influx)?;
+        fetch_some(&source, &query, cfg.timezone_offset_hours).await?
     } else {
         return Err(AuditError::NoSource);
     };
@@ -259,8 +307,8 @@ pub async fn run_audit(
         set,
         registry: boundaries,
         cfg,
-        from: args.from,
-        to: args.to,
+        from,
+        to,
         claims: &claims,
         aggregates: &aggregates,
         source,

@@ -36,8 +36,9 @@ fn query(from_ms: i64, to_ms: i64) -> AggregateQuery {
 fn args(archives: Vec<std::path::PathBuf>, claims: &[&str]) -> AuditArgs {
     AuditArgs {
         set: None,
-        from: Utc.timestamp_millis_opt(T0).unwrap(),
-        to: Utc.timestamp_millis_opt(T0 + HOURS * H).unwrap(),
+        from: Some(Utc.timestamp_millis_opt(T0).unwrap().into()),
+        to: Some(Utc.timestamp_millis_opt(T0 + HOURS * H).unwrap().into()),
+        month: None,
         format: Format::Json,
         claims: claims.iter().map(|c| c.to_string()).collect(),
         archives,

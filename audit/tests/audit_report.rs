@@ -495,7 +495,41 @@ async fn user_errors_are_clear() {
         p,
     ]);
     assert_eq!(
-        args.from,
+        args.period(0).unwrap().0,
         Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).unwrap()
     );
+    // A date alone is local midnight (+07:00 by default); a month runs to the next.
+    let args = cli(&["--from", "2024-03-04", "--to", "2024-03-05", "--archive", p]);
+    assert_eq!(
+        args.period(7).unwrap(),
+        (
+            Utc.with_ymd_and_hms(2024, 3, 3, 17, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2024, 3, 4, 17, 0, 0).unwrap()
+        )
+    );
+    let args = cli(&["--month", "2024-03", "--archive", p]);
+    assert_eq!(
+        args.period(7).unwrap().1,
+        Utc.with_ymd_and_hms(2024, 3, 31, 17, 0, 0).unwrap()
+    );
+    // A period without any reading is an error naming the period and what the store holds.
+    let args = cli(&["--month", "2023-01", "--archive", p]);
+    let e = run_audit(&args, None, &cfg_default(), &registry())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, coverage_audit::AuditError::EmptyPeriod { .. }),
+        "{e}"
+    );
+    let e = e.to_string();
+    assert!(
+        e.contains("2023-01-01T00:00:00+07:00")
+            && e.contains("2023-02-01T00:00:00+07:00")
+            && e.contains("the store holds readings from 2024-03-0"),
+        "{e}"
+    );
+}
+
+fn cfg_default() -> coverage_audit::AuditConfig {
+    coverage_audit::AuditConfig::default()
 }

@@ -391,9 +391,12 @@ mod tests {
         // Errors in the registry name its file and the entry.
         let twice = "[[sites]]\nid = \"s1\"\nlat = 1.0\nlon = 2.0\n";
         std::fs::write(dir.path().join("sites.toml"), format!("{twice}{twice}")).unwrap();
-        let err = Config::parse(&format!("{MIN}[registry]\nfile = \"sites.toml\"\n"), &config)
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            &format!("{MIN}[registry]\nfile = \"sites.toml\"\n"),
+            &config,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("sites.toml") && err.contains("sites[1].id") && err.contains("twice"),
             "{err}"

@@ -749,8 +749,9 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     // Audit.
     let mut audit_args = AuditArgs {
         set: Some(set_name.clone()),
-        from: args.from,
-        to,
+        from: Some(args.from.into()),
+        to: Some(to.into()),
+        month: None,
         format: Format::Json,
         claims: vec![
             "mobile:communes:100".into(),

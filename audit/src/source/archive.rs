@@ -31,7 +31,8 @@ use crate::AuditError;
 use crate::source::influxql::{POSITION_MEASUREMENTS, Queries};
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
-    MeasurementPosition, MobileKey, MobileRow, SourceInfo, hour_of, resolve_positions,
+    MeasurementPosition, MobileKey, MobileRow, SourceInfo, StoreSpan, ThroughputRow, hour_of,
+    resolve_positions, round_mbps,
 };
 
 /// Reads line-protocol archive files instead of InfluxDB.
@@ -126,6 +127,8 @@ struct Accumulator<'q> {
     tags: Interner,
     mobile: HashMap<GroupKey, (FieldCounts, FieldCounts)>,
     fibre: HashMap<(u32, i64), FibreAcc>,
+    /// (site, direction) -> (transfers, measured, sum of mbps).
+    throughput: HashMap<(u32, u32), (u64, u64, f64)>,
     positions: HashMap<u32, LastPositions>,
     /// Identities (measurement, tags, time) of the points counted so far.
     seen: HashSet<u128>,
@@ -167,6 +170,7 @@ impl<'q> Accumulator<'q> {
             tags: Interner::default(),
             mobile: HashMap::new(),
             fibre: HashMap::new(),
+            throughput: HashMap::new(),
             positions: HashMap::new(),
             seen: HashSet::new(),
         }
@@ -260,6 +264,15 @@ impl<'q> Accumulator<'q> {
                     }
                 }
             }
+            schema::measurement::THROUGHPUT if tag(schema::tag::LINK) == "fibre" => {
+                let direction = self.tags.id(tag(schema::tag::DIRECTION));
+                let acc = self.throughput.entry((site, direction)).or_default();
+                acc.0 += u64::from(line.field_value(schema::field::BYTES).is_some());
+                if let Some(mbps) = number(line.field_value(schema::field::MBPS)) {
+                    acc.1 += 1;
+                    acc.2 += mbps;
+                }
+            }
             _ => {}
         }
         Outcome::Counted
@@ -314,9 +327,25 @@ impl<'q> Accumulator<'q> {
                 }
             }
         }
+        let throughput = self
+            .throughput
+            .into_iter()
+            // `count(bytes)` with no time grouping: a group without transfers has no row.
+            .filter(|(_, (transfers, measured, _))| *transfers > 0 || *measured > 0)
+            .map(
+                |((site, direction), (transfers, samples, sum))| ThroughputRow {
+                    site: tags.name(site),
+                    direction: tags.name(direction),
+                    transfers,
+                    samples,
+                    mean_mbps: (samples > 0).then(|| round_mbps(sum / samples as f64)),
+                },
+            )
+            .collect();
         let mut aggregates = Aggregates {
             mobile,
             fibre,
+            throughput,
             positions: resolve_positions(positions),
         };
         aggregates.normalise();
@@ -392,10 +421,63 @@ impl ArchiveSource {
     }
 }
 
+impl ArchiveSource {
+    /// The first and last time of a reading in the files (blocking I/O; lines that do not parse
+    /// and measurements that are not readings are left out).
+    pub fn scan_span(&self) -> Result<Option<StoreSpan>, AuditError> {
+        let mut span: Option<StoreSpan> = None;
+        for path in &self.paths {
+            let read_err = |source| AuditError::Read {
+                path: path.display().to_string(),
+                source,
+            };
+            let file = std::fs::File::open(path).map_err(read_err)?;
+            let reader = BufReader::with_capacity(1 << 20, file);
+            for line in reader.split(b'\n') {
+                let line = line.map_err(read_err)?;
+                let Ok(text) = std::str::from_utf8(&line) else {
+                    continue;
+                };
+                let text = text.trim_end_matches('\r');
+                if text.trim().is_empty() || text.trim_start().starts_with('#') {
+                    continue;
+                }
+                let Some(Ok(parsed)) = parse_lines(text).next() else {
+                    continue;
+                };
+                let (Some(ts), true) = (
+                    parsed.timestamp,
+                    POSITION_MEASUREMENTS.contains(&parsed.series.measurement.as_str()),
+                ) else {
+                    continue;
+                };
+                span = Some(match span {
+                    None => StoreSpan {
+                        first_ms: ts,
+                        last_ms: ts,
+                    },
+                    Some(s) => StoreSpan {
+                        first_ms: s.first_ms.min(ts),
+                        last_ms: s.last_ms.max(ts),
+                    },
+                });
+            }
+        }
+        Ok(span)
+    }
+}
+
 impl AggregateSource for ArchiveSource {
     async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
         let (source, query) = (self.clone(), query.clone());
         tokio::task::spawn_blocking(move || source.aggregate(&query))
+            .await
+            .map_err(|e| AuditError::Task(e.to_string()))?
+    }
+
+    async fn span(&self) -> Result<Option<StoreSpan>, AuditError> {
+        let source = self.clone();
+        tokio::task::spawn_blocking(move || source.scan_span())
             .await
             .map_err(|e| AuditError::Task(e.to_string()))?
     }

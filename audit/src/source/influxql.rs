@@ -34,7 +34,7 @@ use crate::AuditError;
 use crate::source::QueryEndpoint;
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
-    MobileKey, MobileRow, SourceInfo, resolve_positions,
+    MobileKey, MobileRow, SourceInfo, StoreSpan, ThroughputRow, resolve_positions, round_mbps,
 };
 
 /// Measurements whose `pos_lat`/`pos_lon` give a site's position.
@@ -148,6 +148,8 @@ pub struct Queries {
     pub mobile_unsynced_usable: Option<String>,
     /// Fibre rounds per site and hour.
     pub fibre: String,
+    /// Fibre throughput per site and direction over the period.
+    pub throughput: String,
     /// Last position per site and measurement.
     pub positions: String,
 }
@@ -204,6 +206,15 @@ impl Queries {
                 received = field::RECEIVED,
                 rtt = field::RTT_P50_MS,
             ),
+            throughput: format!(
+                "SELECT count({bytes}) AS transfers, count({mbps}) AS samples, mean({mbps}) AS \
+                 mean_mbps FROM {throughput} WHERE {time} AND {link} = 'fibre' GROUP BY {site}, \
+                 {direction}",
+                bytes = field::BYTES,
+                mbps = field::MBPS,
+                throughput = measurement::THROUGHPUT,
+                direction = tag::DIRECTION,
+            ),
             positions: format!(
                 "SELECT last({}) AS lat, {} AS lon FROM {} WHERE {time} GROUP BY {site}",
                 field::POS_LAT,
@@ -220,9 +231,64 @@ impl Queries {
         out.push(self.mobile_unsynced.clone());
         out.extend(self.mobile_unsynced_usable.clone());
         out.push(self.fibre.clone());
+        out.push(self.throughput.clone());
         out.push(self.positions.clone());
         out
     }
+}
+
+/// The statements that find the span of time the store holds (first and last reading of every
+/// measurement), asked only when a period is empty.
+pub fn span_queries() -> [String; 2] {
+    let from = POSITION_MEASUREMENTS.join(", ");
+    let seq = schema::field::SEQ;
+    [
+        format!("SELECT first({seq}) FROM {from}"),
+        format!("SELECT last({seq}) FROM {from}"),
+    ]
+}
+
+/// Reads the answers to [`span_queries`] (one series per measurement, one row each).
+pub fn read_span(first: &[Series], last: &[Series]) -> Result<Option<StoreSpan>, String> {
+    let times = |series: &[Series]| -> Result<Vec<i64>, String> {
+        let mut out = Vec::new();
+        for s in series {
+            for row in &s.values {
+                out.push(time(row)?);
+            }
+        }
+        Ok(out)
+    };
+    let (first, last) = (times(first)?, times(last)?);
+    Ok(match (first.iter().min(), last.iter().max()) {
+        (Some(f), Some(l)) => Some(StoreSpan {
+            first_ms: *f,
+            last_ms: *l,
+        }),
+        _ => None,
+    })
+}
+
+/// Reads the throughput answer (one series per site and direction, one row each).
+pub fn read_throughput(series: &[Series]) -> Result<Vec<ThroughputRow>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let (transfers, samples, mean) = (
+            s.column("transfers"),
+            s.column("samples"),
+            s.column("mean_mbps"),
+        );
+        for row in &s.values {
+            out.push(ThroughputRow {
+                site: s.tag(schema::tag::SITE),
+                direction: s.tag(schema::tag::DIRECTION),
+                transfers: count(row, transfers)?,
+                samples: count(row, samples)?,
+                mean_mbps: number(row, mean)?.map(round_mbps),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// One series of an InfluxQL answer.
@@ -431,6 +497,7 @@ pub fn assemble(
     unsynced: Vec<(MobileKey, FieldCounts)>,
     unsynced_usable: Vec<(MobileKey, u64)>,
     fibre: Vec<FibreRow>,
+    throughput: Vec<ThroughputRow>,
     positions: Vec<MeasurementPosition>,
 ) -> Aggregates {
     let mut rows: BTreeMap<MobileKey, (FieldCounts, FieldCounts)> = BTreeMap::new();
@@ -452,6 +519,10 @@ pub fn assemble(
             .map(|(key, (all, unsynced))| MobileRow { key, all, unsynced })
             .collect(),
         fibre,
+        throughput: throughput
+            .into_iter()
+            .filter(|t| t.transfers > 0 || t.samples > 0)
+            .collect(),
         positions: resolve_positions(positions),
     };
     aggregates.normalise();
@@ -639,15 +710,35 @@ impl AggregateSource for InfluxQlSource {
         };
         let fibre =
             read_fibre(&self.query(&queries.fibre).await?).map_err(decode(&queries.fibre))?;
+        let throughput = read_throughput(&self.query(&queries.throughput).await?)
+            .map_err(decode(&queries.throughput))?;
         let positions = read_positions(&self.query(&queries.positions).await?)
             .map_err(decode(&queries.positions))?;
-        let aggregates = assemble(all, usable, unsynced, unsynced_usable, fibre, positions);
+        let aggregates = assemble(
+            all,
+            usable,
+            unsynced,
+            unsynced_usable,
+            fibre,
+            throughput,
+            positions,
+        );
         let info = SourceInfo::Influxql {
             url: self.shown_url.clone(),
             database: self.database.clone(),
             queries: queries.all(),
         };
         Ok((aggregates, info))
+    }
+
+    async fn span(&self) -> Result<Option<StoreSpan>, AuditError> {
+        let [first_q, last_q] = span_queries();
+        let first = self.query(&first_q).await?;
+        let last = self.query(&last_q).await?;
+        read_span(&first, &last).map_err(|problem| AuditError::InfluxQuery {
+            query: format!("{first_q}; {last_q}"),
+            message: format!("unexpected answer: {problem}"),
+        })
     }
 }
 
@@ -743,7 +834,20 @@ mod tests {
              heartbeat WHERE time >= '2025-11-01T00:00:00Z' AND time < '2025-11-08T00:00:00Z' \
              GROUP BY site"
         );
-        assert_eq!(q.all().len(), 6);
+        assert_eq!(
+            q.throughput,
+            "SELECT count(bytes) AS transfers, count(mbps) AS samples, mean(mbps) AS mean_mbps \
+             FROM throughput WHERE time >= '2025-11-01T00:00:00Z' AND time < \
+             '2025-11-08T00:00:00Z' AND link = 'fibre' GROUP BY site, direction"
+        );
+        assert_eq!(q.all().len(), 7);
+        assert_eq!(
+            span_queries(),
+            [
+                "SELECT first(seq) FROM signal, latency, throughput, heartbeat",
+                "SELECT last(seq) FROM signal, latency, throughput, heartbeat"
+            ]
+        );
         let q = Queries::build(&query(UsablePolicy::default(), None));
         assert!(q.fibre.contains("AND link = 'fibre' GROUP BY"));
     }

@@ -170,6 +170,36 @@ pub struct FibreRow {
     pub rtt_p50_median_ms: Option<f64>,
 }
 
+/// One site and direction of fibre throughput transfers (`link = fibre`) over the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThroughputRow {
+    /// `site` tag.
+    pub site: String,
+    /// `direction` tag (`down`, `up`; raw).
+    pub direction: String,
+    /// Transfers (`count(bytes)`; failed ones included).
+    pub transfers: u64,
+    /// Transfers with a measured speed (`count(mbps)`).
+    pub samples: u64,
+    /// `mean(mbps)` rounded to 1 kbit/s ([`round_mbps`]), so both sources agree whatever the
+    /// order they sum in; `None` without a measured transfer.
+    pub mean_mbps: Option<f64>,
+}
+
+/// A speed rounded to 0.001 Mbit/s.
+pub fn round_mbps(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The span of time a store holds readings for, whatever the period asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StoreSpan {
+    /// Time of the first reading, ms since the epoch.
+    pub first_ms: i64,
+    /// Time of the last reading, ms since the epoch.
+    pub last_ms: i64,
+}
+
 /// The last position a site reported in the period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SitePosition {
@@ -268,6 +298,8 @@ pub struct Aggregates {
     pub mobile: Vec<MobileRow>,
     /// Hourly fibre groups per site, sorted by (site, hour).
     pub fibre: Vec<FibreRow>,
+    /// Fibre throughput per site and direction, sorted by (site, direction).
+    pub throughput: Vec<ThroughputRow>,
     /// Last position per site, sorted by site.
     pub positions: Vec<SitePosition>,
 }
@@ -287,7 +319,18 @@ impl Aggregates {
             .collect();
         self.fibre
             .sort_by(|a, b| (a.site.as_str(), a.hour).cmp(&(b.site.as_str(), b.hour)));
+        self.throughput.sort_by(|a, b| {
+            (a.site.as_str(), a.direction.as_str()).cmp(&(b.site.as_str(), b.direction.as_str()))
+        });
         self.positions.sort_by(|a, b| a.site.cmp(&b.site));
+    }
+
+    /// Whether the period holds nothing at all that the audit reads.
+    pub fn is_empty(&self) -> bool {
+        self.mobile.is_empty()
+            && self.fibre.is_empty()
+            && self.throughput.is_empty()
+            && self.positions.is_empty()
     }
 }
 
@@ -298,6 +341,12 @@ pub trait AggregateSource {
         &self,
         query: &AggregateQuery,
     ) -> impl std::future::Future<Output = Result<(Aggregates, SourceInfo), AuditError>> + Send;
+
+    /// The span of time the store holds readings for (any measurement, any time); `None` when
+    /// it holds none. Asked only to explain an empty period.
+    fn span(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Option<StoreSpan>, AuditError>> + Send;
 }
 
 #[cfg(test)]
@@ -363,6 +412,7 @@ mod tests {
                 },
             ],
             fibre: vec![],
+            throughput: vec![],
             positions: vec![],
         };
         a.normalise();

@@ -642,6 +642,7 @@ pub fn brute_force(ds: &Dataset, q: &AggregateQuery) -> Aggregates {
                 },
             )
             .collect(),
+        throughput: Vec::new(),
         positions: last
             .into_iter()
             .map(|(site, (ts_ms, _, lat, lon))| SitePosition {

@@ -69,4 +69,8 @@ pub mod field {
     pub const RECEIVED: &str = "received";
     /// Median round-trip time of a latency round.
     pub const RTT_P50_MS: &str = "rtt_p50_ms";
+    /// Bytes moved by a throughput transfer (failed transfers too).
+    pub const BYTES: &str = "bytes";
+    /// Mean rate of a throughput transfer, Mbit/s (absent when it failed).
+    pub const MBPS: &str = "mbps";
 }

@@ -222,14 +222,32 @@ mod tests {
     fn bad_entries_are_named() {
         let one = |extra: &str| format!("[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\n{extra}");
         let cases = [
-            (one("operators = [\"452-04\", \"Beeline\"]"), "sites[0].operators[1]"),
-            (one("operators = [\"452-04\", \"Viettel\"]"), "sites[0].operators"),
-            (one("contracted_down_mbps = 0"), "sites[0].contracted_down_mbps"),
-            (one("contracted_up_mbps = -5"), "sites[0].contracted_up_mbps"),
+            (
+                one("operators = [\"452-04\", \"Beeline\"]"),
+                "sites[0].operators[1]",
+            ),
+            (
+                one("operators = [\"452-04\", \"Viettel\"]"),
+                "sites[0].operators",
+            ),
+            (
+                one("contracted_down_mbps = 0"),
+                "sites[0].contracted_down_mbps",
+            ),
+            (
+                one("contracted_up_mbps = -5"),
+                "sites[0].contracted_up_mbps",
+            ),
             (one("colour = \"red\""), "unknown field `colour`"),
             (format!("{}{}", one(""), one("")), "sites[1].id"),
-            ("[[sites]]\nid = \"a b\"\nlat = 1.0\nlon = 2.0\n".into(), "sites[0].id"),
-            ("[[sites]]\nid = \"s\"\nlat = 91.0\nlon = 2.0\n".into(), "sites[0]"),
+            (
+                "[[sites]]\nid = \"a b\"\nlat = 1.0\nlon = 2.0\n".into(),
+                "sites[0].id",
+            ),
+            (
+                "[[sites]]\nid = \"s\"\nlat = 91.0\nlon = 2.0\n".into(),
+                "sites[0]",
+            ),
         ];
         for (text, key) in cases {
             let err = parse(&text).unwrap_err();

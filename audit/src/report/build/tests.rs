@@ -18,6 +18,7 @@ fn aggregates(
     Aggregates {
         mobile,
         fibre,
+        throughput: Vec::new(),
         positions: positions
             .iter()
             .map(|(site, lat, lon)| SitePosition {
