@@ -29,8 +29,21 @@ use crate::config::{Pct, is_operator_id};
 pub enum Service {
     /// Mobile coverage.
     Mobile,
-    /// Fibre connection.
+    /// Fibre connection (reachability and latency, not speed).
     Fibre,
+    /// Fibre speed against the contracted speeds ("high-speed"), where throughput is measured.
+    FibreSpeed,
+}
+
+impl Service {
+    /// The word claims use (`mobile`, `fibre`, `fibre_speed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Mobile => "mobile",
+            Service::Fibre => "fibre",
+            Service::FibreSpeed => "fibre_speed",
+        }
+    }
 }
 
 /// Which areas a claim counts.
@@ -105,10 +118,13 @@ impl Claim {
         let service = match parts[0] {
             "mobile" => Service::Mobile,
             "fibre" => Service::Fibre,
+            "fibre_speed" => Service::FibreSpeed,
             other => {
                 return Err(err(
                     "SERVICE",
-                    format!("`{other}` is not a service; expected `mobile` or `fibre`"),
+                    format!(
+                        "`{other}` is not a service; expected `mobile`, `fibre` or `fibre_speed`"
+                    ),
                 ));
             }
         };
@@ -146,7 +162,7 @@ impl Claim {
                         format!("`{op}` is not an operator id MCC-MNC such as 452-04"),
                     ));
                 }
-                if service == Service::Fibre {
+                if service != Service::Mobile {
                     return Err(err(
                         "operator",
                         "fibre claims have no operator; drop `:operator=...`".into(),

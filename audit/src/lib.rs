@@ -23,6 +23,7 @@ pub mod period;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod speed;
 pub mod verdict;
 
 use std::path::PathBuf;

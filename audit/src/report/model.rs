@@ -13,6 +13,7 @@ use crate::claim::{ClaimVerdict, Level, Scope, Service};
 use crate::config::{ConfiguredCommune, FibreConfig, Pct, RegistrySource};
 use crate::fibre::{FibreVerdict, WindowCounts};
 use crate::source::SourceInfo;
+use crate::speed::{SiteSpeed, SpeedVerdict};
 use crate::verdict::{ExcludedCounts, MobileVerdict};
 
 /// The software version printed in provenance.
@@ -129,6 +130,30 @@ impl FibreTally {
     }
 }
 
+/// Counts of areas by fibre speed verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SpeedTally {
+    /// `fast`.
+    pub fast: u64,
+    /// `slow`.
+    pub slow: u64,
+    /// `insufficient_data`.
+    pub insufficient_data: u64,
+    /// `no_site`.
+    pub no_site: u64,
+}
+
+impl SpeedTally {
+    pub(crate) fn add(&mut self, v: SpeedVerdict) {
+        match v {
+            SpeedVerdict::Fast => self.fast += 1,
+            SpeedVerdict::Slow => self.slow += 1,
+            SpeedVerdict::InsufficientData => self.insufficient_data += 1,
+            SpeedVerdict::NoSite => self.no_site += 1,
+        }
+    }
+}
+
 /// The province (or provinces) of the set, summed up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvinceSummary {
@@ -148,6 +173,10 @@ pub struct ProvinceSummary {
     pub mobile_districts: MobileTally,
     /// Districts by fibre verdict.
     pub fibre_districts: FibreTally,
+    /// Communes by fibre speed verdict.
+    pub speed_communes: SpeedTally,
+    /// Districts by fibre speed verdict.
+    pub speed_districts: SpeedTally,
     /// Sites in the report.
     pub sites: u64,
     /// Sites inside a commune of the set.
@@ -213,6 +242,10 @@ pub struct CommuneReport {
     pub fibre: FibreVerdict,
     /// Fibre windows of the commune.
     pub fibre_windows: WindowCounts,
+    /// Fibre speed verdict (informative in the 2020 set, where districts are the fibre level).
+    pub speed: SpeedVerdict,
+    /// Sites with fibre throughput readings or a contracted speed.
+    pub speed_sites: Vec<String>,
 }
 
 /// One district.
@@ -238,6 +271,10 @@ pub struct DistrictReport {
     pub fibre_sites: Vec<String>,
     /// Communes connected by fibre (informative).
     pub fibre_connected_communes: u64,
+    /// District fibre speed verdict: fast if any of its speed sites is fast in both directions.
+    pub speed: SpeedVerdict,
+    /// Speed sites of the district.
+    pub speed_sites: Vec<String>,
 }
 
 /// One claim's verdict.
@@ -358,6 +395,8 @@ pub struct SiteReport {
     pub mobile: Vec<SiteOperatorReport>,
     /// Fibre, when it has fibre rounds.
     pub fibre: Option<SiteFibreReport>,
+    /// Fibre speed, when it has throughput readings or a contracted speed.
+    pub speed: Option<SiteSpeed>,
 }
 
 /// A flagged site, with the reason in words.

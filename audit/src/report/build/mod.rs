@@ -18,6 +18,7 @@ use crate::fibre::{
     FibreVerdict, SiteWindows, area_verdict, area_windows, period_windows, site_windows,
 };
 use crate::source::{Aggregates, SourceInfo};
+use crate::speed::{SiteSpeed, SpeedVerdict, area_speed_verdict, site_speed};
 use crate::verdict::{
     ClassCounts, MobileCriteria, MobileVerdict, SiteOperatorStats, Z95, commune_any_verdict,
     commune_operator_verdict, district_mobile_verdict, round4, row_classes, share, site_verdict,
@@ -244,6 +245,28 @@ fn fibre_windows<'a>(
         .collect()
 }
 
+/// Stage 1, fibre speed: each site with fibre throughput readings or a contracted speed.
+fn site_speeds<'a>(
+    aggregates: &'a Aggregates,
+    cfg: &'a AuditConfig,
+) -> BTreeMap<&'a str, SiteSpeed> {
+    let mut rows: BTreeMap<&str, Vec<&crate::source::ThroughputRow>> = BTreeMap::new();
+    for row in &aggregates.throughput {
+        if !row.site.is_empty() {
+            rows.entry(row.site.as_str()).or_default().push(row);
+        }
+    }
+    let mut sites: BTreeSet<&str> = rows.keys().copied().collect();
+    sites.extend(cfg.sites.iter().map(|s| s.id.as_str()));
+    sites
+        .into_iter()
+        .filter_map(|id| {
+            let r = rows.get(id).map_or(&[][..], Vec::as_slice);
+            site_speed(r, cfg.site(id), &cfg.fibre_speed).map(|s| (id, s))
+        })
+        .collect()
+}
+
 /// Stage 2: every site (with mobile samples, fibre rounds, a reported position, or listed in
 /// the registry) placed on `set`, flagged, with its flags sorted.
 fn place_sites<'a>(
@@ -261,13 +284,22 @@ fn place_sites<'a>(
         .collect();
     let mut all_sites: BTreeSet<&str> = mobile_sites.clone();
     all_sites.extend(windows.keys().copied());
+    all_sites.extend(
+        aggregates
+            .throughput
+            .iter()
+            .map(|t| t.site.as_str())
+            .filter(|s| !s.is_empty()),
+    );
     all_sites.extend(positions.keys().copied().filter(|s| !s.is_empty()));
     all_sites.extend(cfg.sites.iter().map(|s| s.id.as_str()));
     let mut placed: BTreeMap<&str, Placed<'_>> = BTreeMap::new();
     for &id in &all_sites {
         let mut p = place(id, cfg, &positions, set, registry);
-        let has_data =
-            mobile_sites.contains(id) || windows.contains_key(id) || positions.contains_key(id);
+        let has_data = mobile_sites.contains(id)
+            || windows.contains_key(id)
+            || positions.contains_key(id)
+            || aggregates.throughput.iter().any(|t| t.site == id);
         if !has_data {
             p.flags.push(SiteFlag::NoData);
             p.detail
@@ -300,6 +332,7 @@ fn district_reports(
     set: &BoundarySet,
     commune_index: &BTreeMap<&str, &CommuneReport>,
     windows: &BTreeMap<&str, SiteWindows>,
+    speeds: &BTreeMap<&str, SiteSpeed>,
     total_windows: u64,
     cfg: &AuditConfig,
 ) -> Vec<DistrictReport> {
@@ -324,6 +357,15 @@ fn district_reports(
         let fibre_windows = area_windows(&site_windows, total_windows);
         let mut fibre_sites: Vec<String> = fsites.iter().map(|s| s.to_string()).collect();
         fibre_sites.sort();
+        let mut speed_sites: Vec<String> = members
+            .iter()
+            .flat_map(|c| c.speed_sites.iter().cloned())
+            .collect();
+        speed_sites.sort();
+        let speed_verdicts: Vec<SpeedVerdict> = speed_sites
+            .iter()
+            .filter_map(|s| speeds.get(s.as_str()).map(|v| v.verdict))
+            .collect();
         districts.push(DistrictReport {
             code: d.district.code.clone(),
             name: d.district.name.clone(),
@@ -338,6 +380,8 @@ fn district_reports(
                 .iter()
                 .filter(|c| c.fibre == FibreVerdict::Connected)
                 .count() as u64,
+            speed: area_speed_verdict(&speed_verdicts),
+            speed_sites,
         });
     }
     districts
@@ -373,6 +417,11 @@ fn claim_reports(
             FibreVerdict::NotConnected => AreaOutcome::NotShown,
             _ => AreaOutcome::Unknown,
         };
+        let speed_outcome = |v: SpeedVerdict| match v {
+            SpeedVerdict::Fast => AreaOutcome::Shown,
+            SpeedVerdict::Slow => AreaOutcome::NotShown,
+            _ => AreaOutcome::Unknown,
+        };
         let mut outcomes: Vec<(String, AreaOutcome)> = Vec::new();
         for code in &codes {
             let outcome = match (claim.level, claim.service) {
@@ -383,6 +432,7 @@ fn claim_reports(
                     match service {
                         Service::Mobile => mobile_outcome(mobile_of(c)),
                         Service::Fibre => fibre_outcome(c.fibre),
+                        Service::FibreSpeed => speed_outcome(c.speed),
                     }
                 }
                 (Level::Districts, Service::Fibre) => {
@@ -390,6 +440,12 @@ fn claim_reports(
                         .get(code.as_str())
                         .ok_or_else(|| missing(claim, code))?;
                     fibre_outcome(d.fibre)
+                }
+                (Level::Districts, Service::FibreSpeed) => {
+                    let d = district_index
+                        .get(code.as_str())
+                        .ok_or_else(|| missing(claim, code))?;
+                    speed_outcome(d.speed)
                 }
                 (Level::Districts, Service::Mobile) => {
                     let d = set
@@ -459,6 +515,8 @@ struct Evidence<'a> {
     windows: BTreeMap<&'a str, SiteWindows>,
     /// Hour windows in the period.
     total_windows: u64,
+    /// Fibre speed per speed site ([`site_speeds`]).
+    speeds: BTreeMap<&'a str, SiteSpeed>,
 }
 
 impl<'a> Evidence<'a> {
@@ -490,6 +548,7 @@ impl<'a> Evidence<'a> {
             mobile_sites,
             windows: fibre_windows(aggregates, cfg),
             total_windows,
+            speeds: site_speeds(aggregates, cfg),
         }
     }
 }
@@ -635,6 +694,15 @@ fn commune_reports(
         let site_windows: Vec<&SiteWindows> =
             fsites.iter().filter_map(|s| windows.get(s)).collect();
         let fibre_windows = area_windows(&site_windows, total_windows);
+        let speed_sites: Vec<&str> = sites
+            .iter()
+            .copied()
+            .filter(|s| ev.speeds.contains_key(s))
+            .collect();
+        let speed_verdicts: Vec<SpeedVerdict> = speed_sites
+            .iter()
+            .filter_map(|s| ev.speeds.get(s).map(|v| v.verdict))
+            .collect();
         communes.push(CommuneReport {
             code: c.code.clone(),
             name: c.name.clone(),
@@ -659,6 +727,8 @@ fn commune_reports(
             usable_share_by_operator: share_by_op,
             fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
             fibre_windows,
+            speed: area_speed_verdict(&speed_verdicts),
+            speed_sites: speed_sites.iter().map(|s| s.to_string()).collect(),
         });
     }
     communes
@@ -736,6 +806,7 @@ fn site_reports(
             flags: p.flags.clone(),
             mobile,
             fibre,
+            speed: ev.speeds.get(id).copied(),
         });
     }
 
@@ -768,6 +839,8 @@ fn province_summary(
         districts: districts.len() as u64,
         mobile_districts: MobileTally::default(),
         fibre_districts: FibreTally::default(),
+        speed_communes: SpeedTally::default(),
+        speed_districts: SpeedTally::default(),
         sites: site_reports.len() as u64,
         sites_placed: site_reports.iter().filter(|s| s.commune.is_some()).count() as u64,
         sites_flagged: flagged.len() as u64,
@@ -777,6 +850,7 @@ fn province_summary(
     for c in communes {
         province.mobile.add(c.mobile);
         province.fibre_communes.add(c.fibre);
+        province.speed_communes.add(c.speed);
         for (op, v) in &c.mobile_by_operator {
             if let Some(t) = province.mobile_by_operator.get_mut(op) {
                 t.add(*v);
@@ -786,6 +860,7 @@ fn province_summary(
     for d in districts {
         province.mobile_districts.add(d.mobile);
         province.fibre_districts.add(d.fibre);
+        province.speed_districts.add(d.speed);
     }
 
     province
@@ -823,7 +898,14 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
     let commune_index: BTreeMap<&str, &CommuneReport> =
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
 
-    let districts = district_reports(set, &commune_index, &evidence.windows, total_windows, cfg);
+    let districts = district_reports(
+        set,
+        &commune_index,
+        &evidence.windows,
+        &evidence.speeds,
+        total_windows,
+        cfg,
+    );
     let district_index: BTreeMap<&str, &DistrictReport> =
         districts.iter().map(|d| (d.code.as_str(), d)).collect();
 

@@ -210,7 +210,7 @@ fn districts_follow_their_communes_and_claims_count_the_named_areas() {
     let index: BTreeMap<&str, &CommuneReport> =
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
 
-    let districts = district_reports(set, &index, &BTreeMap::new(), 24, &cfg);
+    let districts = district_reports(set, &index, &BTreeMap::new(), &BTreeMap::new(), 24, &cfg);
     assert_eq!(districts.len(), set.districts().len());
     let d = districts.iter().find(|d| d.code == "058").unwrap();
     assert_eq!(d.communes, d058.communes.len() as u64);
@@ -367,7 +367,7 @@ fn the_province_tallies_communes_districts_and_sites() {
     communes[1].counted = 5;
     let index: BTreeMap<&str, &CommuneReport> =
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
-    let districts = district_reports(set, &index, &BTreeMap::new(), 24, &cfg);
+    let districts = district_reports(set, &index, &BTreeMap::new(), &BTreeMap::new(), 24, &cfg);
     let operators: BTreeSet<String> = ["452-04".to_owned(), "452-01".to_owned()].into();
     let p = province_summary(set, &communes, &districts, &[], &[], &operators);
     assert_eq!(p.communes, 108);
@@ -386,4 +386,162 @@ fn the_province_tallies_communes_districts_and_sites() {
     assert_eq!((p.samples, p.counted), (7, 5));
     assert_eq!((p.sites, p.sites_placed, p.sites_flagged), (0, 0, 0));
     assert_eq!(p.provinces.len(), 1);
+}
+
+/// Below-threshold hours: `usable` of `per_hour` samples usable in each of `hours` hours.
+fn weak_hours(
+    site: &str,
+    operator: &str,
+    hours: i64,
+    per_hour: u64,
+    usable: u64,
+) -> Vec<MobileRow> {
+    (0..hours)
+        .map(|h| {
+            let mut r = mobile_row(site, operator, h * HOUR, per_hour);
+            r.all.usable = usable;
+            r
+        })
+        .collect()
+}
+
+/// A second point inside 01834 (a few metres from the first).
+const IN_01834_B: (f64, f64) = (22.1626, 105.8443);
+
+#[test]
+fn a_site_with_another_operators_sim_is_no_evidence_for_this_one() {
+    let registry = registry();
+    let set = registry.get("bac-kan-2020").unwrap();
+    let cfg = AuditConfig::default();
+    // A VinaPhone site and a MobiFone site in 01834, both measured enough and both below 95 %.
+    let mut rows = weak_hours("vina", "452-02", 12, 30, 20);
+    rows.extend(weak_hours("mobi", "452-01", 12, 30, 25));
+    let agg = aggregates(
+        rows,
+        vec![],
+        &[
+            ("vina", IN_01834.0, IN_01834.1),
+            ("mobi", IN_01834_B.0, IN_01834_B.1),
+        ],
+    );
+    let ev = Evidence::gather(&agg, &cfg, ["452-04".to_owned()], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile_by_operator["452-02"], MobileVerdict::NotCovered);
+    assert_eq!(c.mobile_by_operator["452-01"], MobileVerdict::NotCovered);
+    assert_eq!(
+        c.mobile_by_operator["452-04"],
+        MobileVerdict::NoSite,
+        "no site carries a Viettel SIM"
+    );
+    assert_eq!(c.sites_by_operator["452-02"], ["vina"]);
+    assert!(c.sites_by_operator["452-04"].is_empty());
+    assert_eq!(
+        c.mobile,
+        MobileVerdict::NotCovered,
+        "every operator measured there is not covered; the unmeasured one takes no part"
+    );
+    // The best not-covered share decided: MobiFone's 25/30.
+    assert_eq!(c.decided_by.as_ref().unwrap().site, "mobi");
+}
+
+#[test]
+fn a_silent_registry_site_keeps_its_commune_and_operators_from_no_site() {
+    let registry = registry();
+    let set = registry.get("bac-kan-2020").unwrap();
+    let mut cfg = AuditConfig::default();
+    let mut entry = SiteEntry::at("quiet", IN_01834.0, IN_01834.1);
+    entry.operators = vec!["452-04".to_owned()];
+    cfg.sites.push(entry);
+    let agg = aggregates(vec![], vec![], &[]);
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    assert!(
+        ev.operators.contains("452-04"),
+        "registry operators are audited"
+    );
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    assert!(placed["quiet"].flags.contains(&SiteFlag::NoData));
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile, MobileVerdict::InsufficientData);
+    assert_eq!(
+        c.mobile_by_operator["452-04"],
+        MobileVerdict::InsufficientData
+    );
+    assert_eq!(c.sites_by_operator["452-04"], ["quiet"]);
+    // Without the registry entry the same commune has no site.
+    let bare = AuditConfig::default();
+    let ev = Evidence::gather(&agg, &bare, [], 24);
+    let placed = place_sites(&agg, &bare, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile, MobileVerdict::NoSite);
+}
+
+#[test]
+fn fibre_speed_of_communes_districts_and_claims() {
+    use crate::source::ThroughputRow;
+    use crate::speed::SpeedVerdict;
+    let registry = registry();
+    let set = registry.get("bac-kan-2020").unwrap();
+    let mut cfg = AuditConfig::default();
+    let mut fast = SiteEntry::at("fast", IN_01834.0, IN_01834.1);
+    fast.contracted_down_mbps = Some(100.0);
+    fast.contracted_up_mbps = Some(50.0);
+    cfg.sites.push(fast);
+    let t = |site: &str, d: &str, n, mean| ThroughputRow {
+        site: site.to_owned(),
+        direction: d.to_owned(),
+        transfers: n,
+        samples: n,
+        mean_mbps: Some(mean),
+    };
+    let mut agg = aggregates(vec![], vec![], &[]);
+    agg.throughput = vec![t("fast", "down", 30, 81.0), t("fast", "up", 30, 40.0)];
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    assert!(
+        !placed["fast"].flags.contains(&SiteFlag::NoData),
+        "throughput is data"
+    );
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(
+        (c.speed, c.speed_sites.clone()),
+        (SpeedVerdict::Fast, vec!["fast".to_owned()])
+    );
+    assert_eq!(
+        communes.iter().find(|c| c.code != "01834").unwrap().speed,
+        SpeedVerdict::NoSite
+    );
+    let index: BTreeMap<&str, &CommuneReport> =
+        communes.iter().map(|c| (c.code.as_str(), c)).collect();
+    let districts = district_reports(set, &index, &ev.windows, &ev.speeds, 24, &cfg);
+    let d = districts
+        .iter()
+        .find(|d| d.speed_sites == ["fast"])
+        .unwrap();
+    assert_eq!(d.speed, SpeedVerdict::Fast);
+    assert_eq!(
+        districts
+            .iter()
+            .filter(|d| d.speed == SpeedVerdict::NoSite)
+            .count(),
+        7
+    );
+    let district_index: BTreeMap<&str, &DistrictReport> =
+        districts.iter().map(|d| (d.code.as_str(), d)).collect();
+    let claims = vec![
+        Claim::parse("fibre_speed:districts:100").unwrap(),
+        Claim::parse("fibre_speed:districts:12.5").unwrap(),
+    ];
+    let reports = claim_reports(&claims, set, &registry, &index, &district_index).unwrap();
+    assert_eq!(reports[0].verdict, crate::ClaimVerdict::Unproven);
+    assert_eq!((reports[0].shown, reports[0].unknown), (1, 7));
+    assert_eq!(reports[1].verdict, crate::ClaimVerdict::Verified);
+    // Up below 0.8 x 50: the site, and so its commune and district, is slow.
+    agg.throughput[1].mean_mbps = Some(39.9);
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    assert_eq!(ev.speeds["fast"].verdict, SpeedVerdict::Slow);
 }
