@@ -20,6 +20,7 @@ pub mod claim;
 pub mod config;
 pub mod fibre;
 pub mod period;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod source;
@@ -35,6 +36,7 @@ pub use claim::{Claim, ClaimError, ClaimVerdict};
 pub use config::{AuditConfig, FibreConfig, Pct, SiteEntry};
 pub use fibre::FibreVerdict;
 pub use period::{Month, PeriodBound};
+pub use progress::Progress;
 pub use report::{Report, ReportInputs, build_report};
 pub use source::archive::ArchiveSource;
 pub use source::influxql::InfluxQlSource;
@@ -296,7 +298,8 @@ pub async fn run_audit(
         fibre_target: cfg.fibre.target.clone(),
     };
     let (aggregates, source) = if !args.archives.is_empty() {
-        let source = ArchiveSource::new(args.archives.clone());
+        let source =
+            ArchiveSource::new(args.archives.clone()).with_progress(Progress::on_terminal());
         fetch_some(&source, &query, cfg.timezone_offset_hours).await?
     } else if let Some(influx) = influx {
         let source = InfluxQlSource::new(influx)?;

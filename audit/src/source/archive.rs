@@ -28,6 +28,7 @@ use influxdb_line_protocol::{FieldValue, ParsedLine, parse_lines};
 use sha2::{Digest, Sha256};
 
 use crate::AuditError;
+use crate::progress::Progress;
 use crate::source::influxql::{POSITION_MEASUREMENTS, Queries};
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
@@ -39,6 +40,7 @@ use crate::source::{
 #[derive(Debug, Clone)]
 pub struct ArchiveSource {
     paths: Vec<PathBuf>,
+    progress: Progress,
 }
 
 /// A wire placement name back to its type (`None` for anything else, as an absent tag).
@@ -356,7 +358,16 @@ impl<'q> Accumulator<'q> {
 impl ArchiveSource {
     /// A source reading `paths`, in order.
     pub fn new(paths: Vec<PathBuf>) -> Self {
-        ArchiveSource { paths }
+        ArchiveSource {
+            paths,
+            progress: Progress::hidden(),
+        }
+    }
+
+    /// Shows how much of each file has been read on `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Streams every file and computes the aggregates (blocking I/O).
@@ -372,6 +383,10 @@ impl ArchiveSource {
                 source,
             };
             let file = std::fs::File::open(path).map_err(read_err)?;
+            let len = file.metadata().map_or(0, |m| m.len());
+            self.progress
+                .bytes(format!("reading {}", path.display()), len);
+            let mut unreported = 0u64;
             let mut reader = BufReader::with_capacity(1 << 20, file);
             let mut info = ArchiveFileInfo {
                 path: path.display().to_string(),
@@ -390,6 +405,11 @@ impl ArchiveSource {
                 }
                 sha.update(&buf);
                 info.lines += 1;
+                unreported += n as u64;
+                if unreported >= 1 << 20 {
+                    self.progress.inc(unreported);
+                    unreported = 0;
+                }
                 let Ok(text) = std::str::from_utf8(&buf) else {
                     info.unparsed_lines += 1;
                     continue;
@@ -410,9 +430,11 @@ impl ArchiveSource {
                     None => {}
                 }
             }
+            self.progress.inc(unreported);
             info.sha256 = hex::encode(sha.finalize());
             files.push(info);
         }
+        self.progress.finish();
         let info = SourceInfo::Archive {
             files,
             equivalent_queries: Queries::build(query).all(),
