@@ -80,7 +80,7 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
         let (from_db, info) = influx.fetch(&q).await.unwrap();
         let (from_file, file_info) = files.fetch(&q).await.unwrap();
         let brute = brute_force(&ds, &q);
-        assert!(!brute.mobile.is_empty() && !brute.fibre.is_empty());
+        assert!(!brute.mobile.is_empty() && !brute.fibre.is_empty() && brute.throughput.len() == 3);
         assert_eq!(from_db.mobile.len(), brute.mobile.len(), "mobile rows");
         for (a, b) in from_db.mobile.iter().zip(&brute.mobile) {
             assert_eq!(a, b, "InfluxQL row vs brute force");
@@ -89,6 +89,10 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
         for (a, b) in from_db.fibre.iter().zip(&brute.fibre) {
             assert_eq!(a, b, "InfluxQL fibre row vs brute force");
         }
+        assert_eq!(
+            from_db.throughput, brute.throughput,
+            "fibre throughput per site and direction"
+        );
         assert_eq!(from_db.positions, brute.positions, "positions");
         assert_eq!(from_file, from_db, "archive rows vs InfluxQL rows");
         // Tiny chunks split series across chunks: same rows.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use coverage_audit::source::archive::{influx_median, parse_placement};
 use coverage_audit::source::{
-    AggregateQuery, Aggregates, FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition, hour_of,
+    AggregateQuery, Aggregates, FibreRow, FieldCounts, MobileKey, MobileRow, SitePosition,
+    ThroughputRow, hour_of, round_mbps,
 };
 use coverage_audit::{AuditConfig, SiteEntry};
 use coverage_shared::signal::{
@@ -101,12 +102,29 @@ pub struct Beat {
     pub lon: f64,
 }
 
+/// One `throughput` point.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub site: String,
+    pub link: &'static str,
+    pub direction: &'static str,
+    pub bytes: i64,
+    pub duration_ms: f64,
+    /// `None`: the transfer failed.
+    pub mbps: Option<f64>,
+    pub ts: i64,
+    pub seq: i64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
 /// The generated data set.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub samples: Vec<Sample>,
     pub rounds: Vec<Round>,
     pub beats: Vec<Beat>,
+    pub transfers: Vec<Transfer>,
 }
 
 /// Inside points of some bac-kan-2020 communes (data/boundaries/bac-kan-communes-2020.csv).
@@ -466,6 +484,32 @@ pub fn dataset() -> Dataset {
             lon: P01843.1,
         });
     }
+    // Fibre throughput: bk-weak every hour in both directions (some transfers failed), bk-mix
+    // downloads only, and bk-cov over its mobile link (not fibre: left out of speed).
+    for i in -1..(HOURS + 1) {
+        let base = T0 + i * H;
+        for (site, pos, link, direction, lo, hi) in [
+            ("bk-weak", P01837, "fibre", "down", 70.0, 95.0),
+            ("bk-weak", P01837, "fibre", "up", 20.0, 45.0),
+            ("bk-mix", P01843, "fibre", "down", 10.0, 99.0),
+            ("bk-cov", P01834, "mobile", "down", 5.0, 30.0),
+        ] {
+            let failed = rng.below(7) == 0;
+            let mbps = (!failed).then(|| rng.range(lo, hi));
+            ds.transfers.push(Transfer {
+                site: site.into(),
+                link,
+                direction,
+                bytes: if failed { 0 } else { 10_000_000 },
+                duration_ms: mbps.map_or(30_000.0, |m| 80_000.0 / m),
+                mbps,
+                ts: base + 1_234_567,
+                seq: next_seq(),
+                lat: pos.0,
+                lon: pos.1,
+            });
+        }
+    }
     for i in -1..(HOURS + 1) {
         for (site, pos) in [
             ("bk-cov", P01834),
@@ -538,6 +582,26 @@ pub fn lines(ds: &Dataset) -> Vec<String> {
             format!(
                 "latency,site={},run=r1,target={},method={},link={} {fields} {}",
                 r.site, r.target, r.method, r.link, r.ts
+            ),
+        ));
+    }
+    for t in &ds.transfers {
+        let mut fields = format!(
+            "seq={}i,bytes={}i,duration_ms={}",
+            t.seq,
+            t.bytes,
+            f(t.duration_ms)
+        );
+        match t.mbps {
+            Some(m) => fields.push_str(&format!(",mbps={}", f(m))),
+            None => fields.push_str(",error=\"timeout\""),
+        }
+        fields.push_str(&format!(",pos_lat={},pos_lon={}", f(t.lat), f(t.lon)));
+        out.push((
+            t.ts,
+            format!(
+                "throughput,site={},run=r1,target=http://10.6.0.1/10M,method=http,link={},direction={} {fields} {}",
+                t.site, t.link, t.direction, t.ts
             ),
         ));
     }
@@ -624,6 +688,25 @@ pub fn brute_force(ds: &Dataset, q: &AggregateQuery) -> Aggregates {
     for b in &ds.beats {
         see(&b.site, "heartbeat", b.ts, b.lat, b.lon);
     }
+    for t in &ds.transfers {
+        see(&t.site, "throughput", t.ts, t.lat, t.lon);
+    }
+    // Fibre throughput per site and direction: transfers, measured ones, their sum.
+    let mut speed: BTreeMap<(String, String), (u64, u64, f64)> = BTreeMap::new();
+    for t in ds
+        .transfers
+        .iter()
+        .filter(|t| inside(t.ts) && t.link == "fibre")
+    {
+        let e = speed
+            .entry((t.site.clone(), t.direction.to_owned()))
+            .or_default();
+        e.0 += 1;
+        if let Some(m) = t.mbps {
+            e.1 += 1;
+            e.2 += m;
+        }
+    }
     Aggregates {
         mobile: mobile
             .into_iter()
@@ -642,7 +725,18 @@ pub fn brute_force(ds: &Dataset, q: &AggregateQuery) -> Aggregates {
                 },
             )
             .collect(),
-        throughput: Vec::new(),
+        throughput: speed
+            .into_iter()
+            .map(
+                |((site, direction), (transfers, samples, sum))| ThroughputRow {
+                    site,
+                    direction,
+                    transfers,
+                    samples,
+                    mean_mbps: (samples > 0).then(|| round_mbps(sum / samples as f64)),
+                },
+            )
+            .collect(),
         positions: last
             .into_iter()
             .map(|(site, (ts_ms, _, lat, lon))| SitePosition {
