@@ -19,18 +19,8 @@ use std::sync::{Arc, Mutex};
 /// A reported position further than this from the one a site was placed at re-places it.
 pub const MOVE_THRESHOLD_M: f64 = 1000.0;
 
-/// The placement tags of a point; each is left out when unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SitePlacement {
-    /// Boundary set name.
-    pub set: Option<String>,
-    /// Province code.
-    pub province: Option<String>,
-    /// Commune code within `set`.
-    pub commune: Option<String>,
-    /// District code (sets with districts only).
-    pub district: Option<String>,
-}
+/// The placement tags of a point (defined beside the line builder that writes them).
+pub use coverage_shared::schema::lines::SitePlacement;
 
 #[derive(Debug)]
 struct Placed {

@@ -9,7 +9,6 @@
 //! the sink fills, the ingest stops taking messages, and the broker holds the rest.
 
 pub mod influx;
-pub mod lines;
 
 pub use crate::ack::Pending;
 use crate::deadletter::{DeadLetters, Letter};

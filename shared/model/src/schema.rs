@@ -5,6 +5,11 @@
 //! these strings are the stored schema; changing one is a schema migration, not a refactor.
 //! The radio value fields (`rssi_dbm`, `rsrp_dbm`, ...) are named by
 //! [`crate::wire::RadioValues::values`] and [`crate::signal::deciding_field`].
+//!
+//! With the cargo feature `line-protocol`, [`lines`] writes readings in this schema.
+
+#[cfg(feature = "line-protocol")]
+pub mod lines;
 
 /// Database the collector writes and the audit reads when none is configured.
 pub const DEFAULT_DATABASE: &str = "coverage";

@@ -11,15 +11,34 @@
 //!
 //! Lines are built with InfluxData's `influxdb-line-protocol` builder, which escapes keys and
 //! values; the same crate parses the demo's archive.
+//!
+//! This is the one line builder of the project (cargo feature `line-protocol`): the collector's
+//! sink writes with it and `coverage-gen` generates load with it, so a generated database is
+//! byte for byte what the collector would have written from the same readings.
 
-use crate::enrich::SitePlacement;
-use coverage_shared::schema::{field, tag};
-use coverage_shared::wire::{Body, Reading};
+use crate::schema::{field, tag};
+use crate::wire::{Body, Reading};
 use influxdb_line_protocol::LineProtocolBuilder;
 use influxdb_line_protocol::builder::{AfterField, AfterMeasurement};
 
 type Tags = LineProtocolBuilder<Vec<u8>, AfterMeasurement>;
 type Fields = LineProtocolBuilder<Vec<u8>, AfterField>;
+
+/// The placement tags of a site's point; each is left out when unknown.
+///
+/// Who computes it is the writer's business (the collector's enricher caches it per site
+/// position); this module only writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SitePlacement {
+    /// Boundary set name.
+    pub set: Option<String>,
+    /// Province code.
+    pub province: Option<String>,
+    /// Commune code within `set`.
+    pub commune: Option<String>,
+    /// District code (sets with districts only).
+    pub district: Option<String>,
+}
 
 /// Appends `v` as a float field when present and finite.
 fn float(b: Fields, key: &str, v: Option<f64>) -> Fields {
@@ -117,8 +136,8 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -
             f = string(f, "serving", serving.as_deref());
             f = string(f, "operator_name", s.operator.name.as_deref());
             let antenna = match s.antenna {
-                coverage_shared::wire::Antenna::Internal => "internal",
-                coverage_shared::wire::Antenna::External => "external",
+                crate::wire::Antenna::Internal => "internal",
+                crate::wire::Antenna::External => "external",
             };
             string(f, "antenna", Some(antenna))
         }
@@ -181,7 +200,7 @@ pub fn line(reading: &Reading, placement: &SitePlacement) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coverage_shared::validate::decode;
+    use crate::validate::decode;
     use influxdb_line_protocol::{FieldValue, parse_lines};
 
     fn reading(topic: &str, json: &str) -> Reading {
