@@ -517,6 +517,8 @@ struct Evidence<'a> {
     total_windows: u64,
     /// Fibre speed per speed site ([`site_speeds`]).
     speeds: BTreeMap<&'a str, SiteSpeed>,
+    /// Sites with fibre throughput readings.
+    throughput_sites: BTreeSet<&'a str>,
 }
 
 impl<'a> Evidence<'a> {
@@ -549,6 +551,12 @@ impl<'a> Evidence<'a> {
             windows: fibre_windows(aggregates, cfg),
             total_windows,
             speeds: site_speeds(aggregates, cfg),
+            throughput_sites: aggregates
+                .throughput
+                .iter()
+                .map(|t| t.site.as_str())
+                .filter(|s| !s.is_empty())
+                .collect(),
         }
     }
 }
@@ -561,12 +569,17 @@ impl Evidence<'_> {
             .is_some_and(|e| e.operators.iter().any(|o| o == op))
     }
 
-    /// Whether `site` is in the registry and has no counted mobile sample in the period.
+    /// Whether `site` is a registry site that counts as a mobile site without a counted sample
+    /// in the period: it names operators, or it sent nothing at all. A registry site that
+    /// names no operator and sends only fibre readings is a fibre site, not a silent mobile one.
     fn registry_silent(&self, site: &str) -> bool {
-        self.cfg.site(site).is_some()
-            && self
-                .site_stats(site)
-                .all(|(_, st)| st.classes.counted() == 0)
+        let Some(entry) = self.cfg.site(site) else {
+            return false;
+        };
+        let fibre_only = self.windows.contains_key(site) || self.throughput_sites.contains(site);
+        self.site_stats(site)
+            .all(|(_, st)| st.classes.counted() == 0)
+            && (!entry.operators.is_empty() || !fibre_only)
     }
 
     /// The verdict of one site for one operator.

@@ -545,3 +545,31 @@ fn fibre_speed_of_communes_districts_and_claims() {
     let ev = Evidence::gather(&agg, &cfg, [], 24);
     assert_eq!(ev.speeds["fast"].verdict, SpeedVerdict::Slow);
 }
+
+#[test]
+fn a_registry_fibre_site_without_operators_is_no_mobile_site() {
+    let registry = registry();
+    let set = registry.get("bac-kan-2020").unwrap();
+    let mut cfg = AuditConfig::default();
+    cfg.sites
+        .push(SiteEntry::at("dc-link", IN_01834.0, IN_01834.1));
+    // It sends fibre rounds only: its commune has no mobile site.
+    let agg = aggregates(
+        vec![],
+        (0..24).map(|h| fibre_row("dc-link", h * HOUR)).collect(),
+        &[],
+    );
+    let ev = Evidence::gather(&agg, &cfg, [], 24);
+    let placed = place_sites(&agg, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile, MobileVerdict::NoSite);
+    assert_eq!(c.fibre, FibreVerdict::Connected);
+    // The same site silent in the period could be either: it keeps the commune from no_site.
+    let silent = aggregates(vec![], vec![], &[]);
+    let ev = Evidence::gather(&silent, &cfg, [], 24);
+    let placed = place_sites(&silent, &cfg, &ev.mobile_sites, &ev.windows, set, &registry);
+    let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
+    let c = communes.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile, MobileVerdict::InsufficientData);
+}
