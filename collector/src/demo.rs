@@ -760,6 +760,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         ],
         archives: Vec::new(),
         out: None,
+        lang: audit::default_lang(),
     };
     if set.has_districts() {
         audit_args.claims.push("fibre:districts:100".into());
