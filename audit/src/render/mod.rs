@@ -2,6 +2,12 @@
 //!
 //! Each renderer is a pure function of the [`Report`]: no clock, no environment, so the same
 //! report always renders to the same bytes.
+//!
+//! [`html`] (a self-contained page with a map) and [`geojson`] (the communes with their
+//! verdicts, for QGIS) also need the boundary set's geometry and a language.
+
+pub mod geojson;
+pub mod html;
 
 use std::fmt::Write as _;
 
