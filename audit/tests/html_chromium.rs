@@ -3,7 +3,7 @@
 //! with no console message (no error, no failed script), draws one `<path>` per commune after
 //! its script ran, that the map selector, the table filter and the sort work, that the page
 //! refers to nothing outside itself, and writes a screenshot to
-//! `target/html-chromium/audit-report.png`.
+//! `target/html-chromium/audit-report.png` and prints it to A4 pages (a PDF beside it).
 //!
 //! Skipped with a message when Chromium is not installed, except under CI (`CI` set), where its
 //! absence is a failure.
@@ -271,4 +271,37 @@ async fn the_html_report_loads_in_chromium_and_draws_every_commune() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
     assert!(png.len() > 20_000, "{} bytes: an empty page?", png.len());
     eprintln!("Screenshot: {}", shot.display());
+
+    // Printed: A4 pages (the page's `@page { size: A4 }`), the Vietnamese page.
+    let pdf_path = out.join("audit-report.vi.pdf");
+    let _ = std::fs::remove_file(&pdf_path);
+    chromium(
+        &out.join("audit-report.vi.html"),
+        &[
+            &format!("--print-to-pdf={}", pdf_path.display()),
+            "--no-pdf-header-footer",
+        ],
+    );
+    let pdf = std::fs::read(&pdf_path).expect("chromium printed the page");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let text = String::from_utf8_lossy(&pdf);
+    let boxes: Vec<&str> = text
+        .match_indices("/MediaBox [")
+        .map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            &rest[..rest.find(']').unwrap()]
+        })
+        .collect();
+    assert!(
+        boxes.len() >= 2,
+        "the table runs over several pages: {boxes:?}"
+    );
+    for b in &boxes {
+        let v: Vec<f64> = b.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        // A4 is 595.28 x 841.89 pt; Chromium rounds to its own units.
+        assert!(
+            (v[2] - 595.28).abs() < 1.0 && (v[3] - 841.89).abs() < 1.0,
+            "not A4: {b}"
+        );
+    }
 }
