@@ -44,7 +44,7 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
     };
     let _ = write!(
         o,
-        "<table id=\"communes\">\n<thead><tr><th data-type=\"text\">{}</th><th data-type=\"text\">{}</th>\
+        "<div class=\"table-wrap\">\n<table id=\"communes\">\n<thead><tr><th data-type=\"text\">{}</th><th data-type=\"text\">{}</th>\
          <th data-type=\"text\">{}</th><th data-type=\"text\">{}</th><th class=\"n\" data-type=\"num\">{}</th>\
          <th class=\"n\" data-type=\"num\">{}</th><th data-type=\"text\">{}</th>",
         esc(h.col_code),
@@ -113,5 +113,5 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
             esc(fibre_label(t, c.fibre))
         );
     }
-    o.push_str("</tbody>\n</table>\n</section>\n");
+    o.push_str("</tbody>\n</table>\n</div>\n</section>\n");
 }
