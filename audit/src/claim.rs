@@ -1,9 +1,10 @@
-//! Coverage claims: `SERVICE:LEVEL:PERCENT[:operator=MCC-MNC][@SCOPE]`, parsed, checked against
+//! Coverage claims: `SERVICE:LEVEL:PERCENT[:operator=NAME|MCC-MNC][@SCOPE]`, parsed, checked against
 //! a boundary set, and judged with bounds.
 //!
 //! - `SERVICE` is `mobile` or `fibre`; `LEVEL` is `communes` or `districts`; `PERCENT` is 0..=100
-//!   with at most three decimals (`100`, `99.5`); `operator=MCC-MNC` (mobile only) judges one
-//!   operator's verdicts instead of the `any` operator's; `SCOPE` is `former=PP` (communes that
+//!   with at most three decimals (`100`, `99.5`); `operator=MCC-MNC` or `operator=NAME` (mobile
+//!   only; `Viettel`, `VinaPhone`..., resolved to MCC-MNC by `coverage_shared::text::operators`)
+//!   judges one operator's verdicts instead of the `any` operator's; `SCOPE` is `former=PP` (communes that
 //!   were in province `PP` before the 2025 merger, e.g. `former=06` = the 37 communes of
 //!   `thai-nguyen-2025` that were Bắc Kạn; on a set without mergers, its communes in province
 //!   `PP`) or `district=DDD` (one district of a set with districts).
@@ -19,6 +20,7 @@
 use std::fmt;
 
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet, Commune};
+use coverage_shared::text::operators;
 use serde::Serialize;
 
 use crate::config::{Pct, is_operator_id};
@@ -64,7 +66,7 @@ pub struct Claim {
     pub level: Level,
     /// The claimed share of areas.
     pub percent: Pct,
-    /// One operator (`MCC-MNC`), mobile only.
+    /// One operator (`MCC-MNC`, also when the claim names it), mobile only.
     pub operator: Option<String>,
     /// Restriction to part of the set.
     pub scope: Option<Scope>,
@@ -83,7 +85,7 @@ pub struct ClaimError {
 }
 
 impl Claim {
-    /// Parses `SERVICE:LEVEL:PERCENT[:operator=MCC-MNC][@SCOPE]`.
+    /// Parses `SERVICE:LEVEL:PERCENT[:operator=NAME|MCC-MNC][@SCOPE]`.
     pub fn parse(text: &str) -> Result<Claim, ClaimError> {
         let err = |part: &str, problem: String| ClaimError {
             claim: text.to_owned(),
@@ -98,7 +100,7 @@ impl Claim {
         if !(3..=4).contains(&parts.len()) {
             return Err(err(
                 "claim",
-                "expected SERVICE:LEVEL:PERCENT[:operator=MCC-MNC][@SCOPE], e.g. mobile:communes:100"
+                "expected SERVICE:LEVEL:PERCENT[:operator=NAME|MCC-MNC][@SCOPE], e.g. mobile:communes:100:operator=Viettel"
                     .into(),
             ));
         }
@@ -137,22 +139,17 @@ impl Claim {
                 let Some(op) = part.strip_prefix("operator=") else {
                     return Err(err(
                         "operator",
-                        format!("`{part}` is not `operator=MCC-MNC`"),
+                        format!("`{part}` is not `operator=NAME` or `operator=MCC-MNC`"),
                     ));
                 };
-                if !is_operator_id(op) {
-                    return Err(err(
-                        "operator",
-                        format!("`{op}` is not an operator id MCC-MNC such as 452-04"),
-                    ));
-                }
+                let op = resolve_operator(op).map_err(|problem| err("operator", problem))?;
                 if service == Service::Fibre {
                     return Err(err(
                         "operator",
                         "fibre claims have no operator; drop `:operator=...`".into(),
                     ));
                 }
-                Some(op.to_owned())
+                Some(op)
             }
         };
         let scope = match scope {
@@ -261,6 +258,26 @@ impl Claim {
     }
 }
 
+/// The `MCC-MNC` of a claim's operator, given by name (`Viettel`, ASCII case-insensitive, from
+/// `coverage_shared::text::operators`) or by code (`452-04`, any well-formed code); otherwise
+/// a problem listing the known names.
+fn resolve_operator(op: &str) -> Result<String, String> {
+    if let Some(id) = operators::resolve(op) {
+        return Ok(id.to_owned());
+    }
+    if is_operator_id(op) {
+        return Ok(op.to_owned());
+    }
+    let known: Vec<String> = operators::OPERATORS
+        .iter()
+        .map(|o| format!("{} ({})", o.name, o.id))
+        .collect();
+    Err(format!(
+        "`{op}` is neither a known operator name nor an MCC-MNC such as 452-04; known operators: {}",
+        known.join(", ")
+    ))
+}
+
 fn level_word(level: Level) -> &'static str {
     match level {
         Level::Communes => "communes",
@@ -362,6 +379,14 @@ mod tests {
         assert_eq!(c.percent.milli(), 99_500);
         let c = Claim::parse("mobile:communes:100@former=06").unwrap();
         assert_eq!(c.scope, Some(Scope::Former("06".into())));
+        let c = Claim::parse("mobile:communes:100:operator=Viettel").unwrap();
+        assert_eq!(c.operator.as_deref(), Some("452-04"));
+        assert_eq!(c.text, "mobile:communes:100:operator=Viettel");
+        let c = Claim::parse("mobile:communes:100:operator=vinaphone@former=06").unwrap();
+        assert_eq!(c.operator.as_deref(), Some("452-02"));
+        // A well-formed code outside the name table is still an operator.
+        let c = Claim::parse("mobile:communes:100:operator=452-99").unwrap();
+        assert_eq!(c.operator.as_deref(), Some("452-99"));
         let c = Claim::parse("mobile:communes:90:operator=452-01@district=061").unwrap();
         assert_eq!(c.scope, Some(Scope::District("061".into())));
     }
@@ -385,6 +410,16 @@ mod tests {
             let e = Claim::parse(text).unwrap_err();
             assert_eq!(e.part, part, "{text}: {e}");
             assert!(e.to_string().contains(text), "{e}");
+        }
+        let e = Claim::parse("mobile:communes:100:operator=Beeline").unwrap_err();
+        assert_eq!(e.part, "operator");
+        for name in [
+            "`Beeline`",
+            "Viettel (452-04)",
+            "VinaPhone (452-02)",
+            "MobiFone (452-01)",
+        ] {
+            assert!(e.problem.contains(name), "{e}");
         }
     }
 

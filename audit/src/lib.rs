@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use coverage_shared::boundary::{BoundaryError, BoundaryRegistry, BoundarySet};
-use coverage_shared::text::Lang;
+pub use coverage_shared::text::Lang;
 
 pub use claim::{Claim, ClaimError, ClaimVerdict};
 pub use config::{AuditConfig, FibreConfig, Pct, SiteEntry};
@@ -185,6 +185,21 @@ pub struct AuditArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Language of the report's words, `vi` or `en`; default from `LANG` (`vi*`: Vietnamese,
+    /// else English).
+    #[arg(long, value_parser = parse_lang, default_value_t = default_lang())]
+    pub lang: Lang,
+}
+
+/// Parses `--lang`: `vi` or `en`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a report language; use `--lang vi` or `--lang en`"))
+}
+
+/// The report language when `--lang` is not given: from the `LANG` variable.
+pub fn default_lang() -> Lang {
+    Lang::from_locale(std::env::var("LANG").ok().as_deref())
 }
 
 /// The set to audit: `requested`, else the one in force at both ends of `[from, to)`.
@@ -270,6 +285,7 @@ pub async fn run_audit(
         aggregates: &aggregates,
         source,
     })
+    .map(|r| report::explain::localised(r, args.lang))
 }
 
 /// Renders a report in `format`; `set` is the set the report audited (the HTML map and the
@@ -292,8 +308,7 @@ pub fn write_report(
     boundaries: &BoundaryRegistry,
 ) -> Result<(), AuditError> {
     let set = boundaries.get(&report.boundary_set)?;
-    let lang = Lang::from_locale(std::env::var("LANG").ok().as_deref());
-    let text = render(report, args.format, set, lang);
+    let text = render(report, args.format, set, args.lang);
     match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|source| AuditError::Write {
             path: path.display().to_string(),

@@ -43,6 +43,7 @@ fn args(archives: Vec<std::path::PathBuf>, claims: &[&str]) -> AuditArgs {
         claims: claims.iter().map(|c| c.to_string()).collect(),
         archives,
         out: None,
+        lang: coverage_audit::Lang::En,
     }
 }
 

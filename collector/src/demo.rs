@@ -731,6 +731,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         ],
         archives: Vec::new(),
         out: None,
+        lang: audit::default_lang(),
     };
     if set.has_districts() {
         audit_args.claims.push("fibre:districts:100".into());
@@ -749,11 +750,8 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         (Format::Csv, "report.csv"),
     ] {
         let path = out.join(name);
-        std::fs::write(
-            &path,
-            audit::render(&report, format, set, coverage_shared::text::Lang::En),
-        )
-        .map_err(io(&path))?;
+        std::fs::write(&path, audit::render(&report, format, set, audit_args.lang))
+            .map_err(io(&path))?;
         reports.push(path);
     }
     Ok(DemoOutcome {

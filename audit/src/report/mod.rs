@@ -16,6 +16,7 @@
 //!   **fibre sites** those with at least one fibre round to the target.
 
 mod build;
+pub mod explain;
 mod model;
 
 pub use build::{ReportInputs, build_report};

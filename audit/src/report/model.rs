@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use coverage_shared::signal::UsablePolicy;
+use coverage_shared::text::Lang;
 use serde::Serialize;
 
 use crate::claim::{ClaimVerdict, Level, Scope, Service};
@@ -58,6 +59,38 @@ pub struct Report {
     pub definitions: Vec<String>,
     /// Where the report comes from.
     pub provenance: Provenance,
+    /// The language of every sentence, label and verdict word the report carries.
+    pub lang: Lang,
+    /// Whether the signal thresholds are this installation's defaults (not the levels of QCVN
+    /// 81:2019 section 1.4.5): the report's verdicts are then provisional.
+    pub provisional_thresholds: bool,
+    /// The report's sentences in `lang`: title, period and times in the audit's time zone,
+    /// threshold sources ([`super::explain`]).
+    pub words: ReportWords,
+}
+
+/// The report-wide sentences, in the report's language (filled by
+/// [`super::explain::localised`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReportWords {
+    /// Title line: the title, the set and the period in local time.
+    pub title: String,
+    /// `Provisional thresholds (defaults)` when the thresholds are; `null` otherwise.
+    pub provisional: Option<String>,
+    /// The audit's time zone with its offset (`UTC+07:00`, with `Asia/Ho_Chi_Minh` at +7).
+    pub time_zone: String,
+    /// Period start in local time with its offset.
+    pub from: String,
+    /// Period end (exclusive) in local time with its offset.
+    pub to: String,
+    /// The period in words (`2025-11-01 00:00 (UTC+07:00) to ...`).
+    pub period: String,
+    /// Whether the signal thresholds are defaults or configured, in one sentence.
+    pub thresholds_note: String,
+    /// Each deciding number with its source (QCVN 81:2019 section 2.1.1, VNNIC...).
+    pub threshold_sources: Vec<String>,
+    /// Where the operator names come from.
+    pub operators_source: String,
 }
 
 /// The thresholds used, with their sources.
@@ -213,6 +246,41 @@ pub struct CommuneReport {
     pub fibre: FibreVerdict,
     /// Fibre windows of the commune.
     pub fibre_windows: WindowCounts,
+    /// Why the commune has its verdicts, in the report's language.
+    pub reasons: CommuneReasons,
+}
+
+/// Why a commune has its verdicts, sentence by sentence in the report's language (filled by
+/// [`super::explain::localised`] from the rules of [`super::explain`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CommuneReasons {
+    /// Behind the `any`-operator verdict; each sentence starts with the operator's label when
+    /// it is about one operator.
+    pub any: Vec<String>,
+    /// Behind each operator's verdict, by `MCC-MNC`.
+    pub by_operator: BTreeMap<String, Vec<String>>,
+    /// The excluded samples with their reasons (`null` when none was excluded).
+    pub excluded: Option<String>,
+}
+
+/// An area named in a report: its code and official name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedArea {
+    /// GSO code.
+    pub code: String,
+    /// Official name (never translated).
+    pub name: String,
+}
+
+/// The areas that decide a claim, by name and code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DecidingAreas {
+    /// Areas not covered / not connected.
+    pub not_shown: Vec<NamedArea>,
+    /// Unknown areas without a site.
+    pub no_site: Vec<NamedArea>,
+    /// Unknown areas with a site and too little data.
+    pub insufficient_data: Vec<NamedArea>,
 }
 
 /// One district.
@@ -273,6 +341,10 @@ pub struct ClaimReport {
     pub not_shown_areas: Vec<String>,
     /// Codes of the unknown areas.
     pub unknown_areas: Vec<String>,
+    /// The verdict in one sentence, in the report's language.
+    pub explanation: String,
+    /// The areas not shown and the unknown ones, by name and code.
+    pub deciding: DecidingAreas,
 }
 
 /// Why a site is flagged.

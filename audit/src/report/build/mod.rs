@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use coverage_shared::boundary::{BoundaryRegistry, BoundarySet, Commune};
 use coverage_shared::signal::THRESHOLD_SOURCES;
+use coverage_shared::text::Lang;
 
 use super::model::*;
 use crate::AuditError;
@@ -437,6 +438,8 @@ fn claim_reports(
             unknown,
             not_shown_areas: codes_of(AreaOutcome::NotShown),
             unknown_areas: codes_of(AreaOutcome::Unknown),
+            explanation: String::new(),
+            deciding: DecidingAreas::default(),
         });
     }
     Ok(claim_reports)
@@ -659,6 +662,7 @@ fn commune_reports(
             usable_share_by_operator: share_by_op,
             fibre: area_verdict(!fsites.is_empty(), fibre_windows, &cfg.fibre),
             fibre_windows,
+            reasons: CommuneReasons::default(),
         });
     }
     communes
@@ -840,49 +844,57 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
     );
     let from_s = from.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let to_s = to.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    Ok(Report {
-        boundary_set: set.name().to_owned(),
-        from: from_s.clone(),
-        to: to_s.clone(),
-        thresholds: ThresholdsReport {
-            policy: cfg.policy.clone(),
-            min_usable_share_pct: cfg.min_usable_share_pct,
-            min_samples: cfg.min_samples,
-            min_distinct_hours: cfg.min_distinct_hours,
-            timezone_offset_hours: cfg.timezone_offset_hours,
-            edge_flag_m: cfg.edge_flag_m,
-            fibre: cfg.fibre.clone(),
-            sources: THRESHOLD_SOURCES,
-        },
-        province,
-        communes,
-        districts,
-        claims: claim_reports,
-        operators: evidence.operators.iter().cloned().collect(),
-        sites: site_reports,
-        flagged_sites: flagged,
-        confidence: ConfidenceNote {
-            method: "wilson_score_on_hourly_blocks",
-            z: Z95,
-            note: CONFIDENCE_NOTE,
-        },
-        definitions: definitions(),
-        provenance: Provenance {
-            software: "coverage-collector",
-            version: VERSION,
-            git_commit: GIT_COMMIT,
+    // The sentences are filled in English here; `explain::localised` renders them again in
+    // the language asked for.
+    Ok(super::explain::localised(
+        Report {
             boundary_set: set.name().to_owned(),
-            boundary_file: set.info().file.to_string(),
-            boundary_sha256: set.sha256().to_owned(),
-            period: PeriodInfo {
-                from: from_s,
-                to: to_s,
-                windows: total_windows,
+            from: from_s.clone(),
+            to: to_s.clone(),
+            thresholds: ThresholdsReport {
+                policy: cfg.policy.clone(),
+                min_usable_share_pct: cfg.min_usable_share_pct,
+                min_samples: cfg.min_samples,
+                min_distinct_hours: cfg.min_distinct_hours,
+                timezone_offset_hours: cfg.timezone_offset_hours,
+                edge_flag_m: cfg.edge_flag_m,
+                fibre: cfg.fibre.clone(),
+                sources: THRESHOLD_SOURCES,
             },
-            threshold_sources: THRESHOLD_SOURCES,
-            source,
+            province,
+            communes,
+            districts,
+            claims: claim_reports,
+            operators: evidence.operators.iter().cloned().collect(),
+            sites: site_reports,
+            flagged_sites: flagged,
+            confidence: ConfidenceNote {
+                method: "wilson_score_on_hourly_blocks",
+                z: Z95,
+                note: CONFIDENCE_NOTE,
+            },
+            definitions: definitions(),
+            provenance: Provenance {
+                software: "coverage-collector",
+                version: VERSION,
+                git_commit: GIT_COMMIT,
+                boundary_set: set.name().to_owned(),
+                boundary_file: set.info().file.to_string(),
+                boundary_sha256: set.sha256().to_owned(),
+                period: PeriodInfo {
+                    from: from_s,
+                    to: to_s,
+                    windows: total_windows,
+                },
+                threshold_sources: THRESHOLD_SOURCES,
+                source,
+            },
+            lang: Lang::En,
+            provisional_thresholds: false,
+            words: ReportWords::default(),
         },
-    })
+        Lang::En,
+    ))
 }
 
 fn missing(claim: &Claim, code: &str) -> AuditError {
