@@ -116,7 +116,7 @@ const PROBE: &str = r##"<script>
 (function () {
   var seen = {};
   var filter = document.getElementById("filter");
-  filter.value = "01834";
+  filter.value = "sông CẦU";
   filter.dispatchEvent(new Event("input"));
   seen.visible = Array.prototype.filter.call(
     document.querySelectorAll("#communes tbody tr"), function (r) { return !r.hidden; }).length;
@@ -229,7 +229,10 @@ async fn the_html_report_loads_in_chromium_and_draws_every_commune() {
         let start = dom.find("<pre id=\"probe\">").expect("the probe ran") + 16;
         let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
         let seen: serde_json::Value = serde_json::from_str(json).unwrap();
-        assert_eq!(seen["visible"], 1, "{lang}: filter on a code: {seen}");
+        assert_eq!(
+            seen["visible"], 1,
+            "{lang}: filter on a name, any case: {seen}"
+        );
         assert!(seen["shown"].as_str().unwrap().contains('1'), "{seen}");
         let fibre_01837 = report
             .communes

@@ -5,8 +5,10 @@
 //! values (`covered`, `no_site`) in `mobile`, `mobile_<MCC-MNC>` and `fibre`, the words of the
 //! chosen language beside them in `*_label`, so a style can key on the former and a label show
 //! the latter; properties are flat (strings and numbers only, lists joined with `; `) because
-//! QGIS shows nested values as raw JSON. Coordinates are WGS84 lon/lat as the boundary file
-//! has them (RFC 7946). Pure and deterministic: keys are sorted (serde_json's ordered map).
+//! QGIS shows nested values as raw JSON. `reasons` (and `reasons_<MCC-MNC>`) are the
+//! sentences of [`crate::report::explain`] behind each verdict, joined with `; `. Coordinates
+//! are WGS84 lon/lat as the boundary file has them (RFC 7946). Pure and deterministic: keys
+//! are sorted (serde_json's ordered map).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use coverage_shared::boundary::BoundarySet;
 use coverage_shared::text::{self, Lang};
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue};
 
-use super::html::{fibre_label, mobile_label};
+use super::html::{fibre_label, in_language, mobile_label};
 use crate::fibre::FibreVerdict;
 use crate::report::{CommuneReport, Report};
 use crate::verdict::MobileVerdict;
@@ -22,6 +24,7 @@ use crate::verdict::MobileVerdict;
 /// The set's communes with the report's verdicts, as one GeoJSON FeatureCollection (a single
 /// line of JSON and a final newline).
 pub fn render(report: &Report, set: &BoundarySet, lang: Lang) -> String {
+    let report = &in_language(report, lang);
     let t = text::catalogue(lang);
     let by_code: BTreeMap<&str, &CommuneReport> = report
         .communes
@@ -71,7 +74,23 @@ pub fn render(report: &Report, set: &BoundarySet, lang: Lang) -> String {
                 .unwrap_or(MobileVerdict::NoSite);
             put(&format!("mobile_{op}"), v.as_str().into());
             put(&format!("mobile_{op}_label"), mobile_label(t, v).into());
+            let reasons = c.and_then(|c| c.reasons.by_operator.get(op));
+            put(
+                &format!("reasons_{op}"),
+                reasons.map_or_else(String::new, |r| r.join("; ")).into(),
+            );
         }
+        // Why: the sentences behind the `any` verdict, and the excluded samples.
+        put(
+            "reasons",
+            c.map_or_else(String::new, |c| c.reasons.any.join("; "))
+                .into(),
+        );
+        put(
+            "excluded",
+            c.and_then(|c| c.reasons.excluded.clone())
+                .map_or(JsonValue::Null, JsonValue::from),
+        );
         put(
             "usable_share",
             c.and_then(|c| c.usable_share)
@@ -167,6 +186,13 @@ mod tests {
         let p = fc.features[1].properties.as_ref().unwrap();
         assert_eq!(p["mobile"], "not_covered");
         assert_eq!(p["fibre_label"], "Chưa có điểm đo");
+        // The reasons, in the language asked for, though the report was localised in English.
+        let no_site = &fc.features[50].properties.as_ref().unwrap();
+        assert_eq!(no_site["mobile"], "no_site");
+        assert_eq!(
+            no_site["reasons"],
+            text::catalogue(Lang::Vi).report.reason_no_site
+        );
         assert_eq!(text, render(&r, set, Lang::Vi), "deterministic");
     }
 

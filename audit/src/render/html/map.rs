@@ -242,7 +242,7 @@ fn data_attributes(o: &mut String, r: &Report, c: Option<&CommuneReport>) {
 fn tooltip(t: &Catalogue, r: &Report, commune: &Commune, c: Option<&CommuneReport>) -> String {
     let mut lines = vec![format!("{} ({})", commune.name, commune.code)];
     if let Some(d) = &commune.district {
-        lines.push(format!("{}: {}", t.html.col_district, d.name));
+        lines.push(format!("{}: {}", t.report.label_district, d.name));
     } else if let Some(p) = &commune.former_province {
         lines.push(format!("{}: {}", t.html.col_former_province, p));
     }
@@ -269,10 +269,11 @@ fn tooltip(t: &Catalogue, r: &Report, commune: &Commune, c: Option<&CommuneRepor
         t.html.colour_fibre,
         fibre_label(t, fibre)
     ));
-    if let Some(c) = c
-        && !c.sites.is_empty()
-    {
-        lines.push(format!("{}: {}", t.html.col_sites, c.sites.join(", ")));
+    if let Some(c) = c {
+        if !c.sites.is_empty() {
+            lines.push(format!("{}: {}", t.report.label_sites, c.sites.join(", ")));
+        }
+        lines.extend(c.reasons.any.iter().cloned());
     }
     lines.join("\n")
 }
@@ -327,11 +328,11 @@ pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
         let flagged = !s.flags.is_empty();
         let mut title = s.id.clone();
         if let Some(name) = &s.commune_name {
-            let _ = write!(title, "\n{}: {name}", t.html.col_commune);
+            let _ = write!(title, "\n{}: {name}", t.report.label_commune);
         }
         if flagged {
             let flags: Vec<&str> = s.flags.iter().map(|f| flag_label(t, *f)).collect();
-            let _ = write!(title, "\n{}: {}", t.html.col_flags, flags.join(", "));
+            let _ = write!(title, "\n{}: {}", t.report.label_flags, flags.join(", "));
         }
         let _ = write!(
             o,

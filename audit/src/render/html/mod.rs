@@ -12,6 +12,7 @@
 pub mod map;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use coverage_shared::boundary::BoundarySet;
@@ -20,7 +21,7 @@ use html_escape::encode_text as esc;
 
 use crate::claim::ClaimVerdict;
 use crate::fibre::FibreVerdict;
-use crate::report::{Report, SiteFlag};
+use crate::report::{Report, SiteFlag, explain};
 use crate::source::SourceInfo;
 use crate::verdict::MobileVerdict;
 
@@ -32,25 +33,37 @@ const SCRIPT: &str = include_str!("script.js");
 /// The report as one self-contained HTML page in `lang`, its map drawn from `set` (the set the
 /// report audited).
 pub fn render(report: &Report, set: &BoundarySet, lang: Lang) -> String {
+    let report = &in_language(report, lang);
     let t = text::catalogue(lang);
     let mut o = String::with_capacity(1024 * 1024);
-    let title = format!("{}: {}", t.report.title, report.boundary_set);
+    let title = &report.words.title;
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         lang.code(),
-        esc(&title)
+        esc(title)
     );
     header(&mut o, report, t);
     claims(&mut o, report, t);
     map_section(&mut o, report, set, t);
     table::communes(&mut o, report, t);
     flagged(&mut o, report, t);
+    thresholds(&mut o, report, t);
     provenance(&mut o, report, t);
     let _ = write!(o, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
     o
+}
+
+/// `report` with its sentences (reasons, claim explanations, period) in `lang`: as it is when
+/// it was localised in `lang` already (what `run_audit` does with `--lang`), else localised anew.
+pub fn in_language(report: &Report, lang: Lang) -> Cow<'_, Report> {
+    if report.lang == lang && !report.words.title.is_empty() {
+        Cow::Borrowed(report)
+    } else {
+        Cow::Owned(explain::localised(report.clone(), lang))
+    }
 }
 
 /// The word for a mobile verdict.
@@ -103,19 +116,27 @@ fn header(o: &mut String, r: &Report, t: &Catalogue) {
     let p = &r.province;
     let n = |x: u64| format::count(t.lang, x);
     let provinces: Vec<&str> = p.provinces.values().map(String::as_str).collect();
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<ul class=\"facts\">\n<li>{}</li>\n<li>{}</li>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>",
         esc(t.report.title),
         esc(&provinces.join(", ")),
-        esc(&text::fill(
-            t.html.boundary_set,
-            &[("set", &r.boundary_set)]
-        )),
-        esc(&text::fill(
-            t.html.period,
-            &[("from", &r.from), ("to", &r.to)]
-        )),
+    );
+    if let Some(provisional) = &r.words.provisional {
+        let _ = writeln!(
+            o,
+            "<p class=\"provisional\"><strong>{}</strong>. {}</p>",
+            esc(provisional),
+            esc(&r.words.thresholds_note)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "<ul class=\"facts\">\n<li>{}: {}</li>\n<li>{}: {}</li>",
+        esc(t.report.label_set),
+        esc(&r.boundary_set),
+        esc(t.report.label_period),
+        esc(&r.words.period),
     );
     let _ = writeln!(
         o,
@@ -158,10 +179,13 @@ fn header(o: &mut String, r: &Report, t: &Catalogue) {
 
 /// The claims with their verdicts and bounds.
 fn claims(o: &mut String, r: &Report, t: &Catalogue) {
-    let h = &t.html;
-    let _ = writeln!(o, "<section id=\"claims\">\n<h2>{}</h2>", esc(h.claims));
+    let _ = writeln!(
+        o,
+        "<section id=\"claims\">\n<h2>{}</h2>",
+        esc(t.report.heading_claims)
+    );
     if r.claims.is_empty() {
-        let _ = writeln!(o, "<p>{}</p>\n</section>", esc(h.no_claim));
+        let _ = writeln!(o, "<p>{}</p>\n</section>", esc(t.report.no_claim));
         return;
     }
     let _ = writeln!(
@@ -169,14 +193,14 @@ fn claims(o: &mut String, r: &Report, t: &Catalogue) {
         "<table class=\"claims\">\n<thead><tr><th>{}</th><th>{}</th><th class=\"n\">{}</th>\
          <th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
          <th class=\"n\">{}</th></tr></thead>\n<tbody>",
-        esc(h.col_claim),
-        esc(h.col_verdict),
-        esc(h.col_lower),
-        esc(h.col_upper),
-        esc(h.col_shown),
-        esc(h.col_not_shown),
-        esc(h.col_unknown),
-        esc(h.col_total),
+        esc(t.report.label_claim),
+        esc(t.report.label_verdict),
+        esc(t.report.label_lower),
+        esc(t.report.label_upper),
+        esc(t.report.label_shown),
+        esc(t.report.label_not_shown),
+        esc(t.report.label_unknown),
+        esc(t.report.label_areas),
     );
     let n = |x: u64| format::count(t.lang, x);
     for c in &r.claims {
@@ -194,6 +218,13 @@ fn claims(o: &mut String, r: &Report, t: &Catalogue) {
             n(c.not_shown),
             n(c.unknown),
             n(c.total),
+        );
+        // The sentence under its claim, across the row: it is long, and it is the answer.
+        let _ = writeln!(
+            o,
+            "<tr class=\"explanation\"><td colspan=\"8\"><span class=\"lbl\">{}:</span> {}</td></tr>",
+            esc(t.html.col_explanation),
+            esc(&c.explanation)
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
@@ -284,7 +315,7 @@ fn legend(o: &mut String, set: &BoundarySet, t: &Catalogue) {
     item(
         o,
         "<circle class=\"s\" cx=\"10\" cy=\"7\" r=\"4\"/>",
-        h.site,
+        t.report.label_site,
     );
     item(
         o,
@@ -300,17 +331,17 @@ fn flagged(o: &mut String, r: &Report, t: &Catalogue) {
     let _ = writeln!(
         o,
         "<section id=\"flagged\">\n<h2>{}</h2>",
-        esc(h.flagged_sites)
+        esc(t.report.heading_flagged)
     );
     if r.flagged_sites.is_empty() {
-        let _ = writeln!(o, "<p>{}</p>\n</section>", esc(h.none));
+        let _ = writeln!(o, "<p>{}</p>\n</section>", esc(t.report.none));
         return;
     }
     let _ = writeln!(
         o,
         "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-        esc(h.site),
-        esc(h.col_flags),
+        esc(t.report.label_site),
+        esc(t.report.label_flags),
         esc(h.col_detail)
     );
     for f in &r.flagged_sites {
@@ -326,6 +357,30 @@ fn flagged(o: &mut String, r: &Report, t: &Catalogue) {
     o.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// The thresholds with their sources, the confidence note and the definitions.
+fn thresholds(o: &mut String, r: &Report, t: &Catalogue) {
+    let _ = writeln!(
+        o,
+        "<section id=\"thresholds\">\n<h2>{}</h2>\n<p>{}</p>\n<ul>",
+        esc(t.report.heading_thresholds),
+        esc(&r.words.thresholds_note)
+    );
+    for line in &r.words.threshold_sources {
+        let _ = writeln!(o, "<li>{}</li>", esc(line));
+    }
+    let _ = writeln!(
+        o,
+        "</ul>\n<h3>{}</h3>\n<p>{}</p>\n<details open>\n<summary>{}</summary>\n<ul>",
+        esc(t.report.heading_confidence),
+        esc(r.confidence.note),
+        esc(t.report.heading_definitions)
+    );
+    for d in &r.definitions {
+        let _ = writeln!(o, "<li>{}</li>", esc(d));
+    }
+    o.push_str("</ul>\n</details>\n</section>\n");
+}
+
 /// Software, boundary file and data source.
 fn provenance(o: &mut String, r: &Report, t: &Catalogue) {
     let h = &t.html;
@@ -333,7 +388,7 @@ fn provenance(o: &mut String, r: &Report, t: &Catalogue) {
     let _ = writeln!(
         o,
         "<footer id=\"provenance\">\n<h2>{}</h2>\n<ul>",
-        esc(h.provenance)
+        esc(t.report.heading_provenance)
     );
     let li = |o: &mut String, s: String| {
         let _ = writeln!(o, "<li>{}</li>", esc(&s));
@@ -372,6 +427,7 @@ fn provenance(o: &mut String, r: &Report, t: &Catalogue) {
             );
         }
     }
+    li(o, r.words.operators_source.clone());
     o.push_str("</ul>\n</footer>\n");
 }
 

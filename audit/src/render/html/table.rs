@@ -22,7 +22,7 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
     let _ = writeln!(
         o,
         "<section id=\"communes-section\">\n<h2>{}</h2>",
-        esc(h.communes)
+        esc(t.report.heading_communes)
     );
     let _ = writeln!(
         o,
@@ -40,19 +40,19 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
     let area_heading = if r.districts.is_empty() {
         h.col_former_province
     } else {
-        h.col_district
+        t.report.label_district
     };
     let _ = write!(
         o,
         "<div class=\"table-wrap\">\n<table id=\"communes\">\n<thead><tr><th data-type=\"text\">{}</th><th data-type=\"text\">{}</th>\
          <th data-type=\"text\">{}</th><th data-type=\"text\">{}</th><th class=\"n\" data-type=\"num\">{}</th>\
          <th class=\"n\" data-type=\"num\">{}</th><th data-type=\"text\">{}</th>",
-        esc(h.col_code),
-        esc(h.col_commune),
+        esc(t.report.label_code),
+        esc(t.report.label_commune),
         esc(area_heading),
-        esc(h.col_sites),
-        esc(h.col_counted),
-        esc(h.col_usable_share),
+        esc(t.report.label_sites),
+        esc(t.report.label_counted),
+        esc(t.report.label_usable_share),
         esc(h.col_mobile),
     );
     for op in &r.operators {
@@ -64,8 +64,9 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
     }
     let _ = writeln!(
         o,
-        "<th data-type=\"text\">{}</th></tr></thead>\n<tbody>",
-        esc(h.col_fibre)
+        "<th data-type=\"text\">{}</th><th data-type=\"text\">{}</th></tr></thead>\n<tbody>",
+        esc(t.report.label_fibre),
+        esc(t.report.label_reason)
     );
     for c in &r.communes {
         let area = c
@@ -106,12 +107,21 @@ pub fn communes(o: &mut String, r: &Report, t: &Catalogue) {
                 esc(mobile_label(t, v))
             );
         }
-        let _ = writeln!(
+        let _ = write!(
             o,
-            "<td class=\"v v-{}\">{}</td></tr>",
+            "<td class=\"v v-{}\">{}</td><td class=\"reason\">",
             c.fibre.as_str(),
             esc(fibre_label(t, c.fibre))
         );
+        // The reasons behind the `any` verdict, then the excluded samples, one line each.
+        let lines = c.reasons.any.iter().chain(&c.reasons.excluded);
+        for (i, line) in lines.enumerate() {
+            if i > 0 {
+                o.push_str("<br>");
+            }
+            o.push_str(&esc(line));
+        }
+        o.push_str("</td></tr>\n");
     }
     o.push_str("</tbody>\n</table>\n</div>\n</section>\n");
 }

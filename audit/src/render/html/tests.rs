@@ -61,7 +61,11 @@ pub(crate) fn report(set_name: &str) -> Report {
         r.communes[i].mobile_by_operator.insert("452-04".into(), v);
     }
     r.communes[0].fibre = FibreVerdict::Connected;
-    r
+    explain::localised(r, Lang::En)
+}
+
+fn t_en() -> &'static Catalogue {
+    text::catalogue(Lang::En)
 }
 
 fn count(hay: &str, needle: &str) -> usize {
@@ -125,6 +129,22 @@ fn communes_carry_their_verdicts_for_the_map_and_the_table() {
     assert!(page.contains("<code>mobile:communes:100</code>"));
     // No samples: every commune could still be covered, so both claims are unproven.
     assert!(page.contains("<span class=\"badge k-unproven\">unproven</span>"));
+    // Each claim's sentence, and each commune's reasons.
+    for c in &r.claims {
+        assert!(!c.explanation.is_empty());
+        assert!(
+            page.contains(&*html_escape::encode_text(&c.explanation)),
+            "{}",
+            c.explanation
+        );
+    }
+    let no_site = r
+        .communes
+        .iter()
+        .find(|c| c.code == r.communes[50].code)
+        .unwrap();
+    assert_eq!(no_site.reasons.any, [t_en().report.reason_no_site]);
+    assert!(page.contains("<td class=\"reason\">no site</td>"));
 }
 
 #[test]

@@ -12,8 +12,6 @@ crate::catalogue! {
         map,
         /// Heading of the map's legend.
         legend,
-        /// A site's dot on the map.
-        site,
         /// A flagged site's dot on the map.
         site_flagged,
         /// The heavier line between districts.
@@ -28,12 +26,6 @@ crate::catalogue! {
         colour_fibre,
         /// Sentence under the map.
         map_note,
-        /// Heading of the claims.
-        claims,
-        /// No claim was given.
-        no_claim,
-        /// Heading of the commune table.
-        communes,
         /// Label of the commune table's filter box.
         filter,
         /// Placeholder text of the filter box.
@@ -42,16 +34,6 @@ crate::catalogue! {
         rows_shown,
         /// How to sort the table.
         sort_hint,
-        /// Heading of the flagged sites.
-        flagged_sites,
-        /// Nothing to list.
-        none,
-        /// Heading of the provenance.
-        provenance,
-        /// Audit period, `{from}` and `{to}` as RFC 3339 UTC.
-        period,
-        /// The boundary set audited (`{set}`).
-        boundary_set,
         /// Summary line: communes covered by the `any` operator.
         summary_mobile,
         /// Summary line: fibre, at the fibre level of the set (`{level}`: districts or communes).
@@ -66,44 +48,12 @@ crate::catalogue! {
         source_influx,
         /// Data source: line-protocol archive files.
         source_archive,
-        /// Column: a claim as written.
-        col_claim,
-        /// Column: a verdict.
-        col_verdict,
-        /// Column: lower bound.
-        col_lower,
-        /// Column: upper bound.
-        col_upper,
-        /// Column: areas shown.
-        col_shown,
-        /// Column: areas not shown.
-        col_not_shown,
-        /// Column: areas without enough evidence.
-        col_unknown,
-        /// Column: areas in scope.
-        col_total,
         /// Column: explanation of a claim's verdict.
         col_explanation,
-        /// Column: code.
-        col_code,
-        /// Column: commune.
-        col_commune,
-        /// Column: district.
-        col_district,
         /// Column: province before the 2025 merger.
         col_former_province,
-        /// Column: sites.
-        col_sites,
-        /// Column: counted samples.
-        col_counted,
-        /// Column: usable share.
-        col_usable_share,
         /// Column: mobile verdict of the `any` operator.
         col_mobile,
-        /// Column: fibre verdict.
-        col_fibre,
-        /// Column: site flags.
-        col_flags,
         /// Column: what was found.
         col_detail,
         /// Level word for `summary_fibre`: districts.
@@ -127,7 +77,6 @@ crate::catalogue! {
 pub const EN: HtmlText = HtmlText {
     map: "Map",
     legend: "Legend",
-    site: "Site",
     site_flagged: "Flagged site",
     district_border: "District border",
     colour_by: "Colour by",
@@ -135,18 +84,10 @@ pub const EN: HtmlText = HtmlText {
     colour_operator: "Mobile, {operator}",
     colour_fibre: "Fibre connection",
     map_note: "Each commune is coloured by its verdict; hover over a commune or a site for details.",
-    claims: "Claims",
-    no_claim: "No claim was given.",
-    communes: "Communes",
     filter: "Filter communes",
     filter_placeholder: "name, code, district or verdict",
     rows_shown: "{shown} of {total} communes shown",
     sort_hint: "Click a column heading to sort.",
-    flagged_sites: "Flagged sites",
-    none: "None.",
-    provenance: "Provenance",
-    period: "Audit period: {from} to {to}",
-    boundary_set: "Boundary set: {set}",
     summary_mobile: "Communes covered by mobile (any operator): {covered} of {total}",
     summary_fibre: "Fibre connection, {level}: {connected} of {total} connected",
     summary_sites: "Sites: {sites} ({placed} placed in a commune, {flagged} flagged)",
@@ -154,25 +95,9 @@ pub const EN: HtmlText = HtmlText {
     boundary_file: "Boundary file: {file}, SHA-256 {sha256}",
     source_influx: "Source: InfluxDB {url}, database {database}",
     source_archive: "Source: line-protocol archive {files}",
-    col_claim: "Claim",
-    col_verdict: "Verdict",
-    col_lower: "Lower bound",
-    col_upper: "Upper bound",
-    col_shown: "Shown",
-    col_not_shown: "Not shown",
-    col_unknown: "Unknown",
-    col_total: "Areas",
     col_explanation: "Explanation",
-    col_code: "Code",
-    col_commune: "Commune",
-    col_district: "District",
     col_former_province: "Former province",
-    col_sites: "Sites",
-    col_counted: "Counted samples",
-    col_usable_share: "Usable share",
     col_mobile: "Mobile (any operator)",
-    col_fibre: "Fibre",
-    col_flags: "Flags",
     col_detail: "Detail",
     level_districts: "districts",
     level_communes: "communes",
@@ -187,7 +112,6 @@ pub const EN: HtmlText = HtmlText {
 pub const VI: HtmlText = HtmlText {
     map: "Bản đồ",
     legend: "Chú giải",
-    site: "Điểm đo",
     site_flagged: "Điểm đo cần kiểm tra",
     district_border: "Ranh giới huyện",
     colour_by: "Tô màu theo",
@@ -195,18 +119,10 @@ pub const VI: HtmlText = HtmlText {
     colour_operator: "Phủ sóng di động, {operator}",
     colour_fibre: "Kết nối cáp quang",
     map_note: "Mỗi xã được tô màu theo kết luận; di chuột lên xã hoặc điểm đo để xem chi tiết.",
-    claims: "Chỉ tiêu công bố",
-    no_claim: "Không có chỉ tiêu công bố nào được đưa ra.",
-    communes: "Đơn vị hành chính cấp xã",
     filter: "Lọc danh sách xã",
     filter_placeholder: "tên, mã, huyện hoặc kết luận",
     rows_shown: "Hiển thị {shown}/{total} xã",
     sort_hint: "Bấm vào tiêu đề cột để sắp xếp.",
-    flagged_sites: "Điểm đo cần kiểm tra",
-    none: "Không có.",
-    provenance: "Thông tin truy xuất nguồn gốc",
-    period: "Kỳ đánh giá: từ {from} đến {to}",
-    boundary_set: "Bộ ranh giới hành chính: {set}",
     summary_mobile: "Số xã có phủ sóng di động (mọi nhà mạng): {covered}/{total}",
     summary_fibre: "Kết nối cáp quang, cấp {level}: {connected}/{total} có kết nối",
     summary_sites: "Điểm đo: {sites} ({placed} nằm trong một xã, {flagged} cần kiểm tra)",
@@ -214,25 +130,9 @@ pub const VI: HtmlText = HtmlText {
     boundary_file: "Tệp ranh giới: {file}, SHA-256 {sha256}",
     source_influx: "Nguồn: InfluxDB {url}, cơ sở dữ liệu {database}",
     source_archive: "Nguồn: tệp lưu trữ line protocol {files}",
-    col_claim: "Chỉ tiêu công bố",
-    col_verdict: "Kết luận",
-    col_lower: "Cận dưới",
-    col_upper: "Cận trên",
-    col_shown: "Đạt",
-    col_not_shown: "Không đạt",
-    col_unknown: "Chưa rõ",
-    col_total: "Số đơn vị",
     col_explanation: "Giải thích",
-    col_code: "Mã",
-    col_commune: "Xã",
-    col_district: "Huyện",
     col_former_province: "Tỉnh cũ",
-    col_sites: "Điểm đo",
-    col_counted: "Số mẫu đo được tính",
-    col_usable_share: "Tỷ lệ mẫu đạt ngưỡng",
     col_mobile: "Phủ sóng di động (mọi nhà mạng)",
-    col_fibre: "Kết nối cáp quang",
-    col_flags: "Cảnh báo",
     col_detail: "Chi tiết",
     level_districts: "huyện",
     level_communes: "xã",
