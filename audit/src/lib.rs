@@ -291,6 +291,8 @@ pub async fn run_audit(
 /// Renders a report in `format`; `set` is the set the report audited (the HTML map and the
 /// GeoJSON geometry are drawn from it), `lang` the language of the words.
 pub fn render(report: &Report, format: Format, set: &BoundarySet, lang: Lang) -> String {
+    // Every format speaks `lang`: a report localised in another language is localised anew.
+    let report = &render::html::in_language(report, lang);
     match format {
         Format::Json => render::json(report),
         Format::Md => render::markdown(report),

@@ -11,7 +11,6 @@ use coverage_audit::{
     run_audit, write_report,
 };
 use coverage_shared::boundary::BoundaryRegistry;
-use coverage_shared::text::Lang;
 use serde_json::Value;
 
 #[derive(Parser)]
@@ -34,10 +33,10 @@ fn archive(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// Renders `r` in `f`, in English, on its set from the repository's boundaries.
+/// Renders `r` in `f`, in its own language, on its set from the repository's boundaries.
 fn rendered(r: &Report, f: Format) -> String {
     let reg = registry();
-    render(r, f, reg.get(&r.boundary_set).unwrap(), Lang::En)
+    render(r, f, reg.get(&r.boundary_set).unwrap(), r.lang)
 }
 
 fn cli(argv: &[&str]) -> AuditArgs {
@@ -77,9 +76,11 @@ async fn archive_audit_of_the_2020_set() {
         "--claim",
         "mobile:districts:100",
         "--claim",
-        "mobile:communes:100:operator=452-04@district=058",
+        "mobile:communes:100:operator=Viettel@district=058",
         "--claim",
         "mobile:communes:0.9",
+        "--lang",
+        "en",
     ];
     let r = audit(&argv).await.unwrap();
     assert_eq!(r.boundary_set, "bac-kan-2020");
@@ -165,6 +166,11 @@ async fn archive_audit_of_the_2020_set() {
         (1, 7, 8, 12.5, 100.0)
     );
     assert!(r.claims[5].not_shown_areas.contains(&"01837".to_owned()));
+    assert_eq!(
+        r.claims[5].operator.as_deref(),
+        Some("452-04"),
+        "operator=Viettel resolves to its MCC-MNC"
+    );
 
     // Flags: outside, configured elsewhere; never moved.
     let flagged: Vec<(&str, Vec<String>)> = r
@@ -302,17 +308,43 @@ async fn archive_audit_of_the_2020_set() {
     // Markdown and CSV.
     let md = rendered(&r, Format::Md);
     for needle in [
-        "# Coverage audit: bac-kan-2020",
+        // Title block: times in the audit's time zone, the provisional thresholds.
+        "# Coverage audit report: bac-kan-2020, 2024-03-04 07:00 (UTC+07:00) to 2024-03-06 07:00 (UTC+07:00)",
+        "- Time zone: Vietnam time (UTC+07:00, Asia/Ho_Chi_Minh)",
         "| `mobile:communes:100` | **refuted** |",
+        // The claim in words, and the areas that decide it by name and code.
+        "### `mobile:communes:100`",
+        "Refuted: 2 communes were measured without coverage, so at most 98.15\u{a0}% can be covered, below the claimed 100\u{a0}%.",
+        "- Not shown (2): ",
+        "Phường Sông Cầu (01837)",
+        "- Unknown, too little data (",
+        "Latency shows that a place is reachable, not how fast its connection is.",
+        "Operator: Viettel (452-04)",
         "## Districts",
         "## Communes",
+        "| VinaPhone (452-02) |",
+        // Each commune's verdicts with the reasons.
+        "## Why each commune has its verdict",
+        "### Phường Nguyễn Thị Minh Khai (01834): covered",
+        "- any operator: Viettel (452-04): site bk-cov: 100.0\u{a0}% of ",
+        "- VinaPhone (452-02): **not covered**: site bk-cov: ",
+        "below 95\u{a0}%",
+        "samples in 6 distinct hours (12 needed)",
+        "samples excluded: registration denied ",
         "## Flagged sites",
+        "from the commune's edge",
+        "## Thresholds and their sources",
+        "Signal thresholds are this installation's defaults, not the levels of QCVN 81:2019 §1.4.5; set them in `audit.policy.thresholds` and `audit.policy.by_placement`.",
+        "usable share at least 95\u{a0}%: QCVN 81:2019 §2.1.1 (radio network availability)",
+        "at least 300 counted samples: VNNIC (i-Speed)",
+        "Operator names: ITU-T E.212",
         "## Provenance",
         "850bb3073a68",
         "Wilson",
     ] {
-        assert!(md.contains(needle), "markdown lacks {needle}");
+        assert!(md.contains(needle), "markdown lacks {needle}\n{md}");
     }
+    assert!(md.contains("**Provisional thresholds (defaults).**"));
     let csv = rendered(&r, Format::Csv);
     let mut rows = csv.lines();
     let header = rows.next().unwrap();
@@ -321,16 +353,119 @@ async fn archive_audit_of_the_2020_set() {
         "{header}"
     );
     assert!(header.contains("mobile_452-04"));
+    assert!(header.contains(",reason,excluded,"));
+    assert!(header.contains("reason_452-04"));
     assert_eq!(rows.count(), 108);
     assert!(csv.contains("bac-kan-2020,01834,Phường Nguyễn Thị Minh Khai,058,"));
+    assert!(csv.contains(",not covered,"), "verdicts are words");
+
+    // JSON carries the sentences in the language.
+    assert_eq!(v["lang"], "en");
+    assert_eq!(v["provisional_thresholds"], true);
+    assert!(
+        v["claims"][0]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Refuted: 2 communes")
+    );
+    assert_eq!(v["claims"][0]["deciding"]["not_shown"][0]["code"], "01837");
+    assert!(v["communes"][0]["reasons"]["any"].is_array());
 
     let text = coverage_audit::render::summary(&r);
     assert!(
-        text.contains("claim mobile:communes:100: refuted (lower 1.85 %, upper"),
+        text.contains("Claim mobile:communes:100: refuted (Lower bound 1.85\u{a0}%, Upper bound"),
         "{text}"
     );
     assert!(
-        text.starts_with("Audit of bac-kan-2020 from 2024-03-04T00:00:00Z"),
+        text.starts_with(
+            "Audit of bac-kan-2020, 2024-03-04 07:00 (UTC+07:00) to 2024-03-06 07:00 (UTC+07:00)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    Refuted: 2 communes were measured"),
+        "{text}"
+    );
+
+    // The same report in Vietnamese: every word of every format.
+    let mut vi_argv = argv.to_vec();
+    let n = vi_argv.len();
+    vi_argv[n - 1] = "vi";
+    let vi = audit(&vi_argv).await.unwrap();
+    assert_eq!(
+        vi.claims,
+        {
+            let mut en = r.claims.clone();
+            for (e, v) in en.iter_mut().zip(&vi.claims) {
+                e.explanation = v.explanation.clone();
+            }
+            en
+        },
+        "verdicts and areas do not depend on the language"
+    );
+    let md = rendered(&vi, Format::Md);
+    for needle in [
+        "# Báo cáo đánh giá vùng phủ sóng: bac-kan-2020, từ 04/03/2024 07:00 (UTC+07:00) đến 06/03/2024 07:00 (UTC+07:00)",
+        "**Ngưỡng tạm thời (mặc định).**",
+        "- Múi giờ: giờ Việt Nam (UTC+07:00, Asia/Ho_Chi_Minh)",
+        "| `mobile:communes:100` | **Bị bác bỏ** |",
+        "Bị bác bỏ: 2 xã được đo là không có phủ sóng, nên tối đa 98,15\u{a0}% có thể được phủ sóng, thấp hơn mức công bố 100\u{a0}%.",
+        "Phường Sông Cầu (01837)",
+        "## Chỉ tiêu công bố",
+        "## Lý do kết luận của từng xã",
+        "### Phường Nguyễn Thị Minh Khai (01834): Đạt (có phủ sóng)",
+        "- mọi nhà mạng: Viettel (452-04): điểm đo bk-cov: 100,0\u{a0}% của ",
+        "chưa đủ số giờ đo khác nhau, mẫu đo trong 6 giờ (cần 12)",
+        "mẫu đo bị loại: bị từ chối đăng ký mạng ",
+        "Độ trễ cho thấy điểm đo kết nối được, không cho biết tốc độ tải dữ liệu.",
+        "tỷ lệ mẫu đạt ngưỡng từ 95\u{a0}%: QCVN 81:2019 mục 2.1.1",
+        "## Thông tin truy xuất nguồn gốc",
+        "khoảng tin cậy 95% Wilson",
+    ] {
+        assert!(md.contains(needle), "vi markdown lacks {needle}\n{md}");
+    }
+    // No English word outside identifiers, cited sources and SQL.
+    for english in [
+        "Refuted",
+        "| covered |",
+        "Reason",
+        "samples usable",
+        "Provenance",
+        "Threshold sources",
+        "Definitions",
+        "no site",
+        "flagged",
+    ] {
+        assert!(!md.contains(english), "vi markdown has {english}");
+    }
+    let csv = rendered(&vi, Format::Csv);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .starts_with("boundary_set,code,name,"),
+        "identifiers stay"
+    );
+    assert!(csv.contains(",Không đạt,"), "{csv}");
+    let v: Value = serde_json::from_str(&rendered(&vi, Format::Json)).unwrap();
+    assert_eq!(v["lang"], "vi");
+    assert_eq!(
+        v["claims"][0]["verdict"], "refuted",
+        "JSON values that are identifiers stay"
+    );
+    assert!(
+        v["claims"][0]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bị bác bỏ: 2 xã")
+    );
+    let text = coverage_audit::render::summary(&vi);
+    assert!(
+        text.starts_with("Đánh giá bac-kan-2020, từ 04/03/2024 07:00 (UTC+07:00)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Chỉ tiêu công bố mobile:communes:100: Bị bác bỏ (Cận dưới 1,85\u{a0}%"),
         "{text}"
     );
 
@@ -340,7 +475,10 @@ async fn archive_audit_of_the_2020_set() {
     args.format = Format::Md;
     args.out = Some(out.clone());
     write_report(&args, &r, &registry()).unwrap();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), md);
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        rendered(&r, Format::Md)
+    );
 }
 
 #[tokio::test]
@@ -477,6 +615,33 @@ async fn user_errors_are_clear() {
         "2024-03-06T00:00:00Z",
     ]);
     assert!(bad.is_err_and(|e| e.to_string().contains("RFC 3339")));
+    let bad = Cli::try_parse_from([
+        "audit",
+        "--from",
+        "2024-03-04T00:00:00Z",
+        "--to",
+        "2024-03-06T00:00:00Z",
+        "--lang",
+        "fr",
+    ]);
+    assert!(
+        bad.is_err_and(|e| e.to_string().contains("`fr`") && e.to_string().contains("--lang vi"))
+    );
+    let e = err(audit(&[
+        "--from",
+        "2024-03-04T00:00:00Z",
+        "--to",
+        "2024-03-06T00:00:00Z",
+        "--archive",
+        p,
+        "--claim",
+        "mobile:communes:100:operator=Beeline",
+    ])
+    .await);
+    assert!(
+        e.contains("operator") && e.contains("Viettel (452-04)"),
+        "{e}"
+    );
     let mut cfg = audit_config();
     cfg.fibre.max_rtt_ms = -1.0;
     let args = cli(&[

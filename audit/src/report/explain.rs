@@ -447,7 +447,8 @@ pub fn is_provisional(policy: &UsablePolicy) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Sentences.
 
-fn pct(lang: Lang, p: Pct) -> String {
+/// A configured percentage in words, with only the decimals it has: `95 %`, `99,5 %` (vi).
+pub fn pct(lang: Lang, p: Pct) -> String {
     // Pct is exact in thousandths: 95 -> "95 %", 99.5 -> "99,5 %".
     let milli = p.milli();
     let decimals = if milli.is_multiple_of(1000) {

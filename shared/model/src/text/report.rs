@@ -66,6 +66,8 @@ crate::catalogue! {
         label_set,
         /// Label: audit period.
         label_period,
+        /// Label: time zone.
+        label_time_zone,
         /// Label: claim.
         label_claim,
         /// Label: verdict.
@@ -319,6 +321,7 @@ pub const EN: ReportText = ReportText {
 
     label_set: "Boundary set",
     label_period: "Audit period",
+    label_time_zone: "Time zone",
     label_claim: "Claim",
     label_verdict: "Verdict",
     label_lower: "Lower bound",
@@ -463,6 +466,7 @@ pub const VI: ReportText = ReportText {
 
     label_set: "Bộ ranh giới hành chính",
     label_period: "Kỳ đánh giá",
+    label_time_zone: "Múi giờ",
     label_claim: "Chỉ tiêu công bố",
     label_verdict: "Kết luận",
     label_lower: "Cận dưới",
