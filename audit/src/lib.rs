@@ -11,7 +11,7 @@
 //!    ([`source::archive`]), which give identical rows;
 //! 4. place every site on the set ([`report`]), apply the coverage semantics of DESIGN.md
 //!    ([`verdict`] for mobile, [`fibre`]), judge the claims ([`claim`]);
-//! 5. render as JSON, Markdown or CSV ([`render`]).
+//! 5. render as JSON, Markdown, CSV, HTML with a map or GeoJSON ([`render`]).
 //!
 //! Every step after 3 is a pure function; the same aggregates, configuration and boundaries
 //! give a byte-identical report.
@@ -159,6 +159,10 @@ pub enum Format {
     Md,
     /// One CSV row per commune.
     Csv,
+    /// One self-contained HTML page with a map of the communes (works offline, prints on A4).
+    Html,
+    /// The set's communes with their verdicts as a GeoJSON FeatureCollection, for QGIS.
+    Geojson,
 }
 
 /// Parses an RFC 3339 instant (any offset) into UTC.
@@ -336,18 +340,29 @@ pub async fn run_audit(
     .map(|r| report::explain::localised(r, args.lang))
 }
 
-/// Renders a report in `format`.
-pub fn render(report: &Report, format: Format) -> String {
+/// Renders a report in `format`; `set` is the set the report audited (the HTML map and the
+/// GeoJSON geometry are drawn from it), `lang` the language of the words.
+pub fn render(report: &Report, format: Format, set: &BoundarySet, lang: Lang) -> String {
+    // Every format speaks `lang`: a report localised in another language is localised anew.
+    let report = &render::html::in_language(report, lang);
     match format {
         Format::Json => render::json(report),
         Format::Md => render::markdown(report),
         Format::Csv => render::csv(report),
+        Format::Html => render::html::render(report, set, lang),
+        Format::Geojson => render::geojson::render(report, set, lang),
     }
 }
 
 /// Renders the report in `args.format` and writes it to `args.out`, or to standard output.
-pub fn write_report(args: &AuditArgs, report: &Report) -> Result<(), AuditError> {
-    let text = render(report, args.format);
+/// `boundaries` must hold the report's set (the registry it was audited with).
+pub fn write_report(
+    args: &AuditArgs,
+    report: &Report,
+    boundaries: &BoundaryRegistry,
+) -> Result<(), AuditError> {
+    let set = boundaries.get(&report.boundary_set)?;
+    let text = render(report, args.format, set, args.lang);
     match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|source| AuditError::Write {
             path: path.display().to_string(),

@@ -15,6 +15,7 @@ use coverage_audit::{
 };
 use coverage_shared::boundary::BoundaryRegistry;
 use coverage_shared::secret::Secret;
+use coverage_shared::text::Lang;
 
 fn registry() -> BoundaryRegistry {
     BoundaryRegistry::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/boundaries")).unwrap()
@@ -153,6 +154,7 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
     // Same verdicts and the same report from both sources.
     let cfg = audit_config();
     let boundaries = registry();
+    let set = boundaries.get("bac-kan-2020").unwrap();
     let claims = [
         "mobile:communes:100",
         "fibre:districts:100@district=058",
@@ -187,14 +189,20 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
     assert_eq!(from_db.claims[2].verdict, ClaimVerdict::Verified);
     // Rendered the same way twice: byte-identical.
     assert_eq!(
-        render(&from_db, Format::Json),
-        render(&from_db, Format::Json)
+        render(&from_db, Format::Json, set, Lang::En),
+        render(&from_db, Format::Json, set, Lang::En)
     );
     let again = run_audit(&args(vec![], &claims), Some(&icfg), &cfg, &boundaries)
         .await
         .unwrap();
-    assert_eq!(render(&again, Format::Md), render(&from_db, Format::Md));
-    assert_eq!(render(&again, Format::Csv), render(&from_db, Format::Csv));
+    assert_eq!(
+        render(&again, Format::Md, set, Lang::En),
+        render(&from_db, Format::Md, set, Lang::En)
+    );
+    assert_eq!(
+        render(&again, Format::Csv, set, Lang::En),
+        render(&from_db, Format::Csv, set, Lang::En)
+    );
 
     // A database that does not exist is an error that quotes the statement.
     let missing = InfluxQlSource::new(&influx_config(&server.url, "nope")).unwrap();

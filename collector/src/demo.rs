@@ -779,7 +779,8 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         (Format::Csv, "report.csv"),
     ] {
         let path = out.join(name);
-        std::fs::write(&path, audit::render(&report, format)).map_err(io(&path))?;
+        std::fs::write(&path, audit::render(&report, format, set, audit_args.lang))
+            .map_err(io(&path))?;
         reports.push(path);
     }
     Ok(DemoOutcome {

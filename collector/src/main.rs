@@ -120,7 +120,7 @@ fn audit(config: Option<PathBuf>, mut args: coverage_audit::AuditArgs) -> Result
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let report = rt.block_on(audit::run_audit(&args, influx.as_ref(), &cfg, &registry))?;
-    audit::write_report(&args, &report)?;
+    audit::write_report(&args, &report, &registry)?;
     let all_verified = report
         .claims
         .iter()

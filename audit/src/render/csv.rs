@@ -3,7 +3,7 @@
 
 use super::cat;
 use crate::report::Report;
-use crate::report::explain::{fibre_word, mobile_word};
+use crate::report::explain::{fibre_word, mobile_word, speed_word};
 
 /// One CSV row per commune, with a header; per-operator verdicts as `mobile_<operator>` and
 /// their reasons as `reason_<operator>` columns.
@@ -41,6 +41,7 @@ pub fn csv(r: &Report) -> String {
             "fibre_windows_up",
             "fibre_windows_known",
             "fibre_windows_total",
+            "fibre_speed",
         ]
         .into_iter()
         .map(str::to_owned),
@@ -94,6 +95,7 @@ pub fn csv(r: &Report) -> String {
         row.push(c.fibre_windows.up.to_string());
         row.push(c.fibre_windows.known.to_string());
         row.push(c.fibre_windows.total.to_string());
+        row.push(speed_word(c.speed, cat).to_owned());
         let _ = w.write_record(&row);
     }
     // Writing to a Vec cannot fail.

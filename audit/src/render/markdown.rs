@@ -9,7 +9,7 @@ use coverage_shared::text::{Catalogue, fill, format, operators};
 
 use super::{bound, cat, fibre_tally, mobile_tally, named, opt_share, sites_and_samples};
 use crate::report::explain::{
-    claim_word, fibre_word, local_time, mobile_word, sentence, site_flags,
+    claim_word, fibre_word, local_time, mobile_word, sentence, site_flags, speed_word,
 };
 use crate::report::{CommuneReport, Report};
 use crate::source::SourceInfo;
@@ -162,6 +162,21 @@ fn province(o: &mut String, r: &Report, cat: &Catalogue) {
             t.label_districts_mobile,
             mobile_tally(&p.mobile_districts, cat)
         );
+        let _ = writeln!(
+            o,
+            "- {}, {}: {}",
+            t.label_fibre_speed,
+            t.areas_districts,
+            super::speed_tally(&p.speed_districts, cat)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "- {}, {}: {}",
+            t.label_fibre_speed,
+            t.areas_communes,
+            super::speed_tally(&p.speed_communes, cat)
+        );
     }
     let _ = writeln!(o, "- {}", sites_and_samples(r, cat));
     let _ = writeln!(o, "- {}\n", r.words.operators_source);
@@ -175,19 +190,20 @@ fn districts(o: &mut String, r: &Report, cat: &Catalogue) {
     let _ = writeln!(o, "## {}\n", t.heading_districts);
     let _ = writeln!(
         o,
-        "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---:|---|---|---|",
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---:|---:|---|---|---|---|",
         t.label_code,
         t.label_district,
         t.label_communes,
         t.label_communes_covered,
         t.label_mobile,
         t.label_fibre,
-        t.label_fibre_windows
+        t.label_fibre_windows,
+        t.label_fibre_speed
     );
     for d in &r.districts {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} / {} / {} |",
+            "| {} | {} | {} | {} | {} | {} | {} / {} / {} | {} |",
             d.code,
             cell(&d.name),
             format::count(lang, d.communes),
@@ -196,7 +212,8 @@ fn districts(o: &mut String, r: &Report, cat: &Catalogue) {
             fibre_word(d.fibre, cat),
             format::count(lang, d.fibre_windows.up),
             format::count(lang, d.fibre_windows.known),
-            format::count(lang, d.fibre_windows.total)
+            format::count(lang, d.fibre_windows.total),
+            speed_word(d.speed, cat)
         );
     }
     let _ = writeln!(o);
@@ -221,8 +238,8 @@ fn communes(o: &mut String, r: &Report, cat: &Catalogue) {
         let _ = write!(header, " {} |", cell(&operators::label(op)));
         rule.push_str("---|");
     }
-    let _ = write!(header, " {} |", t.label_fibre);
-    rule.push_str("---|");
+    let _ = write!(header, " {} | {} |", t.label_fibre, t.label_fibre_speed);
+    rule.push_str("---|---|");
     let _ = writeln!(o, "{header}\n{rule}");
     for c in &r.communes {
         let mut line = format!(
@@ -247,7 +264,12 @@ fn communes(o: &mut String, r: &Report, cat: &Catalogue) {
                 .map_or("–", |v| mobile_word(*v, cat));
             let _ = write!(line, " {v} |");
         }
-        let _ = write!(line, " {} |", fibre_word(c.fibre, cat));
+        let _ = write!(
+            line,
+            " {} | {} |",
+            fibre_word(c.fibre, cat),
+            speed_word(c.speed, cat)
+        );
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o);
@@ -374,6 +396,17 @@ fn thresholds(o: &mut String, r: &Report, cat: &Catalogue) {
                         .map_or(t.any_target.to_owned(), |x| format!("`{x}`")),
                 ),
                 ("edge", &format::decimal(lang, th.edge_flag_m, 0)),
+            ],
+        )
+    );
+    let _ = writeln!(
+        o,
+        "- {}",
+        fill(
+            t.thresholds_speed_line,
+            &[
+                ("share", &pct(th.fibre_speed.min_share_of_contracted_pct)),
+                ("samples", &format::count(lang, th.fibre_speed.min_samples)),
             ],
         )
     );

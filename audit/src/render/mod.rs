@@ -6,8 +6,13 @@
 //! (`coverage_shared::text::report::ReportText`), sentences from [`crate::report::explain`]
 //! (stored in the report by [`crate::report::explain::localised`]); operators are shown by name
 //! beside their MCC-MNC, communes and districts by official name and code.
+//!
+//! [`html`] (a self-contained page with a map) and [`geojson`] (the communes with their
+//! verdicts, for QGIS) also need the boundary set's geometry and a language.
 
 pub mod csv;
+pub mod geojson;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod summary;
@@ -53,6 +58,26 @@ pub(crate) fn fibre_tally(t: &FibreTally, cat: &Catalogue) -> String {
     ]
     .iter()
     .map(|(v, n)| format!("{} {}", fibre_word(*v, cat), format::count(cat.lang, *n)))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+pub(crate) fn speed_tally(t: &crate::report::SpeedTally, cat: &Catalogue) -> String {
+    use crate::speed::SpeedVerdict;
+    [
+        (SpeedVerdict::Fast, t.fast),
+        (SpeedVerdict::Slow, t.slow),
+        (SpeedVerdict::InsufficientData, t.insufficient_data),
+        (SpeedVerdict::NoSite, t.no_site),
+    ]
+    .iter()
+    .map(|(v, n)| {
+        format!(
+            "{} {}",
+            crate::report::explain::speed_word(*v, cat),
+            format::count(cat.lang, *n)
+        )
+    })
     .collect::<Vec<_>>()
     .join(", ")
 }

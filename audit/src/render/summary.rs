@@ -50,6 +50,21 @@ pub fn summary(r: &Report) -> String {
             t.label_fibre,
             fibre_tally(&p.fibre_districts, cat)
         );
+        let _ = writeln!(
+            o,
+            "  {} ({}): {}",
+            t.label_fibre_speed,
+            t.areas_districts,
+            super::speed_tally(&p.speed_districts, cat)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  {} ({}): {}",
+            t.label_fibre_speed,
+            t.areas_communes,
+            super::speed_tally(&p.speed_communes, cat)
+        );
     }
     let _ = writeln!(o, "  {}", sites_and_samples(r, cat));
     for c in &r.claims {

@@ -259,6 +259,10 @@ crate::catalogue! {
         /// Fibre thresholds: `{loss}`, `{rtt}`, `{rounds}`, `{up}`, `{known}`, `{target}`,
         /// `{edge}`.
         thresholds_fibre_line,
+        /// Thresholds: the fibre speed line, `{share}`, `{samples}`.
+        thresholds_speed_line,
+        /// Label: fibre speed.
+        label_fibre_speed,
         /// Any fibre target.
         any_target,
 
@@ -354,6 +358,7 @@ pub const EN: ReportText = ReportText {
     label_usable_share: "Usable share",
     label_mobile: "Mobile coverage",
     label_fibre: "Fibre connection",
+    label_fibre_speed: "Fibre speed",
     label_operator: "Operator",
     label_any_operator: "any operator",
     label_reason: "Reason",
@@ -428,6 +433,7 @@ pub const EN: ReportText = ReportText {
     operators_source: "Operator names: {source}",
     thresholds_line: "usable share at least {share}, at least {samples} samples in at least {hours} local hours (UTC{offset})",
     thresholds_fibre_line: "fibre: loss at most {loss}, RTT at most {rtt} ms, at least {rounds} rounds per window, up at least {up} of known windows, known at least {known} of windows, target {target}; edge flag {edge} m",
+    thresholds_speed_line: "fibre speed: mean of the throughput tests at least {share} of the contracted speed (QCVN 34:2022), from at least {samples} tests per direction (QCVN 34:2022's method takes 1,000)",
     any_target: "any",
 
     confidence_note: "Samples a minute apart are not independent, so intervals are computed on hourly blocks: each site and operator's usable share gets a 95 % Wilson score interval with n = the number of hours (UTC hour buckets) with counted samples, not the number of samples. A commune's share is that of the site and operator that decided its verdict.",
@@ -504,6 +510,7 @@ pub const VI: ReportText = ReportText {
     label_usable_share: "Tỷ lệ mẫu đạt ngưỡng",
     label_mobile: "Phủ sóng di động",
     label_fibre: "Kết nối cáp quang",
+    label_fibre_speed: "Tốc độ cáp quang",
     label_operator: "Nhà mạng",
     label_any_operator: "mọi nhà mạng",
     label_reason: "Lý do",
@@ -578,6 +585,7 @@ pub const VI: ReportText = ReportText {
     operators_source: "Tên nhà mạng: {source}",
     thresholds_line: "tỷ lệ mẫu đạt ngưỡng từ {share}, ít nhất {samples} mẫu đo trong ít nhất {hours} giờ địa phương (UTC{offset})",
     thresholds_fibre_line: "cáp quang: tỷ lệ mất gói tối đa {loss}, độ trễ tối đa {rtt} ms, ít nhất {rounds} lượt đo mỗi khung giờ, hoạt động từ {up} số khung giờ xác định, xác định từ {known} số khung giờ, đích {target}; cờ ranh giới {edge} m",
+    thresholds_speed_line: "tốc độ cáp quang: trung bình các lần đo tốc độ tải dữ liệu đạt ít nhất {share} tốc độ theo hợp đồng (QCVN 34:2022), từ ít nhất {samples} lần đo mỗi chiều (phương pháp của QCVN 34:2022 dùng 1.000 lần đo)",
     any_target: "bất kỳ",
 
     confidence_note: "Các mẫu đo cách nhau một phút không độc lập với nhau, nên khoảng tin cậy được tính theo khối giờ: tỷ lệ mẫu đạt ngưỡng của mỗi điểm đo và nhà mạng có khoảng tin cậy 95% Wilson với n = số giờ (khung giờ UTC) có mẫu đo được tính, không phải số mẫu đo. Tỷ lệ của một xã là tỷ lệ của điểm đo và nhà mạng là căn cứ kết luận.",
