@@ -48,7 +48,10 @@ use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 mod error;
+mod grid;
 mod index;
+#[cfg(test)]
+mod lookup_tests;
 mod parse;
 mod registry;
 #[cfg(test)]
@@ -264,6 +267,19 @@ impl BoundarySet {
     /// The districts with their communes, in code order; empty for a set without districts.
     pub fn districts(&self) -> &[DistrictCommunes] {
         &self.districts
+    }
+
+    /// The commune holding a WGS84 position (latitude, longitude in degrees), by the same rules
+    /// as [`Self::locate`] (an interior first; a shared edge or vertex to the lowest code), without
+    /// the edge distance: the fast path for placing many positions. `None` outside every commune
+    /// and for a non-finite or out-of-range position.
+    pub fn commune_at(&self, lat: f64, lon: f64) -> Option<&Commune> {
+        if !crate::geo::LatLon::is_valid(lat, lon) {
+            return None;
+        }
+        self.index
+            .containing(&self.communes, Point::new(lon, lat))
+            .map(|i| &self.communes[i])
     }
 
     /// Places a WGS84 position (latitude, longitude in degrees) in the set.
