@@ -56,6 +56,7 @@ mod parse;
 mod registry;
 #[cfg(test)]
 mod tests;
+mod valid;
 
 pub use error::{BoundaryError, FeatureAt};
 pub use registry::{BoundaryRegistry, MAPPING_2020_TO_2025_FILE};

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{MultiPolygon, Polygon, Validation};
+use geo::{MultiPolygon, Polygon};
 use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, JsonValue, Position};
 
 use super::{BoundaryError, Commune, District, FeatureAt, Province, SetInfo};
@@ -253,9 +253,7 @@ fn parse_geometry(at: &FeatureAt, feature: &Feature) -> Result<MultiPolygon<f64>
     // Self-intersections, holes outside their polygon or crossing each other, members of a
     // MultiPolygon that overlap: lookup counts edge crossings, which is only meaningful for a
     // valid polygon.
-    multi
-        .check_validation()
-        .map_err(|e| bad(format!("not a valid polygon: {e}")))?;
+    super::valid::check(&multi).map_err(bad)?;
     Ok(multi)
 }
 
