@@ -19,6 +19,7 @@ pub mod deadletter;
 pub mod demo;
 pub mod enrich;
 pub mod ingest;
+pub mod locate;
 pub mod metrics;
 pub mod run;
 pub mod sink;

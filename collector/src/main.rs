@@ -29,19 +29,27 @@ enum Command {
         config: PathBuf,
     },
     /// Print which commune a position falls in, as JSON (exit 1 outside every commune).
+    ///
+    /// Without LAT and LON, places every position read from standard input (CSV `id,lat,lon`
+    /// or `lat,lon`, with or without a header, or JSON lines `{"id":..,"lat":..,"lon":..}`) and
+    /// prints one JSON line per position, in input order. A bad line is reported on standard
+    /// error with its line number and field and skipped; exit 1 if any line failed.
     Locate {
         /// Boundary set name (`bac-kan-2020`, `thai-nguyen-2025`).
         #[arg(long)]
         set: String,
         /// Latitude, WGS84 degrees.
-        #[arg(allow_hyphen_values = true)]
-        lat: f64,
+        #[arg(allow_hyphen_values = true, requires = "lon")]
+        lat: Option<f64>,
         /// Longitude, WGS84 degrees.
         #[arg(allow_hyphen_values = true)]
-        lon: f64,
+        lon: Option<f64>,
         /// A directory with boundary files instead of the sets built in.
         #[arg(long)]
         boundaries: Option<PathBuf>,
+        /// The format of standard input (default: detected from the first line).
+        #[arg(long, value_enum, conflicts_with = "lat")]
+        input: Option<coverage_collector::locate::InputFormat>,
     },
     /// Audit coverage over a period: verdicts per commune and district, and claims.
     ///
@@ -70,7 +78,12 @@ enum Command {
     },
 }
 
-fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCode> {
+fn locate(
+    set: &str,
+    position: Option<(f64, f64)>,
+    dir: Option<PathBuf>,
+    input: Option<coverage_collector::locate::InputFormat>,
+) -> Result<ExitCode> {
     let registry = match dir {
         Some(d) => coverage_shared::boundary::BoundaryRegistry::from_dir(&d)
             .with_context(|| format!("loading boundary sets from {}", d.display()))?,
@@ -78,6 +91,33 @@ fn locate(set: &str, lat: f64, lon: f64, dir: Option<PathBuf>) -> Result<ExitCod
             .context("loading the built-in boundary sets")?,
     };
     let set = registry.get(set)?;
+    let Some((lat, lon)) = position else {
+        let summary = coverage_collector::locate::locate_batch(
+            set,
+            std::io::stdin().lock(),
+            input,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+            |e| eprintln!("coverage-collector locate: {e}"),
+        )?;
+        let failed: Vec<String> = summary.failed.iter().map(|e| e.line.to_string()).collect();
+        eprintln!(
+            "Placed {} positions in {} ({} inside a commune); {} lines failed{}.",
+            summary.placed,
+            set.name(),
+            summary.inside,
+            failed.len(),
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" (lines {})", failed.join(", "))
+            }
+        );
+        return Ok(if failed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    };
     let loc = set.locate(lat, lon);
     println!("{}", serde_json::to_string_pretty(&loc)?);
     if loc.is_inside() {
@@ -167,7 +207,8 @@ fn main() -> ExitCode {
             lat,
             lon,
             boundaries,
-        } => locate(&set, lat, lon, boundaries),
+            input,
+        } => locate(&set, lat.zip(lon), boundaries, input),
         Command::Audit { config, args } => audit(config, args),
         #[cfg(feature = "demo")]
         Command::Demo { args } => demo(args),

@@ -1,5 +1,6 @@
 //! Boundary lookup benchmarks: building the registry from the bytes of `data/boundaries`, and
-//! placing the 108 inside points of the 2020 communes in each set.
+//! placing the 108 inside points of the 2020 communes in each set, with the edge distance
+//! (`locate`) and without (`commune_at`). The comparison with shapely is `bench/lookup.sh`.
 //!
 //! `cargo bench -p coverage-shared --bench boundary`
 
@@ -60,6 +61,18 @@ fn locate(c: &mut Criterion) {
                 }
             })
         });
+    }
+    for set in registry.sets() {
+        group.bench_function(
+            format!("108 inside points, commune only/{}", set.name()),
+            |b| {
+                b.iter(|| {
+                    for &(lat, lon) in &points {
+                        black_box(set.commune_at(black_box(lat), black_box(lon)));
+                    }
+                })
+            },
+        );
     }
     group.throughput(Throughput::Elements(1));
     for set in registry.sets() {

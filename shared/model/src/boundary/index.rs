@@ -1,11 +1,12 @@
 //! The spatial index of one boundary set: which commune contains a point, and how far the point
 //! is from the nearest commune edge, in metres on the sphere.
 //!
-//! Three structures, all built once per set:
-//! - an R-tree of the communes' bounding boxes, which narrows a lookup to the few communes whose
-//!   box holds the point;
-//! - one interval tree per commune (geo's `IntervalTreeMultiPolygon`) for the exact
-//!   point-in-polygon test in logarithmic time;
+//! Four structures, all built once per set:
+//! - a uniform grid (`grid`) that answers most commune lookups with one load and the rest with a
+//!   few exact edge tests;
+//! - an R-tree of the communes' bounding boxes, then geo's `Contains` / `Intersects` on the
+//!   polygons: the exact test, used where the grid cannot decide (rare) and to seed its sweep.
+//!   (geo's `IntervalTreeMultiPolygon`, used before the grid, misplaces some points in holes.)
 //! - an R-tree of every polygon edge, tagged with its commune, for the distance to the nearest edge.
 //!
 //! Distances: the R-trees work in degrees, where one degree of longitude is shorter than one of
@@ -13,7 +14,6 @@
 //! edges in order of distance in degrees, measures each with the haversine, and stops at the
 //! radius in degrees beyond which no edge can be nearer in metres than the best one so far.
 
-use geo::indexed::IntervalTreeMultiPolygon;
 use geo::{
     BoundingRect, Closest, Contains, Distance, Haversine, HaversineClosestPoint, Intersects, Line,
     Point,
@@ -22,6 +22,7 @@ use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 
 use super::Commune;
+use super::grid::Grid;
 
 /// A commune's bounding box, with the commune's index in its set.
 type BoxEntry = GeomWithData<Rectangle<Point<f64>>, u32>;
@@ -33,7 +34,7 @@ type EdgeEntry = GeomWithData<Line<f64>, u32>;
 pub(super) struct SpatialIndex {
     boxes: RTree<BoxEntry>,
     edges: RTree<EdgeEntry>,
-    areas: Vec<IntervalTreeMultiPolygon<f64>>,
+    grid: Grid,
 }
 
 impl SpatialIndex {
@@ -41,7 +42,6 @@ impl SpatialIndex {
     pub(super) fn build(communes: &[Commune]) -> Self {
         let mut boxes = Vec::with_capacity(communes.len());
         let mut edges = Vec::new();
-        let mut areas = Vec::with_capacity(communes.len());
         for (i, geometry) in communes.iter().map(|c| &c.geometry).enumerate() {
             let id = u32::try_from(i).expect("fewer than 2^32 communes in a set");
             if let Some(rect) = geometry.bounding_rect() {
@@ -59,12 +59,22 @@ impl SpatialIndex {
                 }
                 edges.push(GeomWithData::new(canonical(line), id));
             }
-            areas.push(IntervalTreeMultiPolygon::new(geometry));
         }
+        let boxes = RTree::bulk_load(boxes);
+        let grid = Grid::build(communes, |c| {
+            let p = Point::from(c);
+            let mut inside: Vec<u32> = boxes
+                .locate_all_at_point(&p)
+                .map(|entry| entry.data)
+                .filter(|&i| communes[i as usize].geometry.contains(&p))
+                .collect();
+            inside.sort_unstable();
+            inside
+        });
         Self {
-            boxes: RTree::bulk_load(boxes),
+            boxes,
             edges: RTree::bulk_load(edges),
-            areas,
+            grid,
         }
     }
 
@@ -72,6 +82,20 @@ impl SpatialIndex {
     /// among the communes whose edge the point lies on, the lowest index. `None` outside every
     /// commune. `communes` is the list given to [`Self::build`].
     pub(super) fn containing(&self, communes: &[Commune], p: Point<f64>) -> Option<usize> {
+        match self.grid.containing(p.0) {
+            Some(found) => found,
+            None => self.containing_exact(communes, p),
+        }
+    }
+
+    /// The grid, for tests.
+    #[cfg(test)]
+    pub(super) fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    /// [`Self::containing`] without the grid: bounding boxes, then geo's exact tests.
+    pub(super) fn containing_exact(&self, communes: &[Commune], p: Point<f64>) -> Option<usize> {
         let candidates = || {
             self.boxes
                 .locate_all_at_point(&p)
@@ -79,7 +103,9 @@ impl SpatialIndex {
         };
         // Strict interiors do not overlap in a valid coverage, so at most one matches; min()
         // keeps the rule deterministic if a file ever has overlaps.
-        let interior = candidates().filter(|&i| self.areas[i].contains(&p)).min();
+        let interior = candidates()
+            .filter(|&i| communes[i].geometry.contains(&p))
+            .min();
         interior.or_else(|| {
             candidates()
                 .filter(|&i| communes[i].geometry.intersects(&p))

@@ -1,12 +1,14 @@
 //! GeoJSON → [`Commune`]s: reads the properties by name, converts the geometry with the
 //! `geojson` crate's `geo-types` conversion, and checks what lookup relies on (every commune
 //! has a code, a name, a province and a non-empty area; codes are unique; a set with a district
-//! level gives every commune a district).
+//! level gives every commune a district; rings are closed, with at least 4 positions, finite and
+//! in range; every polygon is valid in the OGC sense, as geo's `Validation` checks it: no
+//! self-intersection, holes inside their polygon, MultiPolygon members that do not overlap).
 
 use std::collections::BTreeMap;
 
 use geo::{MultiPolygon, Polygon};
-use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, JsonValue};
+use geojson::{Feature, FeatureCollection, GeometryValue, JsonObject, JsonValue, Position};
 
 use super::{BoundaryError, Commune, District, FeatureAt, Province, SetInfo};
 use crate::geo::LatLon;
@@ -204,6 +206,27 @@ fn parse_geometry(at: &FeatureAt, feature: &Feature) -> Result<MultiPolygon<f64>
         at: at.clone(),
         problem,
     };
+    // geo closes open rings silently on conversion; RFC 7946 requires the file to close them.
+    let polygons: Vec<&Vec<Vec<Position>>> = match &geometry.value {
+        GeometryValue::Polygon { coordinates } => vec![coordinates],
+        GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        _ => Vec::new(),
+    };
+    for (p, rings) in polygons.iter().enumerate() {
+        for (r, ring) in rings.iter().enumerate() {
+            if let (Some(first), Some(last)) = (ring.first(), ring.last())
+                && ring.len() > 1
+                && first != last
+            {
+                return Err(bad(format!(
+                    "polygon {p} ring {r} is not closed: it starts at {:?} and ends at \
+                     {:?}",
+                    first.as_slice(),
+                    last.as_slice()
+                )));
+            }
+        }
+    }
     let multi = converted.map_err(|e| bad(e.to_string()))?;
     if multi.0.is_empty() {
         return Err(bad("MultiPolygon without polygons".to_owned()));
@@ -227,6 +250,10 @@ fn parse_geometry(at: &FeatureAt, feature: &Feature) -> Result<MultiPolygon<f64>
             }
         }
     }
+    // Self-intersections, holes outside their polygon or crossing each other, members of a
+    // MultiPolygon that overlap: lookup counts edge crossings, which is only meaningful for a
+    // valid polygon.
+    super::valid::check(&multi).map_err(bad)?;
     Ok(multi)
 }
 

@@ -631,6 +631,98 @@ fn bad_geojson_errors_name_the_problem() {
     );
 }
 
+/// The error for a one-feature 2020 collection of commune 00001 with this geometry.
+fn geometry_error(geometry: &str) -> String {
+    parse_2020(&collection(&props("00001", "001"), geometry))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn broken_geometries_are_refused_with_the_file_feature_and_ring() {
+    let at = "bac-kan-communes-2020.geojson (set bac-kan-2020), feature 0 (commune 00001): \
+              invalid geometry: ";
+    let open = r#"{"type":"Polygon","coordinates":[[[105.0,22.0],[105.1,22.0],[105.1,22.1],[105.0,22.1]]]}"#;
+    assert_eq!(
+        geometry_error(open),
+        format!(
+            "{at}polygon 0 ring 0 is not closed: it starts at [105.0, 22.0] and ends at [105.0, 22.1]"
+        )
+    );
+    let open_hole = r#"{"type":"MultiPolygon","coordinates":[[[[105.0,22.0],[105.1,22.0],[105.1,22.1],[105.0,22.0]]],[[[106.0,22.0],[106.1,22.0],[106.1,22.1],[106.0,22.0]],[[106.05,22.01],[106.06,22.01],[106.06,22.02]]]]}"#;
+    assert!(
+        geometry_error(open_hole).starts_with(&format!("{at}polygon 1 ring 1 is not closed")),
+        "{}",
+        geometry_error(open_hole)
+    );
+
+    // A bow tie: the ring crosses itself.
+    let bow_tie = r#"{"type":"Polygon","coordinates":[[[105.0,22.0],[105.1,22.1],[105.1,22.0],[105.0,22.1],[105.0,22.0]]]}"#;
+    assert_eq!(
+        geometry_error(bow_tie),
+        format!(
+            "{at}polygon 0 ring 0 crosses itself: its edges 0 (from [105, 22]) and 2 (from \
+             [105.1, 22]) meet"
+        )
+    );
+    // A hole outside its polygon.
+    let stray_hole = r#"{"type":"Polygon","coordinates":[[[105.0,22.0],[105.1,22.0],[105.1,22.1],[105.0,22.1],[105.0,22.0]],[[105.2,22.2],[105.3,22.2],[105.3,22.3],[105.2,22.2]]]}"#;
+    assert!(
+        geometry_error(stray_hole).contains("interior ring at index 0 is not contained"),
+        "{}",
+        geometry_error(stray_hole)
+    );
+    // Two members of a MultiPolygon that overlap.
+    let overlap = r#"{"type":"MultiPolygon","coordinates":[[[[105.0,22.0],[105.1,22.0],[105.1,22.1],[105.0,22.1],[105.0,22.0]]],[[[105.05,22.0],[105.15,22.0],[105.15,22.1],[105.05,22.1],[105.05,22.0]]]]}"#;
+    assert_eq!(
+        geometry_error(overlap),
+        format!("{at}not a valid polygon: polygons at indices 0 and 1 overlap")
+    );
+    // Three distinct positions, closed with a repeat: no area.
+    let flat = r#"{"type":"Polygon","coordinates":[[[105.0,22.0],[105.1,22.0],[105.1,22.0],[105.0,22.0]]]}"#;
+    assert!(
+        geometry_error(flat).contains("polygon 0 ring 0 has fewer than 3 distinct positions"),
+        "{}",
+        geometry_error(flat)
+    );
+    // Non-finite coordinates cannot be written in JSON; out of range ones are refused above.
+    let huge = SQUARE.replace("[105.1,22.1]", "[105.1,1e999]");
+    let err = parse_2020(&collection(&props("00001", "001"), &huge)).unwrap_err();
+    assert!(matches!(err, BoundaryError::Json { .. }), "{err}");
+
+    // The real sets pass every check (they load in `registry()`); a broken feature among good
+    // ones is named by its index and code.
+    let good = |code: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{},"geometry":{SQUARE}}}"#,
+            props(code, "001")
+        )
+    };
+    let bad = format!(
+        r#"{{"type":"Feature","properties":{},"geometry":{bow_tie}}}"#,
+        props("00007", "001")
+    );
+    let err = parse_2020(&format!(
+        r#"{{"type":"FeatureCollection","features":[{},{},{bad}]}}"#,
+        good("00001"),
+        good("00002")
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "bac-kan-communes-2020.geojson (set bac-kan-2020), feature 2 (commune 00007): invalid geometry"
+        ),
+        "{err}"
+    );
+    assert!(matches!(
+        err,
+        BoundaryError::BadGeometry {
+            at: FeatureAt { index: 2, .. },
+            ..
+        }
+    ));
+}
+
 #[test]
 fn a_mapping_that_disagrees_with_the_sets_is_rejected() {
     let read = |name: &str| std::fs::read(data_dir().join(name)).unwrap();
