@@ -146,7 +146,7 @@ async fn influxql_aggregates_match_brute_force_and_the_archive() {
         series[0]
             .values
             .iter()
-            .filter(|v| v[1] == serde_json::json!(0))
+            .filter(|v| v[1] == coverage_audit::source::influxql::Cell::UInt(0))
             .count(),
         42
     );
