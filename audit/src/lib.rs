@@ -227,6 +227,7 @@ pub fn choose_set<'r>(
     requested: Option<&str>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    offset_hours: i32,
 ) -> Result<&'r BoundarySet, AuditError> {
     if let Some(name) = requested {
         return Ok(registry.get(name)?);
@@ -236,14 +237,14 @@ pub fn choose_set<'r>(
         registry
             .in_force_at(t)
             .ok_or_else(|| AuditError::NoSetInForce {
-                at: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                at: period::local_rfc3339(t, offset_hours),
             })
     };
     let (first, second) = (at(from)?, at(last)?);
     if first.name() != second.name() {
         return Err(AuditError::SpansSets {
-            from: from.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            to: to.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            from: period::local_rfc3339(from, offset_hours),
+            to: period::local_rfc3339(to, offset_hours),
             first: first.name().to_owned(),
             first_until: first
                 .info()
@@ -302,7 +303,13 @@ pub async fn run_audit(
 ) -> Result<Report, AuditError> {
     cfg.validate()?;
     let (from, to) = args.period(cfg.timezone_offset_hours)?;
-    let set = choose_set(boundaries, args.set.as_deref(), from, to)?;
+    let set = choose_set(
+        boundaries,
+        args.set.as_deref(),
+        from,
+        to,
+        cfg.timezone_offset_hours,
+    )?;
     let claims = args
         .claims
         .iter()
@@ -322,7 +329,7 @@ pub async fn run_audit(
             ArchiveSource::new(args.archives.clone()).with_progress(Progress::on_terminal());
         fetch_some(&source, &query, cfg.timezone_offset_hours).await?
     } else if let Some(influx) = influx {
-        let source = InfluxQlSource::new(influx)?;
+        let source = InfluxQlSource::new(influx)?.with_progress(Progress::on_terminal());
         fetch_some(&source, &query, cfg.timezone_offset_hours).await?
     } else {
         return Err(AuditError::NoSource);
@@ -398,37 +405,47 @@ mod tests {
         let r = registry();
         let t = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
         assert_eq!(
-            choose_set(&r, None, t(2024, 1, 1, 0), t(2024, 2, 1, 0))
+            choose_set(&r, None, t(2024, 1, 1, 0), t(2024, 2, 1, 0), 7)
                 .unwrap()
                 .name(),
             "bac-kan-2020"
         );
         assert_eq!(
-            choose_set(&r, None, t(2025, 11, 1, 0), t(2025, 12, 1, 0))
+            choose_set(&r, None, t(2025, 11, 1, 0), t(2025, 12, 1, 0), 7)
                 .unwrap()
                 .name(),
             "thai-nguyen-2025"
         );
         // Ends exactly at midnight of 1 July in Vietnam (17:00 UTC): still all 2020.
         assert_eq!(
-            choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 6, 30, 17))
+            choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 6, 30, 17), 7)
                 .unwrap()
                 .name(),
             "bac-kan-2020"
         );
-        let err = choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 7, 2, 0))
+        let err = choose_set(&r, None, t(2025, 6, 1, 0), t(2025, 7, 2, 0), 7)
             .unwrap_err()
             .to_string();
         assert!(err.contains("--set") && err.contains("2025-06-30"), "{err}");
+        assert!(
+            err.contains("2025-06-01T07:00:00+07:00"),
+            "local time with the offset: {err}"
+        );
         assert_eq!(
-            choose_set(&r, Some("bac-kan-2020"), t(2025, 6, 1, 0), t(2025, 7, 2, 0))
-                .unwrap()
-                .name(),
+            choose_set(
+                &r,
+                Some("bac-kan-2020"),
+                t(2025, 6, 1, 0),
+                t(2025, 7, 2, 0),
+                7
+            )
+            .unwrap()
+            .name(),
             "bac-kan-2020"
         );
-        assert!(choose_set(&r, Some("nope"), t(2025, 6, 1, 0), t(2025, 7, 2, 0)).is_err());
+        assert!(choose_set(&r, Some("nope"), t(2025, 6, 1, 0), t(2025, 7, 2, 0), 7).is_err());
         assert!(matches!(
-            choose_set(&r, None, t(2019, 1, 1, 0), t(2019, 2, 1, 0)),
+            choose_set(&r, None, t(2019, 1, 1, 0), t(2019, 2, 1, 0), 7),
             Err(AuditError::NoSetInForce { .. })
         ));
     }

@@ -33,6 +33,7 @@ use coverage_shared::wire::{Placement, Tech};
 use serde::{Deserialize, Deserializer};
 
 use crate::AuditError;
+use crate::progress::Progress;
 use crate::source::QueryEndpoint;
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
@@ -677,6 +678,7 @@ pub struct InfluxQlSource {
     database: String,
     auth: Auth,
     chunk_size: usize,
+    progress: Progress,
 }
 
 impl std::fmt::Debug for InfluxQlSource {
@@ -740,6 +742,7 @@ impl InfluxQlSource {
             shown_url,
             database: cfg.database.clone(),
             chunk_size: CHUNK_SIZE,
+            progress: Progress::hidden(),
             auth,
         })
     }
@@ -751,8 +754,23 @@ impl InfluxQlSource {
         self
     }
 
+    /// Shows each statement and the bytes of its answer on `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
     /// Runs one statement and returns its series, reading the chunked answer line by line.
     pub async fn query(&self, statement: &str) -> Result<Vec<Series>, AuditError> {
+        let measurement = statement
+            .split(" FROM ")
+            .nth(1)
+            .and_then(|rest| rest.split(" WHERE ").next())
+            .unwrap_or("");
+        self.progress.step(format!(
+            "InfluxDB {} ({measurement}): bytes",
+            self.shown_url
+        ));
         let chunk_size = self.chunk_size.to_string();
         let mut request = self.client.get(self.query_url.clone()).query(&[
             ("db", self.database.as_str()),
@@ -806,6 +824,7 @@ impl InfluxQlSource {
             Ok(())
         };
         while let Some(chunk) = response.chunk().await.map_err(http)? {
+            self.progress.inc(chunk.len() as u64);
             pending.extend_from_slice(&chunk);
             complete_lines(&mut pending, &mut scanned, |line| {
                 take_line(line, &mut series)
