@@ -285,13 +285,13 @@ fn place_sites<'a>(
         .collect();
     let mut all_sites: BTreeSet<&str> = mobile_sites.clone();
     all_sites.extend(windows.keys().copied());
-    all_sites.extend(
-        aggregates
-            .throughput
-            .iter()
-            .map(|t| t.site.as_str())
-            .filter(|s| !s.is_empty()),
-    );
+    let throughput_sites: BTreeSet<&str> = aggregates
+        .throughput
+        .iter()
+        .map(|t| t.site.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    all_sites.extend(throughput_sites.iter().copied());
     all_sites.extend(positions.keys().copied().filter(|s| !s.is_empty()));
     all_sites.extend(cfg.sites.iter().map(|s| s.id.as_str()));
     let mut placed: BTreeMap<&str, Placed<'_>> = BTreeMap::new();
@@ -300,7 +300,7 @@ fn place_sites<'a>(
         let has_data = mobile_sites.contains(id)
             || windows.contains_key(id)
             || positions.contains_key(id)
-            || aggregates.throughput.iter().any(|t| t.site == id);
+            || throughput_sites.contains(id);
         if !has_data {
             p.flags.push(SiteFlag::NoData);
             p.detail
