@@ -79,3 +79,50 @@ pub mod field {
     /// Mean rate of a throughput transfer, Mbit/s (absent when it failed).
     pub const MBPS: &str = "mbps";
 }
+
+/// Retention policies (DESIGN.md "InfluxDB schema"): raw readings in [`rp::RAW`] (the
+/// database's default), derived data (rollups, site status, stored-late marks) in
+/// [`rp::ROLLUPS`]. On InfluxDB 2.x these are buckets mapped by DBRP to the same names.
+pub mod rp {
+    /// Raw readings; the default policy, duration from config.
+    pub const RAW: &str = "raw";
+    /// Rollups and site status, kept forever.
+    pub const ROLLUPS: &str = "rollups";
+}
+
+/// The derived measurements, all in [`rp::ROLLUPS`], and their tag and field names
+/// (docs/operations.md lists every one with its meaning; Grafana's dashboards query these).
+pub mod derived {
+    /// Per commune, service, operator and window.
+    pub const COMMUNE_COVERAGE: &str = "commune_coverage";
+    /// Per district (sets with districts), service, operator and window.
+    pub const DISTRICT_COVERAGE: &str = "district_coverage";
+    /// Per province (the whole set), service, operator and window.
+    pub const PROVINCE_COVERAGE: &str = "province_coverage";
+    /// Per site and minute: the fleet's status.
+    pub const SITE_STATUS: &str = "site_status";
+    /// Written by any collector after it stored a reading whose hour had already closed:
+    /// the coordinator recomputes the windows it touches.
+    pub const STORED_LATE: &str = "stored_late";
+
+    /// Tag names of the derived measurements (with [`super::tag`]'s `set`, `province`,
+    /// `district`, `commune`, `operator`, `site`).
+    pub mod tag {
+        /// `1h` or `1d` (a local day of the audit's time zone).
+        pub const WINDOW: &str = "window";
+        /// `mobile` or `fibre`.
+        pub const SERVICE: &str = "service";
+        /// Commune name as in the boundary set.
+        pub const COMMUNE_NAME: &str = "commune_name";
+        /// District name (sets with districts).
+        pub const DISTRICT_NAME: &str = "district_name";
+        /// Province name.
+        pub const PROVINCE_NAME: &str = "province_name";
+        /// `alive`, `stale`, `silent` or `unregistered` (`site_status`).
+        pub const STATUS: &str = "status";
+        /// The collector instance that wrote a `stored_late` mark.
+        pub const COLLECTOR: &str = "collector";
+        /// The start of the hour a `stored_late` mark touches, RFC 3339 UTC.
+        pub const HOUR: &str = "hour";
+    }
+}
