@@ -23,6 +23,7 @@ use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::metrics::Metrics;
 use coverage_net::backoff::Backoff;
+use coverage_net::mqtt::Poller;
 use coverage_shared::schema::lines;
 use coverage_shared::topic::{Channel, Topic};
 use coverage_shared::validate::decode;
@@ -134,8 +135,9 @@ impl Ingest {
         shutdown: CancellationToken,
     ) {
         let opts = collector_options(opts, &settings);
-        let (client, mut eventloop) =
+        let (client, eventloop) =
             AsyncClient::new(opts, usize::from(settings.receive_maximum) + 64);
+        let mut events = Poller::new(eventloop);
         let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, u64)>();
         let mut generation = 0u64;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
@@ -152,7 +154,7 @@ impl Ingest {
                 }
             }
             tokio::select! {
-                ev = eventloop.poll() => match ev {
+                ev = events.next() => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                         backoff.reset();
                         generation += 1;
@@ -220,7 +222,7 @@ impl Ingest {
         // DISCONNECT (with a session expiry) keeps the session.
         let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while let Ok(ev) = eventloop.poll().await {
+            while let Ok(ev) = events.next().await {
                 if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
                     break;
                 }
