@@ -588,7 +588,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         },
         dead_letter: DeadLetterConfig {
             path: out.join("dead-letter.jsonl"),
-            max_bytes: 16 << 20,
+            ..DeadLetterConfig::default()
         },
         http: HttpConfig {
             listen: ([127, 0, 0, 1], 0).into(),

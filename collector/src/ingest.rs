@@ -254,13 +254,14 @@ impl Ingest {
                     tracing::warn!(topic = %topic, reason = code, error = %detail, "Rejected a reading (logged once a minute per reason; all are counted and dead-lettered).");
                 }
                 let payload = String::from_utf8_lossy(&p.payload);
-                self.dead.put(&Letter {
+                let kept = self.dead.put(&Letter {
                     time: crate::deadletter::now(),
                     reason: code,
                     detail: &detail,
                     topic: Some(&topic),
                     payload: &payload,
                 });
+                self.metrics.dead_letter_kept(code, kept);
                 token.ack();
                 None
             }

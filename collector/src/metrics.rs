@@ -53,6 +53,8 @@ pub struct Metrics {
     pub points_written: Counter,
     /// Points dead-lettered after the store refused them.
     pub points_dead_lettered: Counter,
+    /// Dead letters counted but not kept: their reason had used its share of the file.
+    pub dead_letters_suppressed: Family<ReasonLabel, Counter>,
     /// Write attempts that failed, by class (outage, partial, rejected, too_large).
     pub write_errors: Family<ClassLabel, Counter>,
     /// Points waiting to be written.
@@ -84,6 +86,7 @@ impl Metrics {
             nulled: Family::default(),
             points_written: Counter::default(),
             points_dead_lettered: Counter::default(),
+            dead_letters_suppressed: Family::default(),
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
@@ -117,6 +120,11 @@ impl Metrics {
             m.points_dead_lettered.clone(),
         );
         registry.register(
+            "dead_letters_suppressed",
+            "Dead letters counted but not kept (their reason used its share of the file), by reason",
+            m.dead_letters_suppressed.clone(),
+        );
+        registry.register(
             "write_errors",
             "Failed write attempts, by class",
             m.write_errors.clone(),
@@ -132,6 +140,17 @@ impl Metrics {
             m.last_write_success.clone(),
         );
         Metrics { registry, ..m }
+    }
+
+    /// Counts a dead letter its reason's share left out of the file.
+    pub fn dead_letter_kept(&self, reason: &str, kept: crate::deadletter::Kept) {
+        if kept == crate::deadletter::Kept::Suppressed {
+            self.dead_letters_suppressed
+                .get_or_create(&ReasonLabel {
+                    reason: reason.to_owned(),
+                })
+                .inc();
+        }
     }
 
     /// Counts an accepted reading.

@@ -288,13 +288,14 @@ impl<W: PointWriter> Sink<W> {
         let time = crate::deadletter::now();
         for line in lines {
             self.metrics.points_dead_lettered.inc();
-            self.dead.put(&Letter {
+            let kept = self.dead.put(&Letter {
                 time: time.clone(),
                 reason,
                 detail,
                 topic: None,
                 payload: line.trim_end(),
             });
+            self.metrics.dead_letter_kept(reason, kept);
         }
     }
 
