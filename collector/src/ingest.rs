@@ -22,6 +22,7 @@ use crate::ack::{AckToken, Pending};
 use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::metrics::Metrics;
+use crate::sink::influx::{MAX_SERIES_KEY_BYTES, series_key_len};
 use coverage_net::backoff::Backoff;
 use coverage_net::mqtt::Poller;
 use coverage_shared::schema::lines;
@@ -245,11 +246,31 @@ impl Ingest {
             token.ack();
             return None;
         }
-        match decode(&topic, &p.payload, chrono::Utc::now()) {
-            Err(rejection) => {
-                let code = rejection.code();
+        let decoded = decode(&topic, &p.payload, chrono::Utc::now())
+            .map_err(|r| (r.code(), r.to_string()))
+            .and_then(|valid| {
+                let placement = self.enricher.place(&valid.reading);
+                let line = lines::line(&valid.reading, &placement);
+                // InfluxDB refuses a series key over 64 KiB whatever else the batch holds, and
+                // may not say so (a partial write names only its first kind of error): such a
+                // reading is rejected here, with its payload, rather than lost there. (The key
+                // is never longer than the line, so short lines are not parsed.)
+                if line.len() > MAX_SERIES_KEY_BYTES
+                    && let Some(n) = series_key_len(&line)
+                    && n > MAX_SERIES_KEY_BYTES
+                {
+                    return Err((
+                        "key_too_long",
+                        format!(
+                            "its series key (measurement and tags) would be {n} bytes, more than InfluxDB's {MAX_SERIES_KEY_BYTES}"
+                        ),
+                    ));
+                }
+                Ok((valid, line))
+            });
+        match decoded {
+            Err((code, detail)) => {
                 self.metrics.reject(code);
-                let detail = rejection.to_string();
                 if rejects.should_log(code) {
                     tracing::warn!(topic = %topic, reason = code, error = %detail, "Rejected a reading (logged once a minute per reason; all are counted and dead-lettered).");
                 }
@@ -265,13 +286,11 @@ impl Ingest {
                 token.ack();
                 None
             }
-            Ok(valid) => {
+            Ok((valid, line)) => {
                 for flag in &valid.flags {
                     self.metrics.null(&flag.field);
                     tracing::debug!(topic = %topic, flag = %flag, "Nulled an out-of-range value.");
                 }
-                let placement = self.enricher.place(&valid.reading);
-                let line = lines::line(&valid.reading, &placement);
                 self.metrics.accept(valid.reading.kind().as_str());
                 Some(Pending { line, ack: token })
             }

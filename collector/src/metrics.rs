@@ -53,6 +53,8 @@ pub struct Metrics {
     pub points_written: Counter,
     /// Points dead-lettered after the store refused them.
     pub points_dead_lettered: Counter,
+    /// Points InfluxDB refused in a partial write without naming them.
+    pub points_refused_unnamed: Counter,
     /// Dead letters counted but not kept: their reason had used its share of the file.
     pub dead_letters_suppressed: Family<ReasonLabel, Counter>,
     /// Write attempts that failed, by class (outage, partial, rejected, too_large).
@@ -87,6 +89,7 @@ impl Metrics {
             points_written: Counter::default(),
             points_dead_lettered: Counter::default(),
             dead_letters_suppressed: Family::default(),
+            points_refused_unnamed: Counter::default(),
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
@@ -118,6 +121,11 @@ impl Metrics {
             "points_dead_lettered",
             "Points the store refused, kept in the dead-letter file",
             m.points_dead_lettered.clone(),
+        );
+        registry.register(
+            "points_refused_unnamed",
+            "Points InfluxDB refused in a partial write without naming them (not written, not dead-lettered)",
+            m.points_refused_unnamed.clone(),
         );
         registry.register(
             "dead_letters_suppressed",
