@@ -15,6 +15,11 @@
 //! redelivers what was not acknowledged, and an acknowledgement for an old connection's packet
 //! id is dropped rather than sent, because that id may now name a different message.
 //!
+//! Shutdown has two steps: the loop stops handing messages to the sink (newer ones stay
+//! unacknowledged, so the broker redelivers them to our next session) but keeps polling until
+//! the sink has spent or dropped every token, so the acks of its final flush are sent before
+//! the connection closes.
+//!
 //! Bad input never stops the loop: a rejected message is counted by reason, written to the
 //! dead-letter file and acknowledged (redelivering it would not make it valid).
 
@@ -140,6 +145,13 @@ impl Ingest {
             AsyncClient::new(opts, usize::from(settings.receive_maximum) + 64);
         let mut events = Poller::new(eventloop);
         let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, u64)>();
+        // Dropped when shutdown starts: once the sink has spent or dropped every token, the
+        // ack channel closes and the loop ends (see `draining`).
+        let mut ack_tx = Some(ack_tx);
+        // After `shutdown`: no new message goes to the sink (those that arrive stay
+        // unacknowledged, and the broker redelivers them to our next session), but the loop
+        // keeps polling so the acks of the sink's final flush reach the broker before we exit.
+        let mut draining = false;
         let mut generation = 0u64;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
         let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
@@ -171,7 +183,9 @@ impl Ingest {
                     Ok(Event::Incoming(Packet::SubAck(ack))) => {
                         tracing::debug!(reasons = ?ack.return_codes, "Subscription acknowledged.");
                     }
+                    Ok(Event::Incoming(Packet::Publish(_))) if draining => {}
                     Ok(Event::Incoming(Packet::Publish(p))) => {
+                        let Some(ack_tx) = &ack_tx else { continue };
                         let token = AckToken::new(p.clone(), generation, ack_tx.clone());
                         if let Some(pending) = self.handle(p, token, &mut rejects) {
                             backlog.push_back(pending);
@@ -199,7 +213,7 @@ impl Ingest {
                         }
                     }
                 },
-                permit = self.tx.reserve(), if !backlog.is_empty() => match permit {
+                permit = self.tx.reserve(), if !backlog.is_empty() && !draining => match permit {
                     Ok(permit) => {
                         if let Some(p) = backlog.pop_front() {
                             permit.send(p);
@@ -210,12 +224,28 @@ impl Ingest {
                         break;
                     }
                 },
-                Some((publish, gen_of)) = ack_rx.recv() => {
-                    if gen_of == generation && client.try_ack(&publish).is_err() {
-                        unsent_acks.push_back(publish);
+                ack = ack_rx.recv() => match ack {
+                    Some((publish, gen_of)) => {
+                        if gen_of == generation && client.try_ack(&publish).is_err() {
+                            unsent_acks.push_back(publish);
+                        }
                     }
+                    // Every token is spent or dropped (only after shutdown began).
+                    None => break,
+                },
+                _ = shutdown.cancelled(), if !draining => {
+                    draining = true;
+                    ack_tx = None;
+                    // Held back from the sink: never stored, so never acknowledged.
+                    backlog.clear();
+                    tracing::debug!("Ingest stopped; sending the acks of the final flush.");
                 }
-                _ = shutdown.cancelled() => break,
+            }
+        }
+        // Acks queued behind a full request channel.
+        while let Some(p) = unsent_acks.pop_front() {
+            if client.try_ack(&p).is_err() {
+                break;
             }
         }
         self.metrics.set_mqtt_up(false);

@@ -93,12 +93,13 @@ pub async fn run_with(
     );
 
     let stop_ingest = CancellationToken::new();
+    let finish_sink = CancellationToken::new();
     let stop_sink = CancellationToken::new();
     let stop_http = CancellationToken::new();
     // Sized above the receive maximum: the broker never has more unacknowledged messages out.
     let (tx, rx) = mpsc::channel(usize::from(cfg.ingest.receive_maximum) + 64);
     let sink = Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone());
-    let sink_task = tokio::spawn(sink.run(rx, stop_sink.clone()));
+    let sink_task = tokio::spawn(sink.run(rx, finish_sink.clone(), stop_sink.clone()));
     let ingest = Ingest {
         enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),
         metrics: metrics.clone(),
@@ -124,14 +125,19 @@ pub async fn run_with(
 
     shutdown.await;
     tracing::info!("Shutting down: no new messages; flushing what was received.");
+    // The ingest stops handing messages to the sink but keeps its connection, so the acks of
+    // the final flush reach the broker (they were lost with the connection before). The sink
+    // writes what it holds and returns; if the store is down, it gets a bounded time, then the
+    // rest stays unacknowledged with the broker. The ingest ends once every ack is sent.
     stop_ingest.cancel();
-    let _ = ingest_task.await;
-    // The ingest dropped its sender: the sink flushes and returns. If the store is down, give
-    // it a bounded time, then leave the rest unacknowledged with the broker.
-    let flush = tokio::time::timeout(std::time::Duration::from_secs(10), sink_task);
+    finish_sink.cancel();
+    let mut sink_task = sink_task;
+    let flush = tokio::time::timeout(std::time::Duration::from_secs(10), &mut sink_task);
     if flush.await.is_err() {
         stop_sink.cancel();
+        let _ = sink_task.await;
     }
+    let _ = ingest_task.await;
     stop_http.cancel();
     let _ = http_task.await;
     Ok(metrics)

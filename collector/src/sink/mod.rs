@@ -101,9 +101,16 @@ impl<W: PointWriter> Sink<W> {
         }
     }
 
-    /// Runs until `rx` closes (final flush) or `shutdown` fires during an outage.
-    pub async fn run(self, mut rx: mpsc::Receiver<Pending>, shutdown: CancellationToken) {
+    /// Runs until `rx` closes or `finish` fires (then it takes what is already queued, writes
+    /// it, and returns: the final flush), or until `shutdown` fires during an outage.
+    pub async fn run(
+        self,
+        mut rx: mpsc::Receiver<Pending>,
+        finish: CancellationToken,
+        shutdown: CancellationToken,
+    ) {
         use tokio::time::{Instant, sleep_until};
+        let mut finishing = false;
         self.prepare(&shutdown).await;
         let mut batch: Vec<Pending> = Vec::with_capacity(self.cfg.batch_lines);
         // When the batch is written: `linger` after the last point arrived (the stream paused),
@@ -136,6 +143,11 @@ impl<W: PointWriter> Sink<W> {
                     if self.flush(&mut batch, &shutdown).await.is_err() {
                         return;
                     }
+                }
+                _ = finish.cancelled(), if !finishing => {
+                    // No new points; what is queued still comes out of `recv`, then `None`.
+                    finishing = true;
+                    rx.close();
                 }
             }
         }

@@ -1,8 +1,10 @@
-//! What InfluxDB refuses, end to end: mosquitto -> `coverage-collector run` -> InfluxDB 1.6.7.
+//! The collector's faults, end to end: mosquitto -> `coverage-collector run` -> InfluxDB 1.6.7.
 //!
-//! A partial write (400) stores the other lines of its batch. The collector must dead-letter
-//! exactly the refused readings, each with InfluxDB's own reason, count the others as written,
-//! and lose nothing: the counters tell the truth and every good reading is in the store.
+//! - A partial write (400) stores the other lines of its batch. The collector must dead-letter
+//!   exactly the refused readings, each with InfluxDB's own reason, count the others as
+//!   written, and lose nothing: the counters tell the truth and every good reading is stored.
+//! - A clean shutdown (SIGTERM) writes what the sink holds and sends those messages' acks
+//!   before it exits, so the next start is not sent them again.
 
 use anyhow::{Context, Result};
 use coverage_e2e::{
@@ -68,6 +70,67 @@ fn dead_letters(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Writes `collector.toml` (broker, InfluxDB, the metrics port, `extra` settings) and starts
+/// `coverage-collector run`; returns once its metrics answer.
+fn start_collector(
+    d: &Path,
+    broker: &Mosquitto,
+    influx: &Influxd,
+    http: u16,
+    extra: &str,
+) -> Result<Daemon> {
+    std::fs::write(
+        d.join("collector.toml"),
+        format!(
+            r#"[mqtt]
+url = "{}"
+client_id = "collector-faults"
+[influx]
+url = "{}"
+database = "coverage"
+[http]
+listen = "127.0.0.1:{http}"
+[dead_letter]
+path = "dead-letter.jsonl"
+{extra}
+"#,
+            broker.url(),
+            influx.url()
+        ),
+    )?;
+    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
+    cmd.args(["run", "--config", "collector.toml"])
+        .current_dir(d)
+        .env("COVERAGE_LOG", "info");
+    let collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
+    poll_until(WAIT, || {
+        let up = ureq::get(&format!("http://127.0.0.1:{http}/health"))
+            .call()
+            .ok()?
+            .into_body()
+            .read_to_string()
+            .ok()?;
+        up.contains("\"mqtt_connected\":true").then_some(())
+    })
+    .with_context(|| format!("collector log:\n{}", collector.log_tail(40)))?;
+    Ok(collector)
+}
+
+fn latency_reading(seq: u64, ts: &str) -> String {
+    merged(
+        header("latency", seq, ts),
+        json!({"target": "10.6.0.1", "method": "icmp", "link": "fibre",
+            "interface": "eth0", "sent": 5, "received": 5, "dup": 0,
+            "rtt_ms": {"min": 1.0, "p50": 2.0, "mean": 2.0, "p95": 3.0, "max": 3.0,
+                "stddev": 0.5}, "jitter_ms": 0.2, "rtts_ms": [1.0, 2.0, 2.0, 3.0, 3.0]}),
+    )
+}
+
+fn ts_after(start: chrono::DateTime<chrono::Utc>, i: u64) -> String {
+    (start + chrono::Duration::milliseconds(i as i64 * 10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 #[test]
 fn a_partial_write_dead_letters_only_the_refused_readings() -> Result<()> {
     let dir = temp_dir("refusals")?;
@@ -76,10 +139,7 @@ fn a_partial_write_dead_letters_only_the_refused_readings() -> Result<()> {
     let influx = Influxd::start()?;
     influx.create_db("coverage")?;
     let now = chrono::Utc::now() - chrono::Duration::minutes(30);
-    let ts = |i: u64| {
-        (now + chrono::Duration::milliseconds(i as i64 * 10))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    };
+    let ts = |i: u64| ts_after(now, i);
     // Another writer stored `rsrp_dbm` as a string in this shard: every signal point the
     // collector writes there (a float, as the schema says) is now a field type conflict.
     influx.write_lp_with_precision(
@@ -92,47 +152,16 @@ fn a_partial_write_dead_letters_only_the_refused_readings() -> Result<()> {
     )?;
 
     let http = free_port()?;
-    std::fs::write(
-        d.join("collector.toml"),
-        format!(
-            r#"[mqtt]
-url = "{}"
-client_id = "collector-refusals"
-[influx]
-url = "{}"
-database = "coverage"
-[sink]
-batch_lines = 5000
-flush_interval = "500ms"
-[http]
-listen = "127.0.0.1:{http}"
-[dead_letter]
-path = "dead-letter.jsonl"
-"#,
-            broker.url(),
-            influx.url()
-        ),
+    let mut collector = start_collector(
+        d,
+        &broker,
+        &influx,
+        http,
+        "[sink]\nbatch_lines = 5000\nflush_interval = \"500ms\"",
     )?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", "collector.toml"])
-        .current_dir(d)
-        .env("COVERAGE_LOG", "info");
-    let mut collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
-    poll_until(WAIT, || metric(http, "coverage_collector_pending_points"))?;
-    std::thread::sleep(Duration::from_millis(500));
 
     // 300 latency rounds and 40 signal samples, interleaved in time so they share batches.
-    let latency: Vec<String> = (0..300)
-        .map(|i| {
-            merged(
-                header("latency", i, &ts(i)),
-                json!({"target": "10.6.0.1", "method": "icmp", "link": "fibre",
-                    "interface": "eth0", "sent": 5, "received": 5, "dup": 0,
-                    "rtt_ms": {"min": 1.0, "p50": 2.0, "mean": 2.0, "p95": 3.0, "max": 3.0,
-                        "stddev": 0.5}, "jitter_ms": 0.2, "rtts_ms": [1.0, 2.0, 2.0, 3.0, 3.0]}),
-            )
-        })
-        .collect();
+    let latency: Vec<String> = (0..300).map(|i| latency_reading(i, &ts(i))).collect();
     let signal: Vec<String> = (0..40)
         .map(|i| {
             merged(
@@ -189,5 +218,47 @@ path = "dead-letter.jsonl"
         assert_eq!(l["payload_sha256"].as_str().map(str::len), Some(64));
     }
     collector.stop()?;
+    Ok(())
+}
+
+#[test]
+fn a_clean_shutdown_acknowledges_its_final_flush() -> Result<()> {
+    let dir = temp_dir("shutdown-acks")?;
+    let d = dir.path();
+    let broker = Mosquitto::start(MosquittoOptions::default())?;
+    let influx = Influxd::start()?;
+    let http = free_port()?;
+    // The sink holds the readings (nothing is due for 30 s) until the shutdown flushes them.
+    let slow = "[sink]\nflush_interval = \"30s\"\nlinger = \"30s\"";
+    let mut collector = start_collector(d, &broker, &influx, http, slow)?;
+    let start = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let readings: Vec<String> = (0..50)
+        .map(|i| latency_reading(i, &ts_after(start, i)))
+        .collect();
+    publish(broker.port(), "coverage/v1/s1/latency", &readings)?;
+    poll_until(WAIT, || {
+        (metric(http, "coverage_collector_readings_accepted_total")? >= 50.0).then_some(())
+    })?;
+    assert_eq!(
+        metric(http, "coverage_collector_points_written_total"),
+        Some(0.0)
+    );
+
+    let status = collector.stop()?;
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let rows = influx.query_rows("coverage", "SELECT count(sent) FROM latency")?;
+    assert_eq!(rows[0]["count"], json!(50), "the final flush: {rows:?}");
+
+    // The same client id takes its session back: had the acks been lost, the broker would
+    // send all 50 again now.
+    let mut again = start_collector(d, &broker, &influx, http, slow)?;
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        metric(http, "coverage_collector_readings_accepted_total").unwrap_or(0.0),
+        0.0,
+        "redelivered after a clean shutdown; log:\n{}",
+        again.log_tail(30)
+    );
+    again.stop()?;
     Ok(())
 }
