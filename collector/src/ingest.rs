@@ -26,6 +26,7 @@
 use crate::ack::{AckToken, Pending};
 use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
+use crate::identity::{IdentityCache, IdentityConfig, Seen};
 use crate::metrics::Metrics;
 use crate::sink::influx::{MAX_SERIES_KEY_BYTES, series_key_len};
 use coverage_net::backoff::Backoff;
@@ -56,6 +57,9 @@ pub struct IngestConfig {
     /// How long the broker keeps our session (and queues for us) while we are away.
     #[serde(default = "default_session_expiry", with = "humantime_serde")]
     pub session_expiry: Duration,
+    /// Identity conflicts: how long and how many readings this instance remembers.
+    #[serde(default)]
+    pub identity: IdentityConfig,
 }
 
 fn default_receive_maximum() -> u16 {
@@ -72,6 +76,7 @@ impl Default for IngestConfig {
             shared_group: None,
             receive_maximum: default_receive_maximum(),
             session_expiry: default_session_expiry(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -85,6 +90,8 @@ pub struct IngestSettings {
     pub receive_maximum: u16,
     /// Session expiry: how long the broker keeps our session while we are away.
     pub session_expiry: Duration,
+    /// Identity-conflict memory.
+    pub identity: IdentityConfig,
 }
 
 /// Rate-limits warnings about rejected messages to one per reason per minute.
@@ -157,6 +164,7 @@ impl Ingest {
         let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
         let mut warned_flow = false;
         let mut rejects = RejectLog::default();
+        let mut identities = IdentityCache::new(settings.identity.clone());
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(32));
         loop {
             // Acks that did not fit in rumqttc's request channel go first after each poll.
@@ -187,7 +195,7 @@ impl Ingest {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         let Some(ack_tx) = &ack_tx else { continue };
                         let token = AckToken::new(p.clone(), generation, ack_tx.clone());
-                        if let Some(pending) = self.handle(p, token, &mut rejects) {
+                        if let Some(pending) = self.handle(p, token, &mut rejects, &mut identities) {
                             backlog.push_back(pending);
                             if !warned_flow && backlog.len() > usize::from(settings.receive_maximum) {
                                 warned_flow = true;
@@ -263,7 +271,13 @@ impl Ingest {
     }
 
     /// Decodes one message; returns the point for the sink, or acknowledges a rejected one.
-    fn handle(&self, p: Publish, token: AckToken, rejects: &mut RejectLog) -> Option<Pending> {
+    fn handle(
+        &self,
+        p: Publish,
+        token: AckToken,
+        rejects: &mut RejectLog,
+        identities: &mut IdentityCache,
+    ) -> Option<Pending> {
         let topic = String::from_utf8_lossy(&p.topic);
         if matches!(
             Topic::parse(&topic),
@@ -293,6 +307,18 @@ impl Ingest {
                         "key_too_long",
                         format!(
                             "its series key (measurement and tags) would be {n} bytes, more than InfluxDB's {MAX_SERIES_KEY_BYTES}"
+                        ),
+                    ));
+                }
+                let h = &valid.reading.header;
+                if identities.check(&h.site, &h.run, h.seq, &p.payload, Instant::now())
+                    == Seen::Conflict
+                {
+                    return Err((
+                        "identity_conflict",
+                        format!(
+                            "site {} run {} seq {} was accepted before with another body; the first stays",
+                            h.site, h.run, h.seq
                         ),
                     ));
                 }

@@ -18,6 +18,7 @@ pub mod deadletter;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod enrich;
+pub mod identity;
 pub mod ingest;
 pub mod locate;
 pub mod metrics;

@@ -110,6 +110,7 @@ pub async fn run_with(
         filter: cfg.filter.clone(),
         receive_maximum: cfg.ingest.receive_maximum,
         session_expiry: cfg.ingest.session_expiry,
+        identity: cfg.ingest.identity.clone(),
     };
     let ingest_task = tokio::spawn(ingest.run(opts, settings, stop_ingest.clone()));
     let app = crate::api::router(metrics.clone());
