@@ -10,12 +10,51 @@
 //!
 //! Time comes from a [`Clock`], so the demo runs the coordinator on its simulated clock.
 
+pub mod marks;
+pub mod rollups;
 pub mod store;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use coverage_shared::boundary::BoundaryRegistry;
+
+use crate::metrics::Metrics;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+
+/// The rollup task of a collector configuration, reading and writing through `store`.
+pub fn rollups(
+    cfg: &crate::config::Config,
+    store: store::Store,
+    registry: Arc<BoundaryRegistry>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+) -> Result<rollups::Rollups, coverage_audit::AuditError> {
+    let source = match &cfg.store {
+        crate::config::Store::Influx { .. } => {
+            let endpoint = cfg
+                .store
+                .query_endpoint()
+                .ok_or(coverage_audit::AuditError::NoSource)?;
+            rollups::Source::Influx(coverage_audit::InfluxQlSource::new(&endpoint)?)
+        }
+        crate::config::Store::Archive(path) => {
+            rollups::Source::Archive(coverage_audit::ArchiveSource::new(vec![path.clone()]))
+        }
+    };
+    Ok(rollups::Rollups::new(
+        cfg.coordinator.clone(),
+        cfg.verdict_period_days,
+        store,
+        source,
+        registry,
+        cfg.audit.clone(),
+        clock,
+        metrics,
+    ))
+}
 
 /// Where the coordinator's tasks get the time: the wall clock, or the demo's simulated one.
 pub trait Clock: Send + Sync + std::fmt::Debug {

@@ -12,10 +12,10 @@
 //! - [`InfluxStore::write`] writes line protocol to a retention policy: `&rp=` on the v1 API, the
 //!   bucket `{bucket}/{rp}` on the v2 API (the DBRP convention the README describes), through the
 //!   sink's [`Writer`], so every failure is classified the same way as raw writes.
-//! - [`InfluxStore::ensure_retention_policies`]: `raw` (the default policy, duration from
-//!   `influx.raw_retention`) and `rollups` (`INF`) on the v1 API; `CREATE` is idempotent in
-//!   InfluxQL only when the settings match, so an existing policy with another duration is
-//!   `ALTER`ed instead.
+//!
+//! The retention policies themselves (`raw`, the default, and `rollups`) are made by the
+//! sink's v1 writer when it prepares the database (`V1Writer::ensure_policies`), on every
+//! instance, before any write, and again whenever the database went missing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,8 +26,8 @@ use coverage_shared::schema::rp;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::sink::InfluxConfig;
 use crate::sink::influx::{WriteError, Writer};
-use crate::sink::{InfluxApi, InfluxConfig};
 
 /// Why the store could not answer or take a write.
 #[derive(Debug, Error)]
@@ -167,7 +167,6 @@ pub struct InfluxStore {
     http: reqwest::Client,
     base: String,
     database: String,
-    api: InfluxApi,
     username: Option<String>,
     secret: Option<String>,
     /// One writer per retention policy other than the default, built once.
@@ -190,7 +189,6 @@ impl InfluxStore {
             http,
             base: cfg.url.trim_end_matches('/').to_owned(),
             database: cfg.database.clone(),
-            api: cfg.api,
             username: endpoint.username.clone(),
             secret,
             rollups,
@@ -270,50 +268,6 @@ impl InfluxStore {
                 source,
             })
     }
-
-    /// Creates the database and the policies `raw` (default, `raw_retention`; zero = `INF`)
-    /// and `rollups` (`INF`), or alters them to those durations. On the v2 API buckets and
-    /// their DBRP mappings are made by the operator (README "InfluxDB 2.x"): nothing is done.
-    pub async fn ensure_retention_policies(
-        &self,
-        raw_retention: Duration,
-    ) -> Result<(), StoreError> {
-        if self.api == InfluxApi::V2 {
-            return Ok(());
-        }
-        let db = ident(&self.database);
-        self.execute(&format!("CREATE DATABASE {db}")).await?;
-        let existing: BTreeMap<String, String> = self
-            .query(&format!("SHOW RETENTION POLICIES ON {db}"))
-            .await?
-            .iter()
-            .flat_map(|s| {
-                s.values.iter().filter_map(|row| {
-                    let name = s.cell(row, "name")?.as_str()?.to_owned();
-                    let duration = s.cell(row, "duration")?.as_str()?.to_owned();
-                    Some((name, duration))
-                })
-            })
-            .collect();
-        for (name, duration, default) in [
-            (rp::RAW, raw_retention, true),
-            (rp::ROLLUPS, Duration::ZERO, false),
-        ] {
-            let verb = if existing.contains_key(name) {
-                "ALTER"
-            } else {
-                "CREATE"
-            };
-            let statement = format!(
-                "{verb} RETENTION POLICY {} ON {db} DURATION {} REPLICATION 1{}",
-                ident(name),
-                influx_duration(duration),
-                if default { " DEFAULT" } else { "" }
-            );
-            self.execute(&statement).await?;
-        }
-        Ok(())
-    }
 }
 
 /// The archive store of the demo: raw lines in the archive file, derived lines in
@@ -344,6 +298,67 @@ impl ArchiveStore {
                 rp: rp::ROLLUPS.to_owned(),
                 source,
             })
+    }
+}
+
+/// One derived point read back from `rollups.lp`: its tags, integer fields and time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArchivePoint {
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Integer fields (the ones the coordinator reads back).
+    pub ints: BTreeMap<String, i64>,
+    /// Timestamp, ms.
+    pub ts_ms: i64,
+}
+
+impl ArchiveStore {
+    /// Every point of `measurement` in `rollups.lp`, in file order (none when the file does not
+    /// exist yet); lines that do not parse are skipped, as the audit's archive reader does.
+    pub async fn read_rollups(&self, measurement: &str) -> Result<Vec<ArchivePoint>, StoreError> {
+        let text = match tokio::fs::read_to_string(&self.rollups).await {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: self.rollups.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let mut out = Vec::new();
+        for line in text.lines() {
+            if !line.starts_with(measurement) {
+                continue;
+            }
+            let Some(Ok(parsed)) = influxdb_line_protocol::parse_lines(line).next() else {
+                continue;
+            };
+            if parsed.series.measurement.as_str() != measurement {
+                continue;
+            }
+            let tags = parsed
+                .series
+                .tag_set
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let ints = parsed
+                .field_set
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    influxdb_line_protocol::FieldValue::I64(i) => Some((k.to_string(), *i)),
+                    _ => None,
+                })
+                .collect();
+            out.push(ArchivePoint {
+                tags,
+                ints,
+                ts_ms: parsed.timestamp.unwrap_or(0),
+            });
+        }
+        Ok(out)
     }
 }
 
