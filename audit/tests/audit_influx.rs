@@ -369,9 +369,15 @@ async fn windows_cut_from_hourly_aggregates_equal_the_audits_fetch() {
         let (audit_file, _) = files.fetch(&q).await.unwrap();
         let cut_db = db_hourly.window(q.from, q.to);
         let cut_file = file_hourly.window(q.from, q.to);
+        assert_eq!(cut_file.mobile, audit_file.mobile, "archive mobile rows");
+        assert_eq!(cut_file.fibre, audit_file.fibre, "archive fibre rows");
         assert_eq!(
-            cut_file, audit_file,
-            "archive: cut window vs the audit's fetch"
+            cut_file.throughput, audit_file.throughput,
+            "archive throughput"
+        );
+        assert_eq!(
+            cut_file.positions, audit_file.positions,
+            "archive positions"
         );
         assert_eq!(cut_db.mobile, audit_db.mobile, "InfluxDB mobile rows");
         assert_eq!(cut_db.fibre, audit_db.fibre, "InfluxDB fibre rows");

@@ -121,14 +121,20 @@ pub async fn run_with_clock(
         Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone()).with_late_marks(marker);
     let sink_task = tokio::spawn(sink.run(rx, stop_sink.clone()));
     let stop_coordinator = CancellationToken::new();
-    let coordinator_task = if cfg.coordinator.enabled {
-        let rollups = coordinator::rollups(&cfg, store, registry.clone(), clock, metrics.clone())
-            .map_err(|e| RunError::Store(e.to_string()))?;
-        Some(tokio::spawn(
-            Arc::new(rollups).run(stop_coordinator.clone()),
-        ))
+    // The coordinator's rollups; `snapshot` holds its latest daily commune points (the API
+    // serves them in archive mode).
+    let (coordinator_task, _snapshot) = if cfg.coordinator.enabled {
+        let rollups = Arc::new(
+            coordinator::rollups(&cfg, store, registry.clone(), clock, metrics.clone())
+                .map_err(|e| RunError::Store(e.to_string()))?,
+        );
+        let snapshot = rollups.snapshot.clone();
+        (
+            Some(tokio::spawn(rollups.run(stop_coordinator.clone()))),
+            Some(snapshot),
+        )
     } else {
-        None
+        (None, None)
     };
     let ingest = Ingest {
         enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),

@@ -350,14 +350,16 @@ impl<'q> Accumulator<'q> {
                 },
             )
             .collect();
-        HourlyAggregates {
+        let mut hourly = HourlyAggregates {
             from: self.query.from,
             to: self.query.to,
             mobile,
             fibre,
             throughput,
             positions,
-        }
+        };
+        hourly.normalise();
+        hourly
     }
 }
 

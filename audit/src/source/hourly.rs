@@ -6,8 +6,10 @@
 //! cut finer here:
 //!
 //! - throughput: per site, direction **and hour**, with the sum of the measured rates, so a
-//!   window's mean is `sum / samples` over its hours, rounded as [`round_mbps`] rounds
-//!   InfluxDB's `mean()`;
+//!   window's mean is `sum / samples` over its hours, summed in hour order, rounded as
+//!   [`round_mbps`] rounds InfluxDB's `mean()` (which sums in its own order: the two agree
+//!   unless a mean falls within float error of a 1 kbit/s rounding boundary, as the archive
+//!   and InfluxQL sources already do);
 //! - positions: the last position of each site and measurement **in each hour**; a window's
 //!   position per measurement is that of its latest hour with one, and the measurements are
 //!   then resolved by [`resolve_positions`], exactly as for a period.
@@ -77,6 +79,39 @@ pub struct HourlyAggregates {
 }
 
 impl HourlyAggregates {
+    /// Sorts every list by its key (hours last), so a window sums the same rows in the same
+    /// order whatever order the source produced them in (float sums depend on the order).
+    pub fn normalise(&mut self) {
+        let mut plain = Aggregates {
+            mobile: std::mem::take(&mut self.mobile),
+            fibre: std::mem::take(&mut self.fibre),
+            throughput: Vec::new(),
+            positions: Vec::new(),
+        };
+        plain.normalise();
+        self.mobile = plain.mobile;
+        self.fibre = plain.fibre;
+        self.throughput.sort_by(|a, b| {
+            (a.site.as_str(), a.direction.as_str(), a.hour).cmp(&(
+                b.site.as_str(),
+                b.direction.as_str(),
+                b.hour,
+            ))
+        });
+        self.positions.sort_by(|a, b| {
+            (
+                a.position.site.as_str(),
+                a.hour,
+                a.position.measurement.as_str(),
+            )
+                .cmp(&(
+                    b.position.site.as_str(),
+                    b.hour,
+                    b.position.measurement.as_str(),
+                ))
+        });
+    }
+
     /// The aggregates of `[from, to)`: the rows of every hour bucket that overlaps it. Exact
     /// for whole hours inside the span (and for the span itself, whatever its bounds, since
     /// its points were taken from exactly `[self.from, self.to)`).

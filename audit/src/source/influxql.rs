@@ -1047,17 +1047,16 @@ impl AggregateSource for InfluxQlSource {
             database: self.database.clone(),
             queries: statements,
         };
-        Ok((
-            HourlyAggregates {
-                from: query.from,
-                to: query.to,
-                mobile: rows.mobile,
-                fibre: rows.fibre,
-                throughput,
-                positions,
-            },
-            info,
-        ))
+        let mut hourly = HourlyAggregates {
+            from: query.from,
+            to: query.to,
+            mobile: rows.mobile,
+            fibre: rows.fibre,
+            throughput,
+            positions,
+        };
+        hourly.normalise();
+        Ok((hourly, info))
     }
 
     async fn span(&self) -> Result<Option<StoreSpan>, AuditError> {

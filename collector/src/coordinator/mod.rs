@@ -8,7 +8,15 @@
 //!   days, and the windows late readings touch ([`marks`]);
 //! - site status (`status.rs`, beside this one).
 //!
-//! Time comes from a [`Clock`], so the demo runs the coordinator on its simulated clock.
+//! Time comes from a [`Clock`], so the demo runs the coordinator on its simulated clock
+//! (`run::run_with_clock`); the archive store (the demo) works as InfluxDB does, with the
+//! derived points in `rollups.lp` beside the archive ([`store::ArchiveStore`]).
+//!
+//! For the API: [`rollups::Rollups::snapshot`] ([`rollups::CommuneSnapshot`], an
+//! `Arc<RwLock<BTreeMap<set, Vec<AreaPoint>>>>`) holds the latest day's commune points of each
+//! set, replaced whenever a newer (or the same) day is computed; in archive mode it is the only
+//! way to read them without scanning `rollups.lp`. `run` keeps a handle next to the spawned
+//! task.
 
 pub mod marks;
 pub mod rollups;
@@ -31,7 +39,7 @@ pub fn rollups(
     registry: Arc<BoundaryRegistry>,
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
-) -> Result<rollups::Rollups, coverage_audit::AuditError> {
+) -> Result<rollups::Rollups, Box<coverage_audit::AuditError>> {
     let source = match &cfg.store {
         crate::config::Store::Influx { .. } => {
             let endpoint = cfg
@@ -172,7 +180,7 @@ impl RollupsConfig {
     /// The trailing period in days; an error naming the key unless it is whole days, >= 1.
     pub fn period_days(&self) -> Result<u32, String> {
         let s = self.verdict_period.as_secs();
-        if s == 0 || s % 86_400 != 0 || self.verdict_period.subsec_nanos() != 0 {
+        if s == 0 || !s.is_multiple_of(86_400) || self.verdict_period.subsec_nanos() != 0 {
             return Err(format!(
                 "{} is not a whole number of days (write e.g. \"30d\")",
                 humantime::format_duration(self.verdict_period)

@@ -380,7 +380,11 @@ impl Rollups {
                 .collect()
         };
         // A mark of an hour not yet closed needs nothing: that hour is computed when it closes.
-        let ready: Vec<(i64, i64)> = new_marks.iter().copied().filter(|(h, _)| *h < closed).collect();
+        let ready: Vec<(i64, i64)> = new_marks
+            .iter()
+            .copied()
+            .filter(|(h, _)| *h < closed)
+            .collect();
         let offset = self.audit.timezone_offset_hours;
         let plan = plan(
             start,
@@ -539,6 +543,7 @@ impl Rollups {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use coverage_audit::AuditConfig;
 
     #[test]
     fn a_poll_plans_new_hours_late_hours_and_their_days() {
@@ -575,5 +580,118 @@ mod tests {
         .unwrap();
         assert_eq!(line, "coordinator_progress hours_until_ms=7200000i 0\n");
         assert!(progress_line(&Progress::default()).is_none());
+    }
+    /// A clock the test sets.
+    #[derive(Debug)]
+    struct TestClock(Mutex<DateTime<chrono::Utc>>);
+
+    impl Clock for TestClock {
+        fn now(&self) -> DateTime<chrono::Utc> {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    fn signal(seq: i64, ts: DateTime<chrono::Utc>) -> String {
+        format!(
+            "signal,site=s1,operator=452-04,tech=lte,reg=home seq={seq}i,rsrp_dbm=-80,pos_lat=22.162534,pos_lon=105.844234,clock_synced=true {}\n",
+            ts.timestamp_millis()
+        )
+    }
+
+    /// The last line written for a commune_coverage point of 01834 (mobile, 452-04, `window`).
+    fn last_point(text: &str, window: &str, ts: i64) -> String {
+        text.lines()
+            .rfind(|l| {
+                l.starts_with("commune_coverage,")
+                    && l.contains(&format!("window={window},"))
+                    && l.contains("operator=452-04")
+                    && l.contains("commune=01834")
+                    && l.contains("service=mobile")
+                    && l.ends_with(&format!(" {ts}"))
+            })
+            .unwrap_or_else(|| panic!("no {window} point at {ts}"))
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn archive_mode_on_a_set_clock_computes_closed_windows_and_late_marks() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive.lp");
+        let t = |h, m| chrono::Utc.with_ymd_and_hms(2025, 3, 3, h, m, 0).unwrap();
+        // Five samples at 15:xx UTC (22:xx in Vietnam) on 3 March 2025.
+        let body: String = (0..5).map(|i| signal(i, t(15, 10 + i as u32))).collect();
+        std::fs::write(&archive, body).unwrap();
+        let store = Store::Archive(super::super::store::ArchiveStore::new(&archive));
+        let clock = Arc::new(TestClock(Mutex::new(t(17, 5))));
+        let cfg = CoordinatorConfig {
+            enabled: true,
+            catch_up: std::time::Duration::from_secs(3 * 3600),
+            ..CoordinatorConfig::default()
+        };
+        let rollups = Rollups::new(
+            cfg.clone(),
+            1,
+            store.clone(),
+            Source::Archive(ArchiveSource::new(vec![archive.clone()])),
+            Arc::new(BoundaryRegistry::embedded().unwrap()),
+            AuditConfig::default(),
+            clock.clone(),
+            Arc::new(Metrics::new()),
+        );
+        let mut progress = rollups.load_progress().await.unwrap();
+        assert_eq!(progress, Progress::default());
+        // 17:05 with a 2 min settle: 14:00, 15:00 and 16:00 are closed, and so is the local
+        // day of 3 March (it ended at 17:00 UTC).
+        assert_eq!(rollups.step(&mut progress).await.unwrap(), 4);
+        assert_eq!(progress.hours_until, Some(t(17, 0).timestamp_millis()));
+        let rollups_lp = dir.path().join("rollups.lp");
+        let text = std::fs::read_to_string(&rollups_lp).unwrap();
+        let hour = last_point(&text, "1h", t(15, 0).timestamp_millis());
+        assert!(
+            hour.contains("counted=5i,usable=5i,usable_share=1,sites=1i"),
+            "{hour}"
+        );
+        let day_start = t(0, 0) - chrono::Duration::hours(7);
+        let day = last_point(&text, "1d", day_start.timestamp_millis());
+        assert!(
+            day.contains("period_days=1i,period_verdict=\"insufficient_data\""),
+            "{day}"
+        );
+        assert!(text.contains("coordinator_progress hours_until_ms="));
+        let communes = rollups.snapshot.read().unwrap()["bac-kan-2020"].len();
+        assert_eq!(communes, 108 * 3, "any, 452-04, fibre");
+        // Nothing new: nothing computed.
+        assert_eq!(rollups.step(&mut progress).await.unwrap(), 0);
+
+        // A reading of 15:xx stored at 17:20, marked as the sink marks it: its hour and its
+        // day are computed again, with the progress read back from rollups.lp.
+        *clock.0.lock().unwrap() = t(17, 20);
+        let late = signal(99, t(15, 59));
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&archive)
+            .unwrap();
+        std::io::Write::write_all(&mut f, late.as_bytes()).unwrap();
+        let marker = super::super::marks::LateMarker {
+            instance: "other".into(),
+            settle: cfg.settle,
+            clock: clock.clone(),
+            store,
+        };
+        assert_eq!(marker.mark([late.as_str()]).await.unwrap(), 1);
+        let mut progress = rollups.load_progress().await.unwrap();
+        assert_eq!(progress.hours_until, Some(t(17, 0).timestamp_millis()));
+        assert_eq!(
+            rollups.step(&mut progress).await.unwrap(),
+            2,
+            "the hour and its day"
+        );
+        let text = std::fs::read_to_string(&rollups_lp).unwrap();
+        let hour = last_point(&text, "1h", t(15, 0).timestamp_millis());
+        assert!(hour.contains("counted=6i"), "{hour}");
+        assert_eq!(progress.marks_until, Some(t(17, 20).timestamp_millis()));
+        // The mark is handled once.
+        assert_eq!(rollups.step(&mut progress).await.unwrap(), 0);
     }
 }

@@ -372,8 +372,8 @@ pub fn rollups_path(archive: &Path) -> PathBuf {
 /// Where the coordinator reads and writes.
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// InfluxDB (v1 or v2 API; queries are InfluxQL either way).
-    Influx(InfluxStore),
+    /// InfluxDB (v1 or v2 API; queries are InfluxQL either way), boxed: it holds HTTP clients.
+    Influx(Box<InfluxStore>),
     /// Line-protocol files (the demo).
     Archive(ArchiveStore),
 }
@@ -386,7 +386,7 @@ impl Store {
                 let endpoint = store
                     .query_endpoint()
                     .ok_or_else(|| StoreError::Config("influx store without endpoint".into()))?;
-                Ok(Store::Influx(InfluxStore::new(cfg, &endpoint)?))
+                Ok(Store::Influx(Box::new(InfluxStore::new(cfg, &endpoint)?)))
             }
             crate::config::Store::Archive(path) => Ok(Store::Archive(ArchiveStore::new(path))),
         }
