@@ -43,17 +43,18 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// One collector's config: `group` for a shared subscription, `coordinator` on or off.
+/// One collector's config (`group` for a shared subscription, `coordinator` on or off) and
+/// its `/metrics` port.
 fn config(
     mqtt: &str,
     influx: &str,
     client: &str,
     group: Option<&str>,
     coordinator: bool,
-) -> String {
+) -> (String, u16) {
     let group = group.map_or(String::new(), |g| format!("shared_group = \"{g}\"\n"));
     let http = free_port().expect("a free port");
-    format!(
+    let text = format!(
         r#"[mqtt]
 url = "{mqtt}"
 client_id = "{client}"
@@ -79,10 +80,25 @@ poll_every = "1s"
 [rollups]
 verdict_period = "{PERIOD_DAYS}d"
 "#
-    )
+    );
+    (text, http)
 }
 
-fn collector(dir: &Path, name: &str, text: &str) -> Result<Daemon> {
+/// The value of counter `name` (with `labels`, e.g. `{window="1d"}`) on `/metrics` at `port`.
+fn counter(rt: &tokio::runtime::Runtime, port: u16, name: &str) -> Result<f64> {
+    coverage_net::tls::ensure_crypto_provider();
+    let text = rt.block_on(async {
+        reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+            .await?
+            .text()
+            .await
+    })?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .with_context(|| format!("no {name} in /metrics:\n{text}"))
+}
+
+fn collector(dir: &Path, name: &str, (text, _): &(String, u16)) -> Result<Daemon> {
     let file = format!("collector-{name}.toml");
     std::fs::write(dir.join(&file), text)?;
     let mut cmd = Command::new(cargo_bin("coverage-collector")?);
@@ -366,6 +382,23 @@ fn rollups_equal_the_audit_and_late_readings_touch_only_their_windows() -> Resul
     wait_settled(&pair, n, "pair")?;
     wait_settled(&single, n, "single")?;
     eprintln!("rollups settled {:?} after the publish", started.elapsed());
+    // The coordinator counts what it computed; the other instance computes nothing.
+    let days_written = counter(
+        &rt,
+        cfg_a.1,
+        "coverage_collector_rollup_windows_total{window=\"1d\"}",
+    )?;
+    ensure!(days_written >= 3.0, "a computed {days_written} days");
+    let seconds = counter(
+        &rt,
+        cfg_a.1,
+        "coverage_collector_rollup_last_duration_seconds",
+    )?;
+    eprintln!("last rollup computation: {seconds:.3} s");
+    ensure!(
+        counter(&rt, cfg_b.1, "coverage_collector_rollup_marks_total")? == 0.0,
+        "b is not the coordinator"
+    );
 
     // 1. Two collectors on a shared subscription give the points one gives.
     let before = points(&pair)?;
@@ -412,6 +445,7 @@ fn rollups_equal_the_audit_and_late_readings_touch_only_their_windows() -> Resul
             .filter(|c| *c > marks_before)
     })
     .context("collector b did not mark the late reading")?;
+    ensure!(counter(&rt, cfg_b.1, "coverage_collector_late_marks_written_total")? >= 1.0);
     a.restart()?;
     a.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
     wait_settled(&pair, n + 1, "pair, late")?;
