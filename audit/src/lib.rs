@@ -23,6 +23,7 @@ pub mod period;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod rollup;
 pub mod source;
 pub mod speed;
 pub mod verdict;

@@ -276,3 +276,133 @@ async fn influxql_with_v1_user_and_password() {
         "{err:?}"
     );
 }
+
+/// A site that moves: where its measurements disagree within an hour, the point's own time
+/// decides (what the audit's `last()` query does), so windows cut from hourly aggregates must
+/// place it as an audit of that window does.
+fn moving_site_lines() -> Vec<String> {
+    let line = |m: &str, ts: i64, pos: (f64, f64), seq: i64| match m {
+        "signal" => format!(
+            "signal,site=bk-move,operator=452-04,tech=lte,reg=home seq={seq}i,rsrp_dbm=-80,pos_lat={},pos_lon={},clock_synced=true {ts}",
+            pos.0, pos.1
+        ),
+        _ => format!(
+            "heartbeat,site=bk-move,run=r1 seq={seq}i,uptime_s=5i,spool_depth=0i,spool_dropped=0i,pos_lat={},pos_lon={},agent=\"0.1.0\" {ts}",
+            pos.0, pos.1
+        ),
+    };
+    let mut out = Vec::new();
+    for hour in 0..10 {
+        out.push(line("signal", T0 + hour * H + 60_000, P01834, 1000 + hour));
+    }
+    // Hour 10: heartbeat at :10 in 01837, signal at :50 in 01834: the signal is later.
+    out.push(line("heartbeat", T0 + 10 * H + 600_000, P01837, 2000));
+    out.push(line("signal", T0 + 10 * H + 3_000_000, P01834, 2001));
+    // Hour 11: signal at :05 in 01834, heartbeat at :50 in 01840: the heartbeat is later.
+    out.push(line("signal", T0 + 11 * H + 300_000, P01834, 2002));
+    out.push(line("heartbeat", T0 + 11 * H + 3_000_000, P01840, 2003));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_cut_from_hourly_aggregates_equal_the_audits_fetch() {
+    use coverage_audit::source::Aggregates;
+    let server = Influxd::start();
+    coverage_net::tls::ensure_crypto_provider();
+    let client = reqwest::Client::new();
+    server.exec(&client, "CREATE DATABASE audit").await;
+    let mut lines = lines(&dataset());
+    lines.extend(moving_site_lines());
+    server.write(&client, "audit", &lines).await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive.lp");
+    write_archive(&archive, &lines);
+    let influx = InfluxQlSource::new(&influx_config(&server.url, "audit")).unwrap();
+    let files = ArchiveSource::new(vec![archive]);
+
+    let span = query(T0, T0 + HOURS * H);
+    let (db_hourly, _) = influx.fetch_hourly(&span).await.unwrap();
+    let (file_hourly, _) = files.fetch_hourly(&span).await.unwrap();
+    // What placement reads of a position: site and coordinates (InfluxDB answers `last()`
+    // per hour with the hour's start, so the time is not compared from it).
+    let placed = |a: &Aggregates| -> Vec<(String, f64, f64)> {
+        a.positions
+            .iter()
+            .map(|p| (p.site.clone(), p.lat, p.lon))
+            .collect()
+    };
+    let cfg = audit_config();
+    let boundaries = registry();
+    let set = boundaries.get("bac-kan-2020").unwrap();
+    let report = |a: &Aggregates, from: i64, to: i64| {
+        let r = coverage_audit::build_report(coverage_audit::ReportInputs {
+            set,
+            registry: &boundaries,
+            cfg: &cfg,
+            from: Utc.timestamp_millis_opt(from).unwrap(),
+            to: Utc.timestamp_millis_opt(to).unwrap(),
+            claims: &[],
+            aggregates: a,
+            source: coverage_audit::SourceInfo::Archive {
+                files: vec![],
+                equivalent_queries: vec![],
+            },
+        })
+        .unwrap();
+        without_provenance(&r)
+    };
+    let mut moved = Vec::new();
+    for (from, to) in [
+        (0, 10),
+        (0, 11),
+        (0, 12),
+        (10, 11),
+        (11, 12),
+        (3, 4),
+        (0, 24),
+        (24, 48),
+        (0, HOURS),
+    ] {
+        let (from, to) = (T0 + from * H, T0 + to * H);
+        let q = query(from, to);
+        let (audit_db, _) = influx.fetch(&q).await.unwrap();
+        let (audit_file, _) = files.fetch(&q).await.unwrap();
+        let cut_db = db_hourly.window(q.from, q.to);
+        let cut_file = file_hourly.window(q.from, q.to);
+        assert_eq!(cut_file.mobile, audit_file.mobile, "archive mobile rows");
+        assert_eq!(cut_file.fibre, audit_file.fibre, "archive fibre rows");
+        assert_eq!(
+            cut_file.throughput, audit_file.throughput,
+            "archive throughput"
+        );
+        assert_eq!(
+            cut_file.positions, audit_file.positions,
+            "archive positions"
+        );
+        assert_eq!(cut_db.mobile, audit_db.mobile, "InfluxDB mobile rows");
+        assert_eq!(cut_db.fibre, audit_db.fibre, "InfluxDB fibre rows");
+        assert_eq!(
+            cut_db.throughput, audit_db.throughput,
+            "InfluxDB throughput"
+        );
+        assert_eq!(placed(&cut_db), placed(&audit_db), "InfluxDB positions");
+        assert_eq!(
+            placed(&cut_db),
+            placed(&audit_file),
+            "InfluxDB vs archive positions"
+        );
+        assert_eq!(
+            report(&cut_db, from, to),
+            report(&audit_db, from, to),
+            "the report of a cut window is the audit's"
+        );
+        let mover = audit_db.positions.iter().find(|p| p.site == "bk-move");
+        moved.push(mover.map(|p| (p.lat, p.lon)));
+    }
+    // The moving site is where the latest point of each window says.
+    assert_eq!(moved[0], Some(P01834));
+    assert_eq!(moved[1], Some(P01834), "hour 10: the signal at :50 wins");
+    assert_eq!(moved[2], Some(P01840), "hour 11: the heartbeat at :50 wins");
+    assert_eq!(moved[3], Some(P01834));
+    assert_eq!(moved[4], Some(P01840));
+}

@@ -10,6 +10,7 @@
 //! are errors; every error names the file and the key.
 
 use crate::api::HttpConfig;
+use crate::coordinator::{CoordinatorConfig, RollupsConfig};
 use crate::deadletter::DeadLetterConfig;
 use crate::ingest::IngestConfig;
 use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
@@ -83,6 +84,12 @@ pub struct RawConfig {
     /// Audit thresholds and rules (validated by the audit module when it runs).
     #[serde(default)]
     pub audit: Option<toml::Value>,
+    /// Whether this instance is the coordinator, and its settings.
+    #[serde(default)]
+    pub coordinator: CoordinatorConfig,
+    /// What the rollups hold.
+    #[serde(default)]
+    pub rollups: RollupsConfig,
 }
 
 /// Where raw points are stored.
@@ -142,6 +149,12 @@ pub struct Config {
     pub registry: SiteRegistry,
     /// Audit settings, validated, with the site registry.
     pub audit: AuditConfig,
+    /// `[coordinator]`, with `instance` resolved (default: the MQTT client id).
+    pub coordinator: CoordinatorConfig,
+    /// `[rollups]`.
+    pub rollups: RollupsConfig,
+    /// `rollups.verdict_period` in days.
+    pub verdict_period_days: u32,
 }
 
 pub use coverage_shared::config::ConfigError;
@@ -259,6 +272,25 @@ impl Config {
                 other => invalid("audit", other.to_string()),
             })?
             .with_registry(&registry);
+        let verdict_period_days = raw
+            .rollups
+            .period_days()
+            .map_err(|m| invalid("rollups.verdict_period", m))?;
+        if raw.coordinator.poll_every.is_zero() {
+            return Err(invalid(
+                "coordinator.poll_every",
+                "must be above zero".into(),
+            ));
+        }
+        let coordinator = CoordinatorConfig {
+            instance: Some(raw.coordinator.instance.clone().unwrap_or_else(|| {
+                raw.mqtt
+                    .client_id
+                    .clone()
+                    .unwrap_or_else(|| "coverage-collector".to_owned())
+            })),
+            ..raw.coordinator
+        };
         let dead_letter = DeadLetterConfig {
             path: base.join(&raw.dead_letter.path),
             ..raw.dead_letter
@@ -276,6 +308,9 @@ impl Config {
             http: raw.http,
             registry,
             audit,
+            coordinator,
+            rollups: raw.rollups,
+            verdict_period_days,
         })
     }
 }
@@ -303,7 +338,15 @@ mod tests {
         assert_eq!(c.registry.sites.len(), 1, "deploy/sites.example.toml");
         assert_eq!(c.registry.sites[0].operators, ["452-04", "452-02"]);
         assert_eq!(c.audit.fibre.target.as_deref(), Some("10.6.0.1"));
-        assert!(matches!(c.store, Store::Influx { .. }));
+        assert!(c.coordinator.enabled);
+        assert_eq!(c.verdict_period_days, 30);
+        let Store::Influx { cfg, .. } = &c.store else {
+            panic!("influx")
+        };
+        assert_eq!(
+            cfg.raw_retention,
+            Some(std::time::Duration::from_secs(400 * 86_400))
+        );
     }
 
     #[test]
@@ -408,6 +451,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("none.toml"), "{err}");
+    }
+
+    #[test]
+    fn coordinator_and_rollups_get_defaults_and_bad_periods_name_the_key() {
+        let c = parse(MIN).unwrap();
+        assert!(!c.coordinator.enabled);
+        assert_eq!(
+            c.coordinator.instance.as_deref(),
+            Some("coverage-collector")
+        );
+        assert_eq!(c.coordinator.settle, std::time::Duration::from_secs(120));
+        assert_eq!(c.verdict_period_days, 30);
+        let c = parse(&format!(
+            "{MIN}[coordinator]\nenabled = true\ninstance = \"a\"\n[rollups]\nverdict_period = \"3d\"\n"
+        ))
+        .unwrap();
+        assert!(c.coordinator.enabled);
+        assert_eq!(c.coordinator.instance.as_deref(), Some("a"));
+        assert_eq!(c.verdict_period_days, 3);
+        let err = parse(&format!("{MIN}[rollups]\nverdict_period = \"36h\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rollups.verdict_period") && err.contains("whole number of days"),
+            "{err}"
+        );
     }
 
     #[test]

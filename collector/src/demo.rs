@@ -568,6 +568,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                 token: None,
                 token_file: None,
                 username: None,
+                raw_retention: None,
             },
             secret: None,
         },
@@ -596,6 +597,10 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         boundaries_dir: None,
         registry: site_registry,
         audit: audit_cfg.clone(),
+        // The demo's own switch (lead): the coordinator runs on its simulated clock once wired.
+        coordinator: crate::coordinator::CoordinatorConfig::default(),
+        rollups: crate::coordinator::RollupsConfig::default(),
+        verdict_period_days: 30,
     };
     let metrics = Arc::new(Metrics::new());
     let stop_collector = CancellationToken::new();

@@ -39,6 +39,13 @@ pub struct ClassLabel {
     pub class: String,
 }
 
+/// `window` label: a rollup window kind.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WindowLabel {
+    /// `1h` or `1d`.
+    pub window: String,
+}
+
 /// All collector metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -63,6 +70,16 @@ pub struct Metrics {
     pub pending_points: Gauge,
     /// Unix time (s) of the last successful write.
     pub last_write_success: Gauge,
+    /// Coordinator: rollup windows computed and written, by window (`1h`, `1d`).
+    pub rollup_windows: Family<WindowLabel, Counter>,
+    /// Coordinator: `stored_late` marks handled.
+    pub rollup_marks: Counter,
+    /// Coordinator: how long the last rollup computation took (fetch, compute, write), seconds.
+    pub rollup_last_duration: Gauge<f64, AtomicU64>,
+    /// Coordinator: rollup computations that failed (retried at the next poll).
+    pub rollup_errors: Counter,
+    /// Any instance: `stored_late` marks written after storing late readings.
+    pub late_marks_written: Counter,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
@@ -93,6 +110,11 @@ impl Metrics {
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
+            rollup_windows: Family::default(),
+            rollup_marks: Counter::default(),
+            rollup_last_duration: Gauge::default(),
+            rollup_errors: Counter::default(),
+            late_marks_written: Counter::default(),
             rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
@@ -146,6 +168,31 @@ impl Metrics {
             "last_write_success_seconds",
             "Unix time of the last successful write",
             m.last_write_success.clone(),
+        );
+        registry.register(
+            "rollup_windows",
+            "Rollup windows computed and written by the coordinator, by window",
+            m.rollup_windows.clone(),
+        );
+        registry.register(
+            "rollup_marks",
+            "stored_late marks the coordinator handled",
+            m.rollup_marks.clone(),
+        );
+        registry.register(
+            "rollup_last_duration_seconds",
+            "Duration of the coordinator's last rollup computation",
+            m.rollup_last_duration.clone(),
+        );
+        registry.register(
+            "rollup_errors",
+            "Rollup computations that failed and are retried",
+            m.rollup_errors.clone(),
+        );
+        registry.register(
+            "late_marks_written",
+            "stored_late marks written after storing readings of closed hours",
+            m.late_marks_written.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -2,6 +2,7 @@
 //! them down in order (stop taking messages, flush what was taken, then exit).
 
 use crate::config::{Config, Store};
+use crate::coordinator::{self, Clock, SystemClock};
 use crate::deadletter::DeadLetters;
 use crate::enrich::Enricher;
 use crate::ingest::{Ingest, IngestSettings};
@@ -71,6 +72,17 @@ pub async fn run_with(
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Arc<Metrics>, RunError> {
+    run_with_clock(cfg, metrics, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`run_with`] on `clock`: the time the coordinator and the `stored_late` marks go by (the
+/// demo passes its simulated clock).
+pub async fn run_with_clock(
+    cfg: Config,
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Arc<Metrics>, RunError> {
     let registry = Arc::new(boundaries(&cfg)?);
     let writer = writer(&cfg)?;
     let opts = cfg.mqtt.options("coverage-collector", &cfg.base)?;
@@ -98,8 +110,33 @@ pub async fn run_with(
     let stop_http = CancellationToken::new();
     // Sized above the receive maximum: the broker never has more unacknowledged messages out.
     let (tx, rx) = mpsc::channel(usize::from(cfg.ingest.receive_maximum) + 64);
-    let sink = Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone());
+    let store = coordinator::store::Store::from_config(&cfg.store)
+        .map_err(|e| RunError::Store(e.to_string()))?;
+    let marker = coordinator::marks::LateMarker {
+        instance: cfg.coordinator.instance.clone().unwrap_or_default(),
+        settle: cfg.coordinator.settle,
+        clock: clock.clone(),
+        store: store.clone(),
+    };
+    let sink =
+        Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone()).with_late_marks(marker);
     let sink_task = tokio::spawn(sink.run(rx, finish_sink.clone(), stop_sink.clone()));
+    let stop_coordinator = CancellationToken::new();
+    // The coordinator's rollups; `snapshot` holds its latest daily commune points (the API
+    // serves them in archive mode).
+    let (coordinator_task, _snapshot) = if cfg.coordinator.enabled {
+        let rollups = Arc::new(
+            coordinator::rollups(&cfg, store, registry.clone(), clock, metrics.clone())
+                .map_err(|e| RunError::Store(e.to_string()))?,
+        );
+        let snapshot = rollups.snapshot.clone();
+        (
+            Some(tokio::spawn(rollups.run(stop_coordinator.clone()))),
+            Some(snapshot),
+        )
+    } else {
+        (None, None)
+    };
     let ingest = Ingest {
         enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),
         metrics: metrics.clone(),
@@ -126,6 +163,10 @@ pub async fn run_with(
 
     shutdown.await;
     tracing::info!("Shutting down: no new messages; flushing what was received.");
+    stop_coordinator.cancel();
+    if let Some(task) = coordinator_task {
+        let _ = task.await;
+    }
     // The ingest stops handing messages to the sink but keeps its connection, so the acks of
     // the final flush reach the broker (they were lost with the connection before). The sink
     // writes what it holds and returns; if the store is down, it gets a bounded time, then the

@@ -29,11 +29,11 @@ use sha2::{Digest, Sha256};
 
 use crate::AuditError;
 use crate::progress::Progress;
+use crate::source::hourly::{HourlyAggregates, HourlyPosition, HourlyThroughputRow};
 use crate::source::influxql::{POSITION_MEASUREMENTS, Queries};
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, ArchiveFileInfo, FibreRow, FieldCounts,
-    MeasurementPosition, MobileKey, MobileRow, SourceInfo, StoreSpan, ThroughputRow, hour_of,
-    resolve_positions, round_mbps,
+    MeasurementPosition, MobileKey, MobileRow, SourceInfo, StoreSpan, hour_of,
 };
 
 /// Reads line-protocol archive files instead of InfluxDB.
@@ -129,9 +129,10 @@ struct Accumulator<'q> {
     tags: Interner,
     mobile: HashMap<GroupKey, (FieldCounts, FieldCounts)>,
     fibre: HashMap<(u32, i64), FibreAcc>,
-    /// (site, direction) -> (transfers, measured, sum of mbps).
-    throughput: HashMap<(u32, u32), (u64, u64, f64)>,
-    positions: HashMap<u32, LastPositions>,
+    /// (site, direction, hour) -> (transfers, measured, sum of mbps).
+    throughput: HashMap<(u32, u32, i64), (u64, u64, f64)>,
+    /// (site, hour) -> the last positions of that hour.
+    positions: HashMap<(u32, i64), LastPositions>,
     /// Identities (measurement, tags, time) of the points counted so far.
     seen: HashSet<u128>,
 }
@@ -196,7 +197,7 @@ impl<'q> Accumulator<'q> {
             number(line.field_value(schema::field::POS_LAT)),
             number(line.field_value(schema::field::POS_LON)),
         ) {
-            let last = &mut self.positions.entry(site).or_default()[m];
+            let last = &mut self.positions.entry((site, hour_of(ts))).or_default()[m];
             // `last()`: the greatest time; on equal times the first line read stays.
             if last.is_none_or(|(t, _, _)| ts > t) {
                 *last = Some((ts, lat, lon));
@@ -268,7 +269,10 @@ impl<'q> Accumulator<'q> {
             }
             schema::measurement::THROUGHPUT if tag(schema::tag::LINK) == "fibre" => {
                 let direction = self.tags.id(tag(schema::tag::DIRECTION));
-                let acc = self.throughput.entry((site, direction)).or_default();
+                let acc = self
+                    .throughput
+                    .entry((site, direction, hour_of(ts)))
+                    .or_default();
                 acc.0 += u64::from(line.field_value(schema::field::BYTES).is_some());
                 if let Some(mbps) = number(line.field_value(schema::field::MBPS)) {
                     acc.1 += 1;
@@ -280,7 +284,7 @@ impl<'q> Accumulator<'q> {
         Outcome::Counted
     }
 
-    fn finish(self) -> Aggregates {
+    fn finish(self) -> HourlyAggregates {
         let tags = &self.tags;
         let fibre: Vec<FibreRow> = self
             .fibre
@@ -316,15 +320,18 @@ impl<'q> Accumulator<'q> {
             )
             .collect();
         let mut positions = Vec::new();
-        for (site, last) in self.positions {
+        for ((site, hour), last) in self.positions {
             for (m, p) in last.iter().enumerate() {
                 if let Some((ts_ms, lat, lon)) = *p {
-                    positions.push(MeasurementPosition {
-                        site: tags.name(site),
-                        measurement: POSITION_MEASUREMENTS[m].to_owned(),
-                        ts_ms,
-                        lat,
-                        lon,
+                    positions.push(HourlyPosition {
+                        hour,
+                        position: MeasurementPosition {
+                            site: tags.name(site),
+                            measurement: POSITION_MEASUREMENTS[m].to_owned(),
+                            ts_ms,
+                            lat,
+                            lon,
+                        },
                     });
                 }
             }
@@ -332,26 +339,27 @@ impl<'q> Accumulator<'q> {
         let throughput = self
             .throughput
             .into_iter()
-            // `count(bytes)` with no time grouping: a group without transfers has no row.
-            .filter(|(_, (transfers, measured, _))| *transfers > 0 || *measured > 0)
             .map(
-                |((site, direction), (transfers, samples, sum))| ThroughputRow {
+                |((site, direction, hour), (transfers, samples, sum_mbps))| HourlyThroughputRow {
                     site: tags.name(site),
                     direction: tags.name(direction),
+                    hour,
                     transfers,
                     samples,
-                    mean_mbps: (samples > 0).then(|| round_mbps(sum / samples as f64)),
+                    sum_mbps,
                 },
             )
             .collect();
-        let mut aggregates = Aggregates {
+        let mut hourly = HourlyAggregates {
+            from: self.query.from,
+            to: self.query.to,
             mobile,
             fibre,
             throughput,
-            positions: resolve_positions(positions),
+            positions,
         };
-        aggregates.normalise();
-        aggregates
+        hourly.normalise();
+        hourly
     }
 }
 
@@ -370,11 +378,21 @@ impl ArchiveSource {
         self
     }
 
-    /// Streams every file and computes the aggregates (blocking I/O).
+    /// Streams every file and computes the aggregates (blocking I/O): the hourly aggregates of
+    /// the period cut to the period, so the audit and the rollups share one computation.
     pub fn aggregate(
         &self,
         query: &AggregateQuery,
     ) -> Result<(Aggregates, SourceInfo), AuditError> {
+        let (hourly, info) = self.aggregate_hourly(query)?;
+        Ok((hourly.window(query.from, query.to), info))
+    }
+
+    /// Streams every file and computes the aggregates of the period per hour (blocking I/O).
+    pub fn aggregate_hourly(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<(HourlyAggregates, SourceInfo), AuditError> {
         let mut acc = Accumulator::new(query);
         let mut files = Vec::new();
         for path in &self.paths {
@@ -493,6 +511,16 @@ impl AggregateSource for ArchiveSource {
     async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
         let (source, query) = (self.clone(), query.clone());
         tokio::task::spawn_blocking(move || source.aggregate(&query))
+            .await
+            .map_err(|e| AuditError::Task(e.to_string()))?
+    }
+
+    async fn fetch_hourly(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<(HourlyAggregates, SourceInfo), AuditError> {
+        let (source, query) = (self.clone(), query.clone());
+        tokio::task::spawn_blocking(move || source.aggregate_hourly(&query))
             .await
             .map_err(|e| AuditError::Task(e.to_string()))?
     }

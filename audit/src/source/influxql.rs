@@ -35,6 +35,7 @@ use serde::{Deserialize, Deserializer};
 use crate::AuditError;
 use crate::progress::Progress;
 use crate::source::QueryEndpoint;
+use crate::source::hourly::{HourlyAggregates, HourlyPosition, HourlyThroughputRow};
 use crate::source::{
     AggregateQuery, AggregateSource, Aggregates, FibreRow, FieldCounts, MeasurementPosition,
     MobileKey, MobileRow, SourceInfo, StoreSpan, ThroughputRow, resolve_positions, round_mbps,
@@ -595,6 +596,124 @@ pub fn read_positions(series: &[Series]) -> Result<Vec<MeasurementPosition>, Str
     Ok(out)
 }
 
+/// The statements [`AggregateSource::fetch_hourly`] runs besides the mobile and fibre ones of
+/// [`Queries`]: throughput and positions per hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlyQueries {
+    /// Fibre throughput per site, direction and hour, with the sum of the rates.
+    pub throughput: String,
+    /// Last position per site, measurement and hour (times are the hours' starts).
+    pub positions: String,
+}
+
+impl HourlyQueries {
+    /// Builds the statements for `query`.
+    pub fn build(query: &AggregateQuery) -> HourlyQueries {
+        use schema::{field, measurement, tag};
+        let time = format!(
+            "time >= {} AND time < {}",
+            quote(&query.from_rfc3339()),
+            quote(&query.to_rfc3339())
+        );
+        HourlyQueries {
+            throughput: format!(
+                "SELECT count({bytes}) AS transfers, count({mbps}) AS samples, sum({mbps}) AS \
+                 sum_mbps FROM {throughput} WHERE {time} AND {link} = 'fibre' GROUP BY {site}, \
+                 {direction}, time(1h) fill(none)",
+                bytes = field::BYTES,
+                mbps = field::MBPS,
+                throughput = measurement::THROUGHPUT,
+                link = tag::LINK,
+                site = tag::SITE,
+                direction = tag::DIRECTION,
+            ),
+            positions: format!(
+                "SELECT last({}) AS lat, last({}) AS lon FROM {} WHERE {time} GROUP BY {}, \
+                 time(1h) fill(none)",
+                field::POS_LAT,
+                field::POS_LON,
+                POSITION_MEASUREMENTS.join(", "),
+                tag::SITE,
+            ),
+        }
+    }
+
+    /// The audit's positions statement for one site and hour (`hour` in ms).
+    pub fn exact_positions(site: &str, hour: i64) -> String {
+        let t = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        };
+        format!(
+            "SELECT last({}) AS lat, {} AS lon FROM {} WHERE {} = {} AND time >= {} AND time < {} \
+             GROUP BY {}",
+            schema::field::POS_LAT,
+            schema::field::POS_LON,
+            POSITION_MEASUREMENTS.join(", "),
+            schema::tag::SITE,
+            quote(site),
+            quote(&t(hour)),
+            quote(&t(hour + crate::source::HOUR_MS)),
+            schema::tag::SITE,
+        )
+    }
+}
+
+/// Reads the hourly throughput answer.
+pub fn read_hourly_throughput(series: &[Series]) -> Result<Vec<HourlyThroughputRow>, String> {
+    let mut out = Vec::new();
+    for s in series {
+        let (transfers, samples, sum_mbps) = (
+            s.column("transfers"),
+            s.column("samples"),
+            s.column("sum_mbps"),
+        );
+        for row in &s.values {
+            out.push(HourlyThroughputRow {
+                site: s.tag(schema::tag::SITE),
+                direction: s.tag(schema::tag::DIRECTION),
+                hour: time(row)?,
+                transfers: count(row, transfers)?,
+                samples: count(row, samples)?,
+                sum_mbps: number(row, sum_mbps)?.unwrap_or(0.0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the hourly positions answer (one series per measurement and site).
+pub fn read_hourly_positions(series: &[Series]) -> Result<Vec<HourlyPosition>, String> {
+    Ok(read_positions(series)?
+        .into_iter()
+        .map(|position| HourlyPosition {
+            hour: position.ts_ms,
+            position,
+        })
+        .collect())
+}
+
+/// The (site, hour) pairs whose measurements report different positions.
+pub fn disagreeing_hours(positions: &[HourlyPosition]) -> Vec<(String, i64)> {
+    let mut first: BTreeMap<(&str, i64), (f64, f64)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for p in positions {
+        let key = (p.position.site.as_str(), p.hour);
+        let here = (p.position.lat, p.position.lon);
+        match first.get(&key) {
+            None => {
+                first.insert(key, here);
+            }
+            Some(seen) if *seen != here => out.push((key.0.to_owned(), key.1)),
+            Some(_) => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Builds [`Aggregates`] from the answers to [`Queries`] (pure, so it is tested without a
 /// server).
 pub fn assemble(
@@ -835,49 +954,109 @@ impl InfluxQlSource {
     }
 }
 
-impl AggregateSource for InfluxQlSource {
-    async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
-        let queries = Queries::build(query);
-        let decode = |q: &str| {
-            let q = q.to_owned();
-            move |problem: String| AuditError::InfluxQuery {
-                query: q,
-                message: format!("unexpected answer: {problem}"),
-            }
-        };
-        let all = read_counts(&self.query(&queries.mobile_all).await?)
-            .map_err(decode(&queries.mobile_all))?;
+impl InfluxQlSource {
+    /// Runs `statement` and reads its answer with `read`, naming the statement on a bad answer.
+    async fn read<T>(
+        &self,
+        statement: &str,
+        read: impl FnOnce(&[Series]) -> Result<T, String>,
+    ) -> Result<T, AuditError> {
+        read(&self.query(statement).await?).map_err(|problem| AuditError::InfluxQuery {
+            query: statement.to_owned(),
+            message: format!("unexpected answer: {problem}"),
+        })
+    }
+
+    /// The hourly mobile rows (four statements) and fibre rows, assembled.
+    async fn hourly_rows(&self, queries: &Queries) -> Result<Aggregates, AuditError> {
+        let all = self.read(&queries.mobile_all, read_counts).await?;
         let usable = match &queries.mobile_usable {
-            Some(q) => read_usable(&self.query(q).await?).map_err(decode(q))?,
+            Some(q) => self.read(q, read_usable).await?,
             None => Vec::new(),
         };
-        let unsynced = read_counts(&self.query(&queries.mobile_unsynced).await?)
-            .map_err(decode(&queries.mobile_unsynced))?;
+        let unsynced = self.read(&queries.mobile_unsynced, read_counts).await?;
         let unsynced_usable = match &queries.mobile_unsynced_usable {
-            Some(q) => read_usable(&self.query(q).await?).map_err(decode(q))?,
+            Some(q) => self.read(q, read_usable).await?,
             None => Vec::new(),
         };
-        let fibre =
-            read_fibre(&self.query(&queries.fibre).await?).map_err(decode(&queries.fibre))?;
-        let throughput = read_throughput(&self.query(&queries.throughput).await?)
-            .map_err(decode(&queries.throughput))?;
-        let positions = read_positions(&self.query(&queries.positions).await?)
-            .map_err(decode(&queries.positions))?;
-        let aggregates = assemble(
+        let fibre = self.read(&queries.fibre, read_fibre).await?;
+        Ok(assemble(
             all,
             usable,
             unsynced,
             unsynced_usable,
             fibre,
-            throughput,
-            positions,
-        );
+            Vec::new(),
+            Vec::new(),
+        ))
+    }
+}
+
+impl AggregateSource for InfluxQlSource {
+    async fn fetch(&self, query: &AggregateQuery) -> Result<(Aggregates, SourceInfo), AuditError> {
+        let queries = Queries::build(query);
+        let rows = self.hourly_rows(&queries).await?;
+        let throughput = self.read(&queries.throughput, read_throughput).await?;
+        let positions = self.read(&queries.positions, read_positions).await?;
+        let mut aggregates = Aggregates {
+            throughput: throughput
+                .into_iter()
+                .filter(|t| t.transfers > 0 || t.samples > 0)
+                .collect(),
+            positions: resolve_positions(positions),
+            ..rows
+        };
+        aggregates.normalise();
         let info = SourceInfo::Influxql {
             url: self.shown_url.clone(),
             database: self.database.clone(),
             queries: queries.all(),
         };
         Ok((aggregates, info))
+    }
+
+    async fn fetch_hourly(
+        &self,
+        query: &AggregateQuery,
+    ) -> Result<(HourlyAggregates, SourceInfo), AuditError> {
+        let queries = Queries::build(query);
+        let hourly = HourlyQueries::build(query);
+        let rows = self.hourly_rows(&queries).await?;
+        let throughput = self
+            .read(&hourly.throughput, read_hourly_throughput)
+            .await?;
+        let mut positions = self.read(&hourly.positions, read_hourly_positions).await?;
+        let mut statements = queries.all();
+        statements.truncate(statements.len() - 2);
+        statements.extend([hourly.throughput.clone(), hourly.positions.clone()]);
+        // Hours whose measurements disagree on a site's position: asked again without grouping,
+        // so the points' own times resolve them as the audit's query would.
+        for (site, hour) in disagreeing_hours(&positions) {
+            let exact = HourlyQueries::exact_positions(&site, hour);
+            let found = self.read(&exact, read_positions).await?;
+            positions.retain(|p| !(p.hour == hour && p.position.site == site));
+            positions.extend(
+                found
+                    .into_iter()
+                    .map(|position| HourlyPosition { hour, position }),
+            );
+            statements.push(exact);
+        }
+        let info = SourceInfo::Influxql {
+            url: self.shown_url.clone(),
+            database: self.database.clone(),
+            queries: statements,
+        };
+        let mut hourly = HourlyAggregates {
+            from: query.from,
+            to: query.to,
+            mobile: rows.mobile,
+            fibre: rows.fibre,
+            throughput,
+            positions,
+        };
+        hourly.normalise();
+        Ok((hourly, info))
     }
 
     async fn span(&self) -> Result<Option<StoreSpan>, AuditError> {

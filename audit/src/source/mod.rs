@@ -16,6 +16,7 @@
 
 pub mod archive;
 mod endpoint;
+pub mod hourly;
 pub mod influxql;
 
 use std::collections::BTreeMap;
@@ -214,7 +215,7 @@ pub struct SitePosition {
 }
 
 /// The last position of a site in one measurement (InfluxQL `last(pos_lat), pos_lon`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeasurementPosition {
     /// Site id.
     pub site: String,
@@ -341,6 +342,15 @@ pub trait AggregateSource {
         &self,
         query: &AggregateQuery,
     ) -> impl std::future::Future<Output = Result<(Aggregates, SourceInfo), AuditError>> + Send;
+
+    /// The aggregates of the period kept per hour ([`hourly::HourlyAggregates`]), so each
+    /// window of whole hours inside it can be cut out without asking again.
+    fn fetch_hourly(
+        &self,
+        query: &AggregateQuery,
+    ) -> impl std::future::Future<
+        Output = Result<(hourly::HourlyAggregates, SourceInfo), AuditError>,
+    > + Send;
 
     /// The span of time the store holds readings for (any measurement, any time); `None` when
     /// it holds none. Asked only to explain an empty period.

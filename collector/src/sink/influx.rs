@@ -58,6 +58,10 @@ pub struct InfluxConfig {
     /// v1 user name.
     #[serde(default)]
     pub username: Option<String>,
+    /// How long the `raw` retention policy keeps readings (`"400d"`); unset: forever. Set at
+    /// start-up on the v1 API (docs/operations.md); on 2.x it is the bucket's retention.
+    #[serde(default, with = "humantime_serde")]
+    pub raw_retention: Option<Duration>,
 }
 
 fn default_api() -> InfluxApi {
@@ -334,6 +338,27 @@ impl Writer {
         }
     }
 
+    /// A writer to retention policy `rp` instead of the default one: `&rp=` on the v1 API,
+    /// the bucket `{bucket}/{rp}` on the v2 API (the DBRP naming convention of InfluxDB 2.x,
+    /// README "InfluxDB 2.x").
+    pub fn for_policy(
+        cfg: &InfluxConfig,
+        token: Option<String>,
+        rp: &str,
+    ) -> Result<Writer, String> {
+        Ok(match Writer::from_config(cfg, token)? {
+            Writer::V1(mut w) => {
+                w.rp = Some(rp.to_owned());
+                Writer::V1(w)
+            }
+            Writer::V2(mut w) => {
+                w.bucket = format!("{}/{rp}", w.bucket);
+                Writer::V2(w)
+            }
+            archive @ Writer::Archive(_) => archive,
+        })
+    }
+
     /// Gets the store ready (creates the v1 database); an outage is returned for retrying.
     pub async fn prepare(&self) -> Result<(), WriteError> {
         match self {
@@ -377,6 +402,10 @@ pub struct V1Writer {
     db: String,
     username: Option<String>,
     password: Option<String>,
+    /// Retention policy (`&rp=`); `None` = the database's default (`raw`).
+    rp: Option<String>,
+    /// `influx.raw_retention` (`None`: forever).
+    raw_retention: Option<Duration>,
 }
 
 impl V1Writer {
@@ -394,6 +423,8 @@ impl V1Writer {
             db: cfg.database.clone(),
             username: cfg.username.clone(),
             password: secret,
+            rp: None,
+            raw_retention: cfg.raw_retention,
         })
     }
 
@@ -415,27 +446,95 @@ impl V1Writer {
         Err(classify(status.as_u16(), &body, after))
     }
 
-    /// `CREATE DATABASE` (idempotent in InfluxQL).
-    pub async fn create_database(&self) -> Result<(), WriteError> {
-        let q = format!(
-            "CREATE DATABASE \"{}\"",
-            self.db.replace('\\', "\\\\").replace('"', "\\\"")
-        );
+    /// Runs one InfluxQL statement on `POST /query`; its answer's series.
+    async fn statement(
+        &self,
+        q: &str,
+    ) -> Result<Vec<crate::coordinator::store::Series>, WriteError> {
         let req = self
             .http
             .post(format!("{}/query", self.base))
             .query(&[("q", q)]);
         let resp = self.auth(req).send().await.map_err(|e| transport(&e))?;
-        Self::check(resp).await
+        let status = resp.status();
+        let after = retry_after(resp.headers());
+        let body = resp.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(classify(status.as_u16(), &body, after));
+        }
+        crate::coordinator::store::parse_answer(body.as_bytes()).map_err(|message| {
+            WriteError::Rejected {
+                status: status.as_u16(),
+                message: format!("{q}: {message}"),
+            }
+        })
+    }
+
+    /// `CREATE DATABASE` (idempotent in InfluxQL), then the retention policies
+    /// ([`V1Writer::ensure_policies`]).
+    pub async fn create_database(&self) -> Result<(), WriteError> {
+        use crate::coordinator::store::ident;
+        self.statement(&format!("CREATE DATABASE {}", ident(&self.db)))
+            .await?;
+        match self.ensure_policies().await {
+            Err(e @ WriteError::Outage { .. }) => Err(e),
+            Err(e) => {
+                // A server without retention policies (or without the right to make them)
+                // still takes writes to its default policy.
+                tracing::warn!(database = %self.db, error = %e, "Cannot set the raw and rollups retention policies; writing to the database's default policy.");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// The policies of docs/operations.md: `raw` (the default, `influx.raw_retention`) and
+    /// `rollups` (forever), created or, when they exist, altered to those durations
+    /// (`CREATE` of an existing policy with other settings is an error in InfluxQL).
+    pub async fn ensure_policies(&self) -> Result<(), WriteError> {
+        use crate::coordinator::store::{ident, influx_duration};
+        use coverage_shared::schema::rp;
+        let db = ident(&self.db);
+        let existing: Vec<String> = self
+            .statement(&format!("SHOW RETENTION POLICIES ON {db}"))
+            .await?
+            .iter()
+            .flat_map(|s| {
+                s.values
+                    .iter()
+                    .filter_map(|row| s.cell(row, "name")?.as_str().map(str::to_owned))
+            })
+            .collect();
+        for (name, duration, default) in [
+            (rp::RAW, self.raw_retention.unwrap_or(Duration::ZERO), true),
+            (rp::ROLLUPS, Duration::ZERO, false),
+        ] {
+            let verb = if existing.iter().any(|e| e == name) {
+                "ALTER"
+            } else {
+                "CREATE"
+            };
+            self.statement(&format!(
+                "{verb} RETENTION POLICY {} ON {db} DURATION {} REPLICATION 1{}",
+                ident(name),
+                influx_duration(duration),
+                if default { " DEFAULT" } else { "" }
+            ))
+            .await?;
+        }
+        Ok(())
     }
 
     /// Writes one batch.
     pub async fn write(&self, body: &str) -> Result<(), WriteError> {
-        let req = self
+        let mut req = self
             .http
             .post(format!("{}/write", self.base))
-            .query(&[("db", self.db.as_str()), ("precision", "ms")])
-            .body(body.to_owned());
+            .query(&[("db", self.db.as_str()), ("precision", "ms")]);
+        if let Some(rp) = &self.rp {
+            req = req.query(&[("rp", rp.as_str())]);
+        }
+        let req = req.body(body.to_owned());
         let resp = self.auth(req).send().await.map_err(|e| transport(&e))?;
         let result = Self::check(resp).await;
         if let Err(WriteError::Outage { status, .. }) = &result

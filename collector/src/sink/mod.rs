@@ -11,6 +11,7 @@
 pub mod influx;
 
 pub use crate::ack::Pending;
+use crate::coordinator::marks::LateMarker;
 use crate::deadletter::{DeadLetters, Letter};
 use crate::metrics::Metrics;
 use coverage_net::backoff::Backoff;
@@ -75,6 +76,8 @@ pub struct Sink<W: PointWriter = Writer> {
     cfg: SinkConfig,
     metrics: Arc<Metrics>,
     dead: Arc<DeadLetters>,
+    /// Writes `stored_late` marks after a stored batch, before its acks (docs/operations.md).
+    late: Option<LateMarker>,
 }
 
 /// What became of a batch.
@@ -98,7 +101,15 @@ impl<W: PointWriter> Sink<W> {
             cfg,
             metrics,
             dead,
+            late: None,
         }
+    }
+
+    /// Marks the closed hours of every stored batch with `stored_late` points before the
+    /// batch is acknowledged ([`crate::coordinator::marks`]).
+    pub fn with_late_marks(mut self, marker: LateMarker) -> Sink<W> {
+        self.late = Some(marker);
+        self
     }
 
     /// Runs until `rx` closes or `finish` fires (then it takes what is already queued, writes
@@ -192,6 +203,10 @@ impl<W: PointWriter> Sink<W> {
         let n = items.len() as i64;
         let outcome = self.write_all(&items, shutdown).await;
         self.metrics.pending_points.dec_by(n);
+        let outcome = match (outcome, &self.late) {
+            (Outcome::Done, Some(late)) => self.mark_late(late, &items, shutdown).await,
+            (outcome, _) => outcome,
+        };
         match outcome {
             Outcome::Done => {
                 for p in items {
@@ -282,6 +297,37 @@ impl<W: PointWriter> Sink<W> {
             }
         }
         Outcome::Done
+    }
+
+    /// Writes the batch's `stored_late` marks, retrying while the store is down; abandoned
+    /// (left unacknowledged, so redelivered and marked again) only at shutdown.
+    async fn mark_late(
+        &self,
+        late: &LateMarker,
+        items: &[Pending],
+        shutdown: &CancellationToken,
+    ) -> Outcome {
+        let mut backoff = self.retry_backoff();
+        loop {
+            match late.mark(items.iter().map(|p| p.line.as_str())).await {
+                Ok(n) => {
+                    self.metrics.late_marks_written.inc_by(n as u64);
+                    return Outcome::Done;
+                }
+                Err(e) => {
+                    self.metrics.write_error("late_mark");
+                    let should_log = backoff.should_log();
+                    let wait = backoff.next_delay();
+                    if should_log {
+                        tracing::warn!(error = %e, retry_in = ?wait, "Cannot write stored_late marks; the batch stays unacknowledged until they are written.");
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.cancelled() => return Outcome::Abandoned,
+                    }
+                }
+            }
+        }
     }
 
     fn on_success(&self, points: usize, attempts_before: u32) {

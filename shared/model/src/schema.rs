@@ -125,4 +125,83 @@ pub mod derived {
         /// The start of the hour a `stored_late` mark touches, RFC 3339 UTC.
         pub const HOUR: &str = "hour";
     }
+
+    /// The coordinator's progress (one series, overwritten): the end of the last closed hour
+    /// computed and the time of the last `stored_late` mark handled, so a restarted
+    /// coordinator (this instance or another) resumes where the last one stopped.
+    pub const COORDINATOR_PROGRESS: &str = "coordinator_progress";
+
+    /// Values of the `window` tag.
+    pub mod window {
+        /// One UTC hour (an hour of the audit's time zone, whose offset is whole hours).
+        pub const HOUR: &str = "1h";
+        /// One local day of the audit's time zone.
+        pub const DAY: &str = "1d";
+    }
+
+    /// Values of the `service` tag.
+    pub mod service {
+        /// Mobile coverage.
+        pub const MOBILE: &str = "mobile";
+        /// Fibre reachability.
+        pub const FIBRE: &str = "fibre";
+    }
+
+    /// The `operator` tag of the figures over every operator (for mobile, those of the
+    /// operator that decided).
+    pub const ANY_OPERATOR: &str = "any";
+
+    /// Field names of the derived measurements (docs/operations.md).
+    pub mod field {
+        /// The window's own verdict.
+        pub const VERDICT: &str = "verdict";
+        /// Usable + unusable samples.
+        pub const COUNTED: &str = "counted";
+        /// Usable samples.
+        pub const USABLE: &str = "usable";
+        /// usable / counted.
+        pub const USABLE_SHARE: &str = "usable_share";
+        /// Sites counted.
+        pub const SITES: &str = "sites";
+        /// Fibre: hours up.
+        pub const UP_WINDOWS: &str = "up_windows";
+        /// Fibre: hours known.
+        pub const KNOWN_WINDOWS: &str = "known_windows";
+        /// Fibre: hours in the window.
+        pub const WINDOWS: &str = "windows";
+        /// `1d`: the trailing period's verdict.
+        pub const PERIOD_VERDICT: &str = "period_verdict";
+        /// `1d`: the trailing period's usable share.
+        pub const PERIOD_USABLE_SHARE: &str = "period_usable_share";
+        /// `1d`: the trailing period's length in days.
+        pub const PERIOD_DAYS: &str = "period_days";
+        /// District and province points: areas covered (connected for fibre).
+        pub const COVERED: &str = "covered";
+        /// Areas not covered (not connected).
+        pub const NOT_COVERED: &str = "not_covered";
+        /// Areas with insufficient data.
+        pub const INSUFFICIENT_DATA: &str = "insufficient_data";
+        /// Areas without a site.
+        pub const NO_SITE: &str = "no_site";
+        /// Areas counted.
+        pub const AREAS: &str = "areas";
+        /// `1d` district and province points: areas per trailing-period verdict.
+        pub const PERIOD_COVERED: &str = "period_covered";
+        /// See [`PERIOD_COVERED`].
+        pub const PERIOD_NOT_COVERED: &str = "period_not_covered";
+        /// See [`PERIOD_COVERED`].
+        pub const PERIOD_INSUFFICIENT_DATA: &str = "period_insufficient_data";
+        /// See [`PERIOD_COVERED`].
+        pub const PERIOD_NO_SITE: &str = "period_no_site";
+        /// A claim's lower bound over the trailing period, percent.
+        pub const PERIOD_LOWER_PCT: &str = "period_lower_pct";
+        /// A claim's upper bound over the trailing period, percent.
+        pub const PERIOD_UPPER_PCT: &str = "period_upper_pct";
+        /// `stored_late`: readings of the hour in the batch.
+        pub const READINGS: &str = "readings";
+        /// `coordinator_progress`: end of the last closed hour computed, ms since the epoch.
+        pub const HOURS_UNTIL_MS: &str = "hours_until_ms";
+        /// `coordinator_progress`: time of the last `stored_late` mark handled, ms.
+        pub const MARKS_UNTIL_MS: &str = "marks_until_ms";
+    }
 }

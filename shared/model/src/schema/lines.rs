@@ -194,6 +194,46 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -
     f.timestamp(h.ts.timestamp_millis()).close_line().build()
 }
 
+/// A field value of a derived point (docs/operations.md): rollups, site status, marks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// A signed integer (`i`).
+    Int(i64),
+    /// A float; non-finite values are left out.
+    Float(f64),
+    /// A string.
+    Str(&'a str),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// One derived point as one line (with its newline), by the invariants above: empty tag
+/// values are left out, strings cleaned of control characters, non-finite floats left out;
+/// `None` when no field is left (a line needs one). `ts_ms` in milliseconds.
+pub fn derived_line(
+    measurement: &str,
+    tags: &[(&str, &str)],
+    fields: &[(&str, Value<'_>)],
+    ts_ms: i64,
+) -> Option<String> {
+    let mut b = Line::new_with(Vec::with_capacity(256)).measurement(measurement);
+    for (k, v) in tags {
+        b = tag(b, k, Some(v));
+    }
+    let mut any = false;
+    for (k, v) in fields {
+        b = match *v {
+            Value::Int(i) => b.field(k, i),
+            Value::Float(f) if f.is_finite() => b.field(k, f),
+            Value::Float(_) => continue,
+            Value::Str(s) => b.field(k, clean(s).as_ref()),
+            Value::Bool(x) => b.field(k, x),
+        };
+        any = true;
+    }
+    any.then(|| String::from_utf8(b.timestamp(ts_ms).close_line().build()).unwrap_or_default())
+}
+
 /// One reading as one line (with its trailing newline).
 pub fn line(reading: &Reading, placement: &SitePlacement) -> String {
     // The builder only ever writes UTF-8 (it copies &str and formats numbers).
