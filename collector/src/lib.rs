@@ -14,6 +14,7 @@
 pub mod ack;
 pub mod api;
 pub mod config;
+pub mod coordinator;
 pub mod deadletter;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -199,6 +199,27 @@ impl Writer {
         }
     }
 
+    /// A writer to retention policy `rp` instead of the default one: `&rp=` on the v1 API,
+    /// the bucket `{bucket}/{rp}` on the v2 API (the DBRP naming convention of InfluxDB 2.x,
+    /// README "InfluxDB 2.x").
+    pub fn for_policy(
+        cfg: &InfluxConfig,
+        token: Option<String>,
+        rp: &str,
+    ) -> Result<Writer, String> {
+        Ok(match Writer::from_config(cfg, token)? {
+            Writer::V1(mut w) => {
+                w.rp = Some(rp.to_owned());
+                Writer::V1(w)
+            }
+            Writer::V2(mut w) => {
+                w.bucket = format!("{}/{rp}", w.bucket);
+                Writer::V2(w)
+            }
+            archive @ Writer::Archive(_) => archive,
+        })
+    }
+
     /// Gets the store ready (creates the v1 database); an outage is returned for retrying.
     pub async fn prepare(&self) -> Result<(), WriteError> {
         match self {
@@ -242,6 +263,8 @@ pub struct V1Writer {
     db: String,
     username: Option<String>,
     password: Option<String>,
+    /// Retention policy (`&rp=`); `None` = the database's default (`raw`).
+    rp: Option<String>,
 }
 
 impl V1Writer {
@@ -259,6 +282,7 @@ impl V1Writer {
             db: cfg.database.clone(),
             username: cfg.username.clone(),
             password: secret,
+            rp: None,
         })
     }
 
@@ -296,11 +320,14 @@ impl V1Writer {
 
     /// Writes one batch.
     pub async fn write(&self, body: &str) -> Result<(), WriteError> {
-        let req = self
+        let mut req = self
             .http
             .post(format!("{}/write", self.base))
-            .query(&[("db", self.db.as_str()), ("precision", "ms")])
-            .body(body.to_owned());
+            .query(&[("db", self.db.as_str()), ("precision", "ms")]);
+        if let Some(rp) = &self.rp {
+            req = req.query(&[("rp", rp.as_str())]);
+        }
+        let req = req.body(body.to_owned());
         let resp = self.auth(req).send().await.map_err(|e| transport(&e))?;
         let result = Self::check(resp).await;
         if let Err(WriteError::Outage { status, .. }) = &result

@@ -1,0 +1,144 @@
+//! The coordinator: the one collector instance (`[coordinator] enabled = true`) that computes
+//! derived points from what is **stored** (docs/operations.md "Who computes what").
+//!
+//! Tasks, each its own module, each reading through [`store`] and writing to the `rollups`
+//! retention policy:
+//!
+//! - rollups (this module's loop, the figures from `coverage_audit::rollup`): closed hours and
+//!   days, and the windows late readings touch ([`marks`]);
+//! - site status (`status.rs`, beside this one).
+//!
+//! Time comes from a [`Clock`], so the demo runs the coordinator on its simulated clock.
+
+pub mod store;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Where the coordinator's tasks get the time: the wall clock, or the demo's simulated one.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// `[coordinator]`: whether this instance computes derived points, and how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinatorConfig {
+    /// Whether this instance is the coordinator. Exactly one instance of a deployment should
+    /// be; the others only write raw readings and `stored_late` marks.
+    #[serde(default)]
+    pub enabled: bool,
+    /// This instance's name in `stored_late` marks; default the MQTT client id.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// How long after its end an hour is computed, so readings in flight are stored first.
+    #[serde(default = "default_settle", with = "humantime_serde")]
+    pub settle: Duration,
+    /// How far back the coordinator computes, on start, the windows that closed while no
+    /// coordinator ran (plus every window a `stored_late` mark touches).
+    #[serde(default = "default_catch_up", with = "humantime_serde")]
+    pub catch_up: Duration,
+    /// How often the coordinator looks for closed windows and new `stored_late` marks.
+    #[serde(default = "default_poll_every", with = "humantime_serde")]
+    pub poll_every: Duration,
+    /// How far before the last mark handled the next poll starts, so a mark written by a
+    /// collector whose clock is slightly behind is not missed.
+    #[serde(default = "default_marks_overlap", with = "humantime_serde")]
+    pub marks_overlap: Duration,
+    /// Site status: a site that sent nothing (reading or heartbeat) for this long is `silent`.
+    #[serde(default = "default_silent_after", with = "humantime_serde")]
+    pub silent_after: Duration,
+    /// Site status: `stale` after this many heartbeat intervals without a heartbeat.
+    #[serde(default = "default_stale_heartbeats")]
+    pub stale_heartbeats: u32,
+    /// Site status: how often `site_status` points are written.
+    #[serde(default = "default_status_every", with = "humantime_serde")]
+    pub status_every: Duration,
+}
+
+fn default_settle() -> Duration {
+    Duration::from_secs(120)
+}
+fn default_catch_up() -> Duration {
+    Duration::from_secs(2 * 86_400)
+}
+fn default_poll_every() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_marks_overlap() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_silent_after() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+fn default_stale_heartbeats() -> u32 {
+    3
+}
+fn default_status_every() -> Duration {
+    Duration::from_secs(60)
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        CoordinatorConfig {
+            enabled: false,
+            instance: None,
+            settle: default_settle(),
+            catch_up: default_catch_up(),
+            poll_every: default_poll_every(),
+            marks_overlap: default_marks_overlap(),
+            silent_after: default_silent_after(),
+            stale_heartbeats: default_stale_heartbeats(),
+            status_every: default_status_every(),
+        }
+    }
+}
+
+/// `[rollups]`: what the rollups hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollupsConfig {
+    /// Length of the trailing period whose verdict each daily point carries, in whole days
+    /// (`"30d"`); the period ends with the point's day.
+    #[serde(default = "default_verdict_period", with = "humantime_serde")]
+    pub verdict_period: Duration,
+}
+
+fn default_verdict_period() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+
+impl Default for RollupsConfig {
+    fn default() -> Self {
+        RollupsConfig {
+            verdict_period: default_verdict_period(),
+        }
+    }
+}
+
+impl RollupsConfig {
+    /// The trailing period in days; an error naming the key unless it is whole days, >= 1.
+    pub fn period_days(&self) -> Result<u32, String> {
+        let s = self.verdict_period.as_secs();
+        if s == 0 || s % 86_400 != 0 || self.verdict_period.subsec_nanos() != 0 {
+            return Err(format!(
+                "{} is not a whole number of days (write e.g. \"30d\")",
+                humantime::format_duration(self.verdict_period)
+            ));
+        }
+        u32::try_from(s / 86_400).map_err(|_| "too long".to_owned())
+    }
+}
