@@ -571,7 +571,11 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         },
         http: HttpConfig {
             listen: ([127, 0, 0, 1], 0).into(),
+            token_file: None,
         },
+        http_token: None,
+        api: crate::api::ApiConfig::default(),
+        coordinator: crate::coordinator::CoordinatorConfig::default(),
         boundaries_dir: None,
         registry: site_registry,
         audit: audit_cfg.clone(),

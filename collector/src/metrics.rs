@@ -39,6 +39,20 @@ pub struct ClassLabel {
     pub class: String,
 }
 
+/// `site` label: a site id.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SiteLabel {
+    /// The site id.
+    pub site: String,
+}
+
+/// `status` label: a site status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabel {
+    /// `alive`, `stale`, `silent`, `unregistered`.
+    pub status: String,
+}
+
 /// All collector metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -59,6 +73,13 @@ pub struct Metrics {
     pub pending_points: Gauge,
     /// Unix time (s) of the last successful write.
     pub last_write_success: Gauge,
+    /// Seconds since anything of a site was stored, by site (the coordinator's site status;
+    /// absent for a site never heard from).
+    pub site_last_seen_age: Family<SiteLabel, Gauge<f64, AtomicU64>>,
+    /// Sites per status (the coordinator's site status).
+    pub sites_by_status: Family<StatusLabel, Gauge>,
+    /// Site status passes that failed.
+    pub status_errors: Counter,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
@@ -87,6 +108,9 @@ impl Metrics {
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
+            site_last_seen_age: Family::default(),
+            sites_by_status: Family::default(),
+            status_errors: Counter::default(),
             rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
@@ -131,7 +155,57 @@ impl Metrics {
             "Unix time of the last successful write",
             m.last_write_success.clone(),
         );
+        registry.register(
+            "site_last_seen_age_seconds",
+            "Seconds since anything of the site was stored (coordinator only)",
+            m.site_last_seen_age.clone(),
+        );
+        registry.register(
+            "sites",
+            "Sites per status (coordinator only)",
+            m.sites_by_status.clone(),
+        );
+        registry.register(
+            "site_status_errors",
+            "Site status passes that failed",
+            m.status_errors.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// Sets the site gauges from one status pass: `(site, status, seconds since last seen)`.
+    /// Every status of `all` gets a count (0 included), so an alert on `silent > 0` has a
+    /// series.
+    pub fn set_site_statuses<'a>(
+        &self,
+        all: &[&'a str],
+        sites: impl IntoIterator<Item = (&'a str, &'a str, Option<f64>)>,
+    ) {
+        let mut counts: std::collections::BTreeMap<&str, i64> =
+            all.iter().map(|s| (*s, 0)).collect();
+        for (site, status, age) in sites {
+            *counts.entry(status).or_default() += 1;
+            let gauge = self.site_last_seen_age.get_or_create(&SiteLabel {
+                site: site.to_owned(),
+            });
+            match age {
+                Some(age) => {
+                    gauge.set(age);
+                }
+                None => {
+                    self.site_last_seen_age.remove(&SiteLabel {
+                        site: site.to_owned(),
+                    });
+                }
+            }
+        }
+        for (status, n) in counts {
+            self.sites_by_status
+                .get_or_create(&StatusLabel {
+                    status: status.to_owned(),
+                })
+                .set(n);
+        }
     }
 
     /// Counts an accepted reading.

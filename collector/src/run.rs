@@ -2,6 +2,8 @@
 //! them down in order (stop taking messages, flush what was taken, then exit).
 
 use crate::config::{Config, Store};
+use crate::coordinator::SystemClock;
+use crate::coordinator::status::{StatusBoard, StatusInputs, StatusTask};
 use crate::deadletter::DeadLetters;
 use crate::enrich::Enricher;
 use crate::ingest::{Ingest, IngestSettings};
@@ -100,7 +102,7 @@ pub async fn run_with(
     let sink = Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone());
     let sink_task = tokio::spawn(sink.run(rx, stop_sink.clone()));
     let ingest = Ingest {
-        enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),
+        enricher: Arc::new(Enricher::new(registry.clone(), &cfg.registry.sites)),
         metrics: metrics.clone(),
         dead,
         tx,
@@ -111,7 +113,53 @@ pub async fn run_with(
         session_expiry: cfg.ingest.session_expiry,
     };
     let ingest_task = tokio::spawn(ingest.run(opts, settings, stop_ingest.clone()));
-    let app = crate::api::router(metrics.clone());
+    let coordinator = if cfg.coordinator.enabled {
+        Some(
+            crate::coordinator::store::Store::from_config(&cfg.store)
+                .map_err(|e| RunError::Store(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let board = coordinator.as_ref().map(|_| StatusBoard::default());
+    let status_task = match (&coordinator, &board) {
+        (Some(store), Some(board)) => {
+            let task = StatusTask::new(StatusInputs {
+                store: store.clone(),
+                clock: Arc::new(SystemClock),
+                config: cfg.coordinator.clone(),
+                registry: cfg.registry.clone(),
+                boundaries: registry.clone(),
+                board: board.clone(),
+                metrics: metrics.clone(),
+            });
+            Some(tokio::spawn(task.run(stop_http.clone())))
+        }
+        _ => None,
+    };
+    let state = crate::api::ApiState {
+        metrics: metrics.clone(),
+        token: cfg.http_token.clone(),
+        boundaries: registry.clone(),
+        board,
+        store: match coordinator {
+            Some(store) => Some(store),
+            None => Some(
+                crate::coordinator::store::Store::from_config(&cfg.store)
+                    .map_err(|e| RunError::Store(e.to_string()))?,
+            ),
+        },
+        audits: Arc::new(crate::api::audit::AuditRunner::new(
+            cfg.audit.clone(),
+            cfg.store.query_endpoint(),
+            match &cfg.store {
+                Store::Archive(path) => vec![path.clone()],
+                Store::Influx { .. } => Vec::new(),
+            },
+            cfg.api.clone(),
+        )),
+    };
+    let app = crate::api::router(state);
     let http_stop = stop_http.clone();
     let http_task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
@@ -134,5 +182,8 @@ pub async fn run_with(
     }
     stop_http.cancel();
     let _ = http_task.await;
+    if let Some(task) = status_task {
+        let _ = task.await;
+    }
     Ok(metrics)
 }

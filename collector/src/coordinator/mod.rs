@@ -10,6 +10,7 @@
 //!
 //! Time comes from a [`Clock`], so the demo runs the coordinator on its simulated clock.
 
+pub mod status;
 pub mod store;
 
 use std::time::Duration;

@@ -21,6 +21,7 @@ use crate::wire::{Body, Reading};
 use builder::Line;
 
 pub mod builder;
+pub mod status;
 
 /// A line with its measurement, taking tags.
 type Tags = Line;
