@@ -185,17 +185,17 @@ impl Metrics {
             all.iter().map(|s| (*s, 0)).collect();
         for (site, status, age) in sites {
             *counts.entry(status).or_default() += 1;
-            let gauge = self.site_last_seen_age.get_or_create(&SiteLabel {
+            let label = SiteLabel {
                 site: site.to_owned(),
-            });
+            };
+            // `get_or_create` returns a guard of the family's lock: never hold it across
+            // `remove` (that deadlocks the thread, and with it the tasks queued on it).
             match age {
                 Some(age) => {
-                    gauge.set(age);
+                    self.site_last_seen_age.get_or_create(&label).set(age);
                 }
                 None => {
-                    self.site_last_seen_age.remove(&SiteLabel {
-                        site: site.to_owned(),
-                    });
+                    self.site_last_seen_age.remove(&label);
                 }
             }
         }
@@ -323,6 +323,31 @@ mod tests {
         );
         assert!(
             text.contains("coverage_collector_points_written_total 5"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn site_gauges_follow_each_pass() {
+        let m = Metrics::new();
+        let all = ["alive", "stale", "silent", "unregistered"];
+        m.set_site_statuses(&all, [("a", "alive", Some(3.0)), ("b", "silent", None)]);
+        let text = m.encode();
+        assert!(
+            text.contains("coverage_collector_site_last_seen_age_seconds{site=\"a\"} 3.0"),
+            "{text}"
+        );
+        assert!(!text.contains("site=\"b\""), "never heard from: no age");
+        assert!(
+            text.contains("coverage_collector_sites{status=\"stale\"} 0"),
+            "{text}"
+        );
+        // A site heard from before and not now (cannot happen: ages only grow) loses its age.
+        m.set_site_statuses(&all, [("a", "silent", None)]);
+        let text = m.encode();
+        assert!(!text.contains("site=\"a\""), "{text}");
+        assert!(
+            text.contains("coverage_collector_sites{status=\"silent\"} 1"),
             "{text}"
         );
     }

@@ -278,7 +278,7 @@ pub fn site_statuses(
             let commune = set
                 .zip(pos)
                 .and_then(|(set, (lat, lon))| set.commune_at(lat, lon));
-            let age = |t: i64| (now_ms.saturating_sub(t).max(0)) as f64 / 1000.0;
+            let age = |t: i64| now_ms.saturating_sub(t).max(0) as f64 / 1000.0;
             SiteStatus {
                 site: id.to_owned(),
                 status: classify(now_ms, seen, registered_at.is_some(), rules),
