@@ -251,6 +251,7 @@ pub async fn heartbeat(
         clock.refresh().await;
         let body = Body::Heartbeat(Heartbeat {
             uptime_s: started.elapsed().as_secs(),
+            interval_s: Some(interval.as_secs().max(1)),
             spool_depth: spool.depth(),
             spool_dropped: spool.dropped(),
             clock_sync_age_s: clock.age_s(),

@@ -9,7 +9,7 @@
 //! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
 //! are errors; every error names the file and the key.
 
-use crate::api::HttpConfig;
+use crate::api::{ApiConfig, HttpConfig};
 use crate::coordinator::{CoordinatorConfig, RollupsConfig};
 use crate::deadletter::DeadLetterConfig;
 use crate::ingest::IngestConfig;
@@ -71,6 +71,9 @@ pub struct RawConfig {
     /// Operations endpoint.
     #[serde(default)]
     pub http: HttpConfig,
+    /// The HTTP API's limits.
+    #[serde(default)]
+    pub api: ApiConfig,
     /// Boundary sets.
     #[serde(default)]
     pub boundaries: BoundariesConfig,
@@ -143,6 +146,10 @@ pub struct Config {
     pub dead_letter: DeadLetterConfig,
     /// Operations endpoint.
     pub http: HttpConfig,
+    /// The bearer token the HTTP API requires (`[http] token_file`, read); `None`: none.
+    pub http_token: Option<Secret>,
+    /// The HTTP API's limits.
+    pub api: ApiConfig,
     /// Boundary directory, resolved (`None` = embedded).
     pub boundaries_dir: Option<PathBuf>,
     /// Site registry (empty without `[registry]`).
@@ -291,6 +298,35 @@ impl Config {
             })),
             ..raw.coordinator
         };
+        let http_token = match &raw.http.token_file {
+            Some(p) => {
+                let p = base.join(p);
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| invalid("http.token_file", format!("{}: {e}", p.display())))?;
+                let token = Secret::from_file_contents(&text);
+                if token.expose().len() < 16 {
+                    return Err(invalid(
+                        "http.token_file",
+                        format!("{}: the token must be at least 16 characters", p.display()),
+                    ));
+                }
+                Some(token)
+            }
+            None => None,
+        };
+        if !raw.http.listen.ip().is_loopback() && http_token.is_none() {
+            return Err(invalid(
+                "http.token_file",
+                format!(
+                    "required when http.listen ({}) is not a loopback address: the API \
+                     answers only requests that carry this bearer token",
+                    raw.http.listen
+                ),
+            ));
+        }
+        raw.api
+            .validate()
+            .map_err(|(key, message)| invalid(&key, message))?;
         let dead_letter = DeadLetterConfig {
             path: base.join(&raw.dead_letter.path),
             ..raw.dead_letter
@@ -306,6 +342,8 @@ impl Config {
             sink: raw.sink,
             dead_letter,
             http: raw.http,
+            http_token,
+            api: raw.api,
             registry,
             audit,
             coordinator,
@@ -477,6 +515,32 @@ mod tests {
             err.contains("rollups.verdict_period") && err.contains("whole number of days"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_non_loopback_listener_needs_a_token_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("collector.toml");
+        let open = format!("{MIN}[http]\nlisten = \"0.0.0.0:9108\"\n");
+        let err = Config::parse(&open, &config).unwrap_err().to_string();
+        assert!(
+            err.contains("collector.toml") && err.contains("http.token_file"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("short"), "abc\n").unwrap();
+        let err = Config::parse(&format!("{open}token_file = \"short\"\n"), &config)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("16 characters"), "{err}");
+        std::fs::write(dir.path().join("token"), "0123456789abcdef0123\n").unwrap();
+        let c = Config::parse(&format!("{open}token_file = \"token\"\n"), &config).unwrap();
+        assert_eq!(c.http_token.unwrap().expose(), "0123456789abcdef0123");
+        // Loopback needs none.
+        assert!(parse(MIN).unwrap().http_token.is_none());
+        let err = parse(&format!("{MIN}[api]\naudit_max_period = \"0s\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("api.audit_max_period"), "{err}");
     }
 
     #[test]

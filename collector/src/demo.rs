@@ -593,7 +593,10 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         },
         http: HttpConfig {
             listen: ([127, 0, 0, 1], 0).into(),
+            token_file: None,
         },
+        http_token: None,
+        api: crate::api::ApiConfig::default(),
         boundaries_dir: None,
         registry: site_registry,
         audit: audit_cfg.clone(),
@@ -717,6 +720,8 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                         ts: from + Span::hours(i64::from(h)) + Span::minutes(59),
                         body: Body::Heartbeat(Heartbeat {
                             uptime_s: u64::from(h) * 3600,
+                            // One heartbeat per simulated hour.
+                            interval_s: Some(3600),
                             spool_depth: 0,
                             spool_dropped: 0,
                             clock_sync_age_s: Some(64.0),

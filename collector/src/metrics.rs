@@ -46,6 +46,20 @@ pub struct WindowLabel {
     pub window: String,
 }
 
+/// `site` label: a site id.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SiteLabel {
+    /// The site id.
+    pub site: String,
+}
+
+/// `status` label: a site status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabel {
+    /// `alive`, `stale`, `silent`, `unregistered`.
+    pub status: String,
+}
+
 /// All collector metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -80,6 +94,13 @@ pub struct Metrics {
     pub rollup_errors: Counter,
     /// Any instance: `stored_late` marks written after storing late readings.
     pub late_marks_written: Counter,
+    /// Seconds since anything of a site was stored, by site (the coordinator's site status;
+    /// absent for a site never heard from).
+    pub site_last_seen_age: Family<SiteLabel, Gauge<f64, AtomicU64>>,
+    /// Sites per status (the coordinator's site status).
+    pub sites_by_status: Family<StatusLabel, Gauge>,
+    /// Site status passes that failed.
+    pub status_errors: Counter,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
@@ -115,6 +136,9 @@ impl Metrics {
             rollup_last_duration: Gauge::default(),
             rollup_errors: Counter::default(),
             late_marks_written: Counter::default(),
+            site_last_seen_age: Family::default(),
+            sites_by_status: Family::default(),
+            status_errors: Counter::default(),
             rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
@@ -194,6 +218,21 @@ impl Metrics {
             "stored_late marks written after storing readings of closed hours",
             m.late_marks_written.clone(),
         );
+        registry.register(
+            "site_last_seen_age_seconds",
+            "Seconds since anything of the site was stored (coordinator only)",
+            m.site_last_seen_age.clone(),
+        );
+        registry.register(
+            "sites",
+            "Sites per status (coordinator only)",
+            m.sites_by_status.clone(),
+        );
+        registry.register(
+            "site_status_errors",
+            "Site status passes that failed",
+            m.status_errors.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -205,6 +244,41 @@ impl Metrics {
                     reason: reason.to_owned(),
                 })
                 .inc();
+        }
+    }
+
+    /// Sets the site gauges from one status pass: `(site, status, seconds since last seen)`.
+    /// Every status of `all` gets a count (0 included), so an alert on `silent > 0` has a
+    /// series.
+    pub fn set_site_statuses<'a>(
+        &self,
+        all: &[&'a str],
+        sites: impl IntoIterator<Item = (&'a str, &'a str, Option<f64>)>,
+    ) {
+        let mut counts: std::collections::BTreeMap<&str, i64> =
+            all.iter().map(|s| (*s, 0)).collect();
+        for (site, status, age) in sites {
+            *counts.entry(status).or_default() += 1;
+            let label = SiteLabel {
+                site: site.to_owned(),
+            };
+            // `get_or_create` returns a guard of the family's lock: never hold it across
+            // `remove` (that deadlocks the thread, and with it the tasks queued on it).
+            match age {
+                Some(age) => {
+                    self.site_last_seen_age.get_or_create(&label).set(age);
+                }
+                None => {
+                    self.site_last_seen_age.remove(&label);
+                }
+            }
+        }
+        for (status, n) in counts {
+            self.sites_by_status
+                .get_or_create(&StatusLabel {
+                    status: status.to_owned(),
+                })
+                .set(n);
         }
     }
 
@@ -323,6 +397,31 @@ mod tests {
         );
         assert!(
             text.contains("coverage_collector_points_written_total 5"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn site_gauges_follow_each_pass() {
+        let m = Metrics::new();
+        let all = ["alive", "stale", "silent", "unregistered"];
+        m.set_site_statuses(&all, [("a", "alive", Some(3.0)), ("b", "silent", None)]);
+        let text = m.encode();
+        assert!(
+            text.contains("coverage_collector_site_last_seen_age_seconds{site=\"a\"} 3.0"),
+            "{text}"
+        );
+        assert!(!text.contains("site=\"b\""), "never heard from: no age");
+        assert!(
+            text.contains("coverage_collector_sites{status=\"stale\"} 0"),
+            "{text}"
+        );
+        // A site heard from before and not now (cannot happen: ages only grow) loses its age.
+        m.set_site_statuses(&all, [("a", "silent", None)]);
+        let text = m.encode();
+        assert!(!text.contains("site=\"a\""), "{text}");
+        assert!(
+            text.contains("coverage_collector_sites{status=\"silent\"} 1"),
             "{text}"
         );
     }

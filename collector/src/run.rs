@@ -2,6 +2,7 @@
 //! them down in order (stop taking messages, flush what was taken, then exit).
 
 use crate::config::{Config, Store};
+use crate::coordinator::status::{StatusBoard, StatusInputs, StatusTask};
 use crate::coordinator::{self, Clock, SystemClock};
 use crate::deadletter::DeadLetters;
 use crate::enrich::Enricher;
@@ -126,8 +127,14 @@ pub async fn run_with_clock(
     // serves them in archive mode).
     let (coordinator_task, _snapshot) = if cfg.coordinator.enabled {
         let rollups = Arc::new(
-            coordinator::rollups(&cfg, store, registry.clone(), clock, metrics.clone())
-                .map_err(|e| RunError::Store(e.to_string()))?,
+            coordinator::rollups(
+                &cfg,
+                store.clone(),
+                registry.clone(),
+                clock.clone(),
+                metrics.clone(),
+            )
+            .map_err(|e| RunError::Store(e.to_string()))?,
         );
         let snapshot = rollups.snapshot.clone();
         (
@@ -138,7 +145,7 @@ pub async fn run_with_clock(
         (None, None)
     };
     let ingest = Ingest {
-        enricher: Arc::new(Enricher::new(registry, &cfg.registry.sites)),
+        enricher: Arc::new(Enricher::new(registry.clone(), &cfg.registry.sites)),
         metrics: metrics.clone(),
         dead,
         tx,
@@ -150,7 +157,40 @@ pub async fn run_with_clock(
         identity: cfg.ingest.identity.clone(),
     };
     let ingest_task = tokio::spawn(ingest.run(opts, settings, stop_ingest.clone()));
-    let app = crate::api::router(metrics.clone());
+    let coordinator = cfg.coordinator.enabled.then(|| store.clone());
+    let board = coordinator.as_ref().map(|_| StatusBoard::default());
+    let status_task = match (&coordinator, &board) {
+        (Some(store), Some(board)) => {
+            let task = StatusTask::new(StatusInputs {
+                store: store.clone(),
+                clock: clock.clone(),
+                config: cfg.coordinator.clone(),
+                registry: cfg.registry.clone(),
+                boundaries: registry.clone(),
+                board: board.clone(),
+                metrics: metrics.clone(),
+            });
+            Some(tokio::spawn(task.run(stop_http.clone())))
+        }
+        _ => None,
+    };
+    let state = crate::api::ApiState {
+        metrics: metrics.clone(),
+        token: cfg.http_token.clone(),
+        boundaries: registry.clone(),
+        board,
+        store: Some(store.clone()),
+        audits: Arc::new(crate::api::audit::AuditRunner::new(
+            cfg.audit.clone(),
+            cfg.store.query_endpoint(),
+            match &cfg.store {
+                Store::Archive(path) => vec![path.clone()],
+                Store::Influx { .. } => Vec::new(),
+            },
+            cfg.api.clone(),
+        )),
+    };
+    let app = crate::api::router(state);
     let http_stop = stop_http.clone();
     let http_task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
@@ -182,5 +222,8 @@ pub async fn run_with_clock(
     let _ = ingest_task.await;
     stop_http.cancel();
     let _ = http_task.await;
+    if let Some(task) = status_task {
+        let _ = task.await;
+    }
     Ok(metrics)
 }

@@ -14,6 +14,9 @@
 //! - Statistics are per stream: of a SIM's registered samples with a deciding value, the share
 //!   at or above the threshold is `usable_share` (binomially); registration states follow the
 //!   weights; registered samples carry the SIM's technology, the others `tech: none`.
+//! - **Heartbeats** (unless the scenario's `heartbeat_s` is 0): one per site every
+//!   `heartbeat_s` of simulated time, carrying it as `interval_s`, with `uptime_s` counted from
+//!   the period's start and an empty spool, as a healthy agent sends them.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -22,8 +25,8 @@ use chrono::{DateTime, Utc};
 use coverage_shared::signal::{Thresholds, deciding_field};
 use coverage_shared::validate::SIGNAL_RANGES;
 use coverage_shared::wire::{
-    Body, Direction, Header, Latency, Plmn, Position, PositionSource, RadioValues, Reading, Reg,
-    RttStats, SCHEMA_VERSION, Signal, Throughput,
+    Body, Direction, Header, Heartbeat, Latency, ModemInfo, Plmn, Position, PositionSource,
+    RadioValues, Reading, Reg, RttStats, SCHEMA_VERSION, Signal, Throughput,
 };
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
@@ -99,7 +102,18 @@ enum Source {
         spec: ThroughputSpec,
         direction: Direction,
     },
+    /// The site's heartbeats, as an agent with `interval_s` sends them.
+    Heartbeat {
+        interval_s: u64,
+        /// Start of the period, ms (the agent's start: `uptime_s` counts from it).
+        started_ms: i64,
+        modems: Vec<ModemInfo>,
+    },
 }
+
+/// The stream place of a site's heartbeats: above every other stream's, so turning heartbeats
+/// on or off leaves the other streams' values as they were.
+const HEARTBEAT_PLACE: u64 = (1 << 20) - 1;
 
 #[derive(Debug)]
 struct Stream {
@@ -251,6 +265,32 @@ impl Generator {
                     };
                     push(rng, s, source);
                 }
+            }
+            if scenario.heartbeat_s > 0 {
+                let mut rng = rng_for(seed, i, HEARTBEAT_PLACE);
+                let interval_ms = i64::try_from(scenario.heartbeat_s)
+                    .unwrap_or(i64::MAX / 1000)
+                    .saturating_mul(1000);
+                let s = schedule(&mut rng, interval_ms, hour_mask(&[]));
+                let modems = spec
+                    .sims
+                    .iter()
+                    .enumerate()
+                    .map(|(j, sim)| ModemInfo {
+                        name: sim.modem.clone().unwrap_or_else(|| format!("sim{j}")),
+                        sim_state: Some("ready".into()),
+                        ..ModemInfo::default()
+                    })
+                    .collect();
+                push(
+                    rng,
+                    s,
+                    Source::Heartbeat {
+                        interval_s: scenario.heartbeat_s,
+                        started_ms: from,
+                        modems,
+                    },
+                );
             }
             sites.push(SiteState {
                 spec: spec.clone(),
@@ -414,6 +454,22 @@ fn draw(rng: &mut ChaCha8Rng, source: &Source, site: &SiteSpec, ts_ms: i64) -> (
                 duration_ms,
                 mbps: Some(mbps),
                 error: None,
+            });
+            (true, body)
+        }
+        Source::Heartbeat {
+            interval_s,
+            started_ms,
+            modems,
+        } => {
+            let body = Body::Heartbeat(Heartbeat {
+                uptime_s: u64::try_from((ts_ms - started_ms) / 1000).unwrap_or(0),
+                interval_s: Some(*interval_s),
+                spool_depth: 0,
+                spool_dropped: 0,
+                // An agent whose NTP client synchronised a few minutes ago.
+                clock_sync_age_s: Some(64.0 + f64::from(rng.random_range(0..600u32))),
+                modems: modems.clone(),
             });
             (true, body)
         }

@@ -8,7 +8,8 @@
 //! - site ids are valid topic levels and unique; positions are valid WGS84;
 //! - operators are `MCC-MNC`; shares are within 0..=1; the registration mix has a positive
 //!   weight; rates are positive and at most one sample per second;
-//! - every outage window is ordered.
+//! - every outage window is ordered;
+//! - the heartbeat interval is 0 (none) or 1 s to 1 day.
 //!
 //! Times are RFC 3339 strings in the TOML (`from = "2024-11-01T00:00:00Z"`), since chrono reads
 //! strings, not TOML's bare datetimes.
@@ -29,8 +30,19 @@ pub struct Scenario {
     pub seed: u64,
     /// What time span the readings cover.
     pub period: Period,
+    /// Seconds of simulated time between two heartbeats of a site (the heartbeats carry it as
+    /// `interval_s`); `0`: no heartbeats. Default [`DEFAULT_HEARTBEAT_S`].
+    #[serde(default = "default_heartbeat_s")]
+    pub heartbeat_s: u64,
     /// The sites, each with its own agent (run id, sequence numbers).
     pub sites: Vec<SiteSpec>,
+}
+
+/// The heartbeat interval of a scenario that names none: the agent's own default (60 s).
+pub const DEFAULT_HEARTBEAT_S: u64 = 60;
+
+fn default_heartbeat_s() -> u64 {
+    DEFAULT_HEARTBEAT_S
 }
 
 /// The time span of the readings: `[from, to)`.
@@ -293,6 +305,15 @@ impl Scenario {
         if !(-12..=14).contains(&p.utc_offset_hours) {
             return Err(("period.utc_offset_hours".into(), "must be -12..=14".into()));
         }
+        if self.heartbeat_s > 86_400 {
+            return Err((
+                "heartbeat_s".into(),
+                format!(
+                    "{} is more than a day (86400); 0 means no heartbeats",
+                    self.heartbeat_s
+                ),
+            ));
+        }
         let mut ids = std::collections::BTreeSet::new();
         for (i, site) in self.sites.iter().enumerate() {
             let at = |key: &str| format!("sites[{i}] ({}).{key}", site.id);
@@ -450,6 +471,7 @@ samples = 2
     fn parses_and_round_trips() {
         let s = Scenario::parse(TEXT, "t.toml").unwrap();
         assert_eq!(s.seed, 7);
+        assert_eq!(s.heartbeat_s, DEFAULT_HEARTBEAT_S, "on by default");
         assert_eq!(s.sites[0].placement, Placement::Outdoor);
         assert_eq!(s.sites[0].sims[0].tech, Tech::Lte);
         assert_eq!(s.sites[0].fibre[0].probes, 10);
@@ -471,6 +493,9 @@ samples = 2
         let bad = TEXT.replace("rtt_ms = 8.0", "rtt_ms = 8.0\ncolour = 1");
         let e = Scenario::parse(&bad, "t.toml").unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
+        let bad = TEXT.replace("seed = 7", "seed = 7\nheartbeat_s = 90000");
+        let e = Scenario::parse(&bad, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("heartbeat_s"), "{e}");
         let bad = TEXT.replace("2024-11-02T00", "2024-10-02T00");
         let e = Scenario::parse(&bad, "t.toml").unwrap_err().to_string();
         assert!(e.contains("period"), "{e}");

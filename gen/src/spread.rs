@@ -57,6 +57,7 @@ pub fn over_communes(
     Scenario {
         seed,
         period,
+        heartbeat_s: crate::scenario::DEFAULT_HEARTBEAT_S,
         sites: out,
     }
 }

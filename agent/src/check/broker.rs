@@ -365,6 +365,7 @@ fn test_heartbeat(cfg: &AgentConfig, clock: &ClockWatch) -> Reading {
         ),
         body: Body::Heartbeat(Heartbeat {
             uptime_s: 0,
+            interval_s: Some(cfg.schedule.heartbeat_interval.as_secs().max(1)),
             spool_depth: 0,
             spool_dropped: 0,
             clock_sync_age_s: clock.age_s(),

@@ -50,6 +50,19 @@ pub fn parse_placement(s: &str) -> Option<Placement> {
         .find(|p| p.as_str() == s)
 }
 
+/// One line of an archive file as a point with its timestamp (ms): `None` for a blank line, a
+/// `#` comment, a line that does not parse or has no timestamp. The one reading of archive
+/// lines, shared with the collector's site status, which scans the archive for heartbeats.
+pub fn archive_point(text: &str) -> Option<(ParsedLine<'_>, i64)> {
+    let text = text.trim_end_matches(['\n', '\r']);
+    if text.trim().is_empty() || text.trim_start().starts_with('#') {
+        return None;
+    }
+    let line = parse_lines(text).next()?.ok()?;
+    let ts = line.timestamp?;
+    Some((line, ts))
+}
+
 /// InfluxDB's `median()`: sorts, then the middle value or `lo + (hi - lo) / 2`.
 pub fn influx_median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
@@ -478,19 +491,12 @@ impl ArchiveSource {
                 let Ok(text) = std::str::from_utf8(&line) else {
                     continue;
                 };
-                let text = text.trim_end_matches('\r');
-                if text.trim().is_empty() || text.trim_start().starts_with('#') {
+                let Some((parsed, ts)) = archive_point(text) else {
+                    continue;
+                };
+                if !POSITION_MEASUREMENTS.contains(&parsed.series.measurement.as_str()) {
                     continue;
                 }
-                let Some(Ok(parsed)) = parse_lines(text).next() else {
-                    continue;
-                };
-                let (Some(ts), true) = (
-                    parsed.timestamp,
-                    POSITION_MEASUREMENTS.contains(&parsed.series.measurement.as_str()),
-                ) else {
-                    continue;
-                };
                 span = Some(match span {
                     None => StoreSpan {
                         first_ms: ts,

@@ -20,6 +20,7 @@
 
 pub mod marks;
 pub mod rollups;
+pub mod status;
 pub mod store;
 
 use std::sync::Arc;

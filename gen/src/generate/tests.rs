@@ -43,6 +43,7 @@ fn site(id: &str, sims: Vec<SimSpec>) -> SiteSpec {
 fn scenario(days: u32, sites: Vec<SiteSpec>) -> Scenario {
     let s = Scenario {
         seed: 1,
+        heartbeat_s: 0,
         period: Period {
             from: at(1, 0),
             to: at(1 + days, 0),
@@ -302,4 +303,44 @@ fn values_stay_in_range_on_both_sides_of_the_threshold() {
         assert!((*lo..=*hi).contains(&v), "{field} {v}");
         assert!((v - t).abs() <= 30.0 + 1e-9, "{field} {v}");
     }
+}
+
+#[test]
+fn heartbeats_come_every_interval_and_leave_other_streams_alone() {
+    let quiet = mixed();
+    let mut beating = mixed();
+    beating.heartbeat_s = 300;
+    let without: Vec<Reading> = generate(&quiet, 3).collect();
+    let with: Vec<Reading> = generate(&beating, 3).collect();
+    let heartbeats: Vec<&Reading> = with
+        .iter()
+        .filter(|r| matches!(r.body, Body::Heartbeat(_)))
+        .collect();
+    // Two sites, 48 hours, one every 5 minutes.
+    assert_eq!(heartbeats.len(), 2 * 48 * 12);
+    for r in &heartbeats {
+        let Body::Heartbeat(h) = &r.body else {
+            unreachable!()
+        };
+        assert_eq!(h.interval_s, Some(300));
+        let since_start = (r.header.ts - beating.period.from).num_seconds();
+        assert_eq!(h.uptime_s, u64::try_from(since_start).unwrap());
+        decode(
+            &reading_topic(&r.header.site, Kind::Heartbeat),
+            r.to_json().as_bytes(),
+            beating.period.to,
+        )
+        .unwrap();
+    }
+    let site_a = heartbeats.iter().filter(|r| r.header.site == "a").count();
+    assert_eq!(site_a, 48 * 12);
+    // The other readings are the same values (seq numbers shift around the heartbeats).
+    let bodies = |v: &[Reading]| -> Vec<Body> {
+        v.iter()
+            .filter(|r| !matches!(r.body, Body::Heartbeat(_)))
+            .map(|r| r.body.clone())
+            .collect()
+    };
+    assert_eq!(bodies(&with), bodies(&without));
+    assert_eq!(generate(&beating, 3).count_remaining(), with.len() as u64);
 }

@@ -98,7 +98,8 @@ rtt_stddev_ms = 1.0
             &mut out,
         )
         .unwrap();
-        assert_eq!(n, 6 * 60 + 6 * 12);
+        // Signal, latency, and a heartbeat a minute (the default).
+        assert_eq!(n, 6 * 60 + 6 * 12 + 6 * 60);
         out
     }
 

@@ -204,4 +204,42 @@ pub mod derived {
         /// `coordinator_progress`: time of the last `stored_late` mark handled, ms.
         pub const MARKS_UNTIL_MS: &str = "marks_until_ms";
     }
+
+    /// Field names of [`SITE_STATUS`] (docs/operations.md "site_status"); its tags are
+    /// [`tag::STATUS`] and the placement tags `site`, `set`, `province`, `district`, `commune`,
+    /// [`tag::COMMUNE_NAME`].
+    pub mod site_status {
+        /// The status as a string field too, so a table without `GROUP BY` shows it.
+        pub const STATUS: &str = "status";
+        /// Seconds since the newest reading stored (absent: never).
+        pub const LAST_READING_AGE_S: &str = "last_reading_age_s";
+        /// Seconds since the newest heartbeat stored (absent: never).
+        pub const LAST_HEARTBEAT_AGE_S: &str = "last_heartbeat_age_s";
+        /// The newest reading's time, RFC 3339.
+        pub const LAST_READING: &str = "last_reading";
+        /// The newest heartbeat's time, RFC 3339.
+        pub const LAST_HEARTBEAT: &str = "last_heartbeat";
+        /// Agent version (last heartbeat).
+        pub const AGENT: &str = "agent";
+        /// Agent uptime, s (last heartbeat).
+        pub const UPTIME_S: &str = "uptime_s";
+        /// Heartbeat interval, s (last heartbeat).
+        pub const INTERVAL_S: &str = "interval_s";
+        /// Readings in the agent's spool (last heartbeat).
+        pub const SPOOL_DEPTH: &str = "spool_depth";
+        /// Readings the agent dropped since start (last heartbeat).
+        pub const SPOOL_DROPPED: &str = "spool_dropped";
+        /// The agent's clock was synchronised (last heartbeat).
+        pub const CLOCK_SYNCED: &str = "clock_synced";
+        /// Age of the agent's last clock synchronisation, s (last heartbeat).
+        pub const CLOCK_SYNC_AGE_S: &str = "clock_sync_age_s";
+        /// Stored / issued readings (once heartbeats carry `seq_ranges`).
+        pub const COMPLETENESS: &str = "completeness";
+        /// The site's latitude (registry, else last reported).
+        pub const LAT: &str = "lat";
+        /// The site's longitude.
+        pub const LON: &str = "lon";
+        /// Whether the site is in the registry.
+        pub const REGISTERED: &str = "registered";
+    }
 }

@@ -656,6 +656,10 @@ pub struct ModemInfo {
 pub struct Heartbeat {
     /// Seconds since the agent started.
     pub uptime_s: u64,
+    /// The agent's heartbeat interval, seconds: the collector's coordinator calls a site stale
+    /// after 3 of them without a heartbeat. `None` from agents older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_s: Option<u64>,
     /// Readings in the spool not yet acknowledged.
     pub spool_depth: u64,
     /// Readings dropped because the spool was full, since start.
@@ -809,6 +813,7 @@ mod tests {
         for body in [
             Body::Heartbeat(Heartbeat {
                 uptime_s: 3600,
+                interval_s: Some(60),
                 spool_depth: 12,
                 spool_dropped: 0,
                 clock_sync_age_s: None,

@@ -31,6 +31,21 @@ const MARGIN: f64 = 8.0;
 /// Simplification tolerance, in user units (1/1000 of the map's width).
 pub const TOLERANCE: f64 = 0.6;
 
+/// [`Projection`]'s numbers, as a page script reads them (JSON).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ProjectionParams {
+    /// Westmost longitude.
+    pub lon_min: f64,
+    /// Northmost latitude.
+    pub lat_max: f64,
+    /// Units per degree of latitude.
+    pub scale: f64,
+    /// cos(latitude) at the middle.
+    pub cos_lat: f64,
+    /// Margin, units.
+    pub margin: f64,
+}
+
 /// Lon/lat to view-box units.
 #[derive(Debug, Clone, Copy)]
 pub struct Projection {
@@ -76,6 +91,18 @@ impl Projection {
             scale,
             cos_lat,
             height: (r.max().y - r.min().y) * scale + 2.0 * MARGIN,
+        }
+    }
+
+    /// The numbers of [`Projection::point`], for a script that places dots on the map:
+    /// `x = margin + (lon - lon_min) * cos_lat * scale`, `y = margin + (lat_max - lat) * scale`.
+    pub fn params(&self) -> ProjectionParams {
+        ProjectionParams {
+            lon_min: self.lon_min,
+            lat_max: self.lat_max,
+            scale: self.scale,
+            cos_lat: self.cos_lat,
+            margin: MARGIN,
         }
     }
 
@@ -278,11 +305,25 @@ fn tooltip(t: &Catalogue, r: &Report, commune: &Commune, c: Option<&CommuneRepor
     lines.join("\n")
 }
 
-/// The `<svg>` map of the set, coloured by the `any` mobile verdict.
-pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
-    let projection = Projection::fit(set);
-    let by_code: BTreeMap<&str, &CommuneReport> =
-        r.communes.iter().map(|c| (c.code.as_str(), c)).collect();
+/// What the map draws of one commune: its verdict class, extra attributes, tooltip.
+struct CommuneLook {
+    /// The `v-...` class.
+    verdict: &'static str,
+    /// Attributes after `data-code` (each with its leading space).
+    attributes: String,
+    /// The `<title>` text.
+    title: String,
+}
+
+/// The `<svg>` element: one `<path>` per commune (in code order) looked as `look` says,
+/// the district borders, and `sites` as dots (position, class, tooltip).
+fn draw(
+    set: &BoundarySet,
+    t: &Catalogue,
+    projection: &Projection,
+    look: impl Fn(&Commune) -> CommuneLook,
+    sites: &[(f64, f64, bool, String)],
+) -> String {
     let mut o = String::with_capacity(512 * 1024);
     let _ = write!(
         o,
@@ -293,26 +334,25 @@ pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
     );
     o.push_str("<g id=\"map-communes\">");
     for commune in set.communes() {
-        let c = by_code.get(commune.code.as_str()).copied();
-        let mobile = c.map_or(MobileVerdict::NoSite, |c| c.mobile);
+        let l = look(commune);
         let _ = write!(
             o,
-            "<path class=\"c v-{}\" data-code=\"{}\"",
-            mobile.as_str(),
-            attr(&commune.code)
+            "<path class=\"c v-{}\" data-code=\"{}\"{}",
+            l.verdict,
+            attr(&commune.code),
+            l.attributes
         );
-        data_attributes(&mut o, r, c);
         let _ = write!(
             o,
             " d=\"{}\"><title>{}</title></path>",
             path_data(&projection.multipolygon(&commune.geometry)),
-            esc(&tooltip(t, r, commune, c))
+            esc(&l.title)
         );
     }
     o.push_str("</g>");
     if set.has_districts() {
         o.push_str("<g id=\"map-districts\">");
-        for outline in district_outlines(set, &projection) {
+        for outline in district_outlines(set, projection) {
             for points in polygon_points(&outline) {
                 let _ = write!(o, "<polygon class=\"d\" points=\"{points}\"/>");
             }
@@ -320,11 +360,32 @@ pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
         o.push_str("</g>");
     }
     o.push_str("<g id=\"map-sites\">");
+    for (lat, lon, flagged, title) in sites {
+        let (x, y) = projection.point(*lon, *lat);
+        let _ = write!(
+            o,
+            "<circle class=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>{}</title></circle>",
+            if *flagged { "s flagged" } else { "s" },
+            x,
+            y,
+            if *flagged { 5 } else { 4 },
+            esc(title)
+        );
+    }
+    o.push_str("</g></svg>");
+    o
+}
+
+/// The `<svg>` map of the set, coloured by the `any` mobile verdict.
+pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
+    let projection = Projection::fit(set);
+    let by_code: BTreeMap<&str, &CommuneReport> =
+        r.communes.iter().map(|c| (c.code.as_str(), c)).collect();
+    let mut sites = Vec::new();
     for s in &r.sites {
         let (Some(lat), Some(lon)) = (s.lat, s.lon) else {
             continue;
         };
-        let (x, y) = projection.point(lon, lat);
         let flagged = !s.flags.is_empty();
         let mut title = s.id.clone();
         if let Some(name) = &s.commune_name {
@@ -334,18 +395,48 @@ pub fn svg(r: &Report, set: &BoundarySet, t: &Catalogue) -> String {
             let flags: Vec<&str> = s.flags.iter().map(|f| flag_label(t, *f)).collect();
             let _ = write!(title, "\n{}: {}", t.report.label_flags, flags.join(", "));
         }
-        let _ = write!(
-            o,
-            "<circle class=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\"><title>{}</title></circle>",
-            if flagged { "s flagged" } else { "s" },
-            x,
-            y,
-            if flagged { 5 } else { 4 },
-            esc(&title)
-        );
+        sites.push((lat, lon, flagged, title));
     }
-    o.push_str("</g></svg>");
-    o
+    draw(
+        set,
+        t,
+        &projection,
+        |commune| {
+            let c = by_code.get(commune.code.as_str()).copied();
+            let mut attributes = String::new();
+            data_attributes(&mut attributes, r, c);
+            CommuneLook {
+                verdict: c.map_or(MobileVerdict::NoSite, |c| c.mobile).as_str(),
+                attributes,
+                title: tooltip(t, r, commune, c),
+            }
+        },
+        &sites,
+    )
+}
+
+/// The map of the set without a report (the collector's live map): every commune drawn
+/// `no_site`, its tooltip its name, code and district, no site; a script colours it and adds
+/// the sites with [`Projection::params`]. One `<path>` per commune, as [`svg`].
+pub fn blank_svg(set: &BoundarySet, t: &Catalogue) -> String {
+    let projection = Projection::fit(set);
+    draw(
+        set,
+        t,
+        &projection,
+        |commune| {
+            let mut title = format!("{} ({})", commune.name, commune.code);
+            if let Some(d) = &commune.district {
+                let _ = write!(title, "\n{}: {}", t.report.label_district, d.name);
+            }
+            CommuneLook {
+                verdict: MobileVerdict::NoSite.as_str(),
+                attributes: format!(" data-name=\"{}\"", attr(&commune.name)),
+                title,
+            }
+        },
+        &[],
+    )
 }
 
 #[cfg(test)]
@@ -396,6 +487,27 @@ mod tests {
         for o in &outlines {
             assert!(!o.0.is_empty() && o.0.len() <= 3, "{} parts", o.0.len());
         }
+    }
+
+    #[test]
+    fn the_blank_map_draws_every_commune_and_its_projection_places_dots() {
+        let reg = test_registry();
+        let set = reg.get("bac-kan-2020").unwrap();
+        let svg = blank_svg(
+            set,
+            coverage_shared::text::catalogue(coverage_shared::text::Lang::En),
+        );
+        assert_eq!(svg.matches("<path ").count(), set.communes().len());
+        assert_eq!(
+            svg.matches("class=\"c v-no_site\"").count(),
+            set.communes().len()
+        );
+        assert!(svg.contains("<g id=\"map-sites\"></g>"));
+        let p = Projection::fit(set);
+        let q = p.params();
+        let (x, y) = p.point(105.8, 22.1);
+        assert!((q.margin + (105.8 - q.lon_min) * q.cos_lat * q.scale - x).abs() < 1e-9);
+        assert!((q.margin + (q.lat_max - 22.1) * q.scale - y).abs() < 1e-9);
     }
 
     #[test]

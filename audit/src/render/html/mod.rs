@@ -26,7 +26,7 @@ use crate::source::SourceInfo;
 use crate::verdict::MobileVerdict;
 
 /// The page's style sheet (screen and print).
-const STYLE: &str = include_str!("style.css");
+pub const STYLE: &str = include_str!("style.css");
 /// The page's script: map colouring selector, table filter and sort.
 const SCRIPT: &str = include_str!("script.js");
 
@@ -268,7 +268,7 @@ fn map_section(o: &mut String, r: &Report, set: &BoundarySet, t: &Catalogue) {
 }
 
 /// The legend: verdict colours (mobile, or fibre when chosen), district border, site dots.
-fn legend(o: &mut String, set: &BoundarySet, t: &Catalogue) {
+pub fn legend(o: &mut String, set: &BoundarySet, t: &Catalogue) {
     let h = &t.html;
     let _ = writeln!(o, "<aside class=\"legend\">\n<h3>{}</h3>", esc(h.legend));
     let item = |o: &mut String, swatch: &str, label: &str| {

@@ -21,6 +21,7 @@ use crate::wire::{Body, Reading};
 use builder::Line;
 
 pub mod builder;
+pub mod status;
 
 /// A line with its measurement, taking tags.
 type Tags = Line;
@@ -178,6 +179,9 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -
         Body::Heartbeat(hb) => {
             let mut f = b.field(field::SEQ, i(h.seq));
             f = f.field("uptime_s", i(hb.uptime_s));
+            if let Some(interval) = hb.interval_s {
+                f = f.field("interval_s", i(interval));
+            }
             f = f.field("spool_depth", i(hb.spool_depth));
             f = f.field("spool_dropped", i(hb.spool_dropped));
             f = float(f, "clock_sync_age_s", hb.clock_sync_age_s);
@@ -366,5 +370,28 @@ mod tests {
         assert!(
             matches!(p.field_value("agent"), Some(FieldValue::String(s)) if s.as_str().starts_with("x"))
         );
+    }
+
+    #[test]
+    fn heartbeat_interval_is_an_int_field_and_absent_from_old_agents() {
+        let json = |extra: &str| {
+            format!(
+                r#"{{"v":1,"site":"s1","run":"r1","seq":9,"ts":"2025-11-01T07:00:00Z","kind":"heartbeat",
+                "pos":{{"lat":1,"lon":2,"src":"gps"}},"agent":"0.2.0","uptime_s":1,"spool_depth":2,
+                "spool_dropped":0{extra}}}"#
+            )
+        };
+        let text = line(
+            &reading("coverage/v1/s1/heartbeat", &json(r#","interval_s":60"#)),
+            &placed(),
+        );
+        let p = parse_lines(&text).next().unwrap().unwrap();
+        assert!(
+            matches!(p.field_value("interval_s"), Some(FieldValue::I64(60))),
+            "{text}"
+        );
+        let old = line(&reading("coverage/v1/s1/heartbeat", &json("")), &placed());
+        let p = parse_lines(&old).next().unwrap().unwrap();
+        assert!(p.field_value("interval_s").is_none(), "{old}");
     }
 }

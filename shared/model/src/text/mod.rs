@@ -14,6 +14,7 @@
 
 pub mod format;
 pub mod html;
+pub mod live;
 pub mod operators;
 pub mod report;
 
@@ -103,14 +104,17 @@ pub struct Catalogue {
     pub report: &'static report::ReportText,
     /// The HTML report and its map.
     pub html: &'static html::HtmlText,
+    /// The collector's live map.
+    pub live: &'static live::LiveText,
 }
 
 impl Catalogue {
     /// Every `(table.key, text)` of this language.
     pub fn entries(&self) -> Vec<(String, &'static str)> {
-        let tables: [(&str, Vec<(&'static str, &'static str)>); 2] = [
+        let tables: [(&str, Vec<(&'static str, &'static str)>); 3] = [
             ("report", self.report.entries()),
             ("html", self.html.entries()),
+            ("live", self.live.entries()),
         ];
         tables
             .into_iter()
@@ -124,6 +128,7 @@ pub static EN: Catalogue = Catalogue {
     lang: Lang::En,
     report: &report::EN,
     html: &html::EN,
+    live: &live::EN,
 };
 
 /// The Vietnamese catalogue.
@@ -131,6 +136,7 @@ pub static VI: Catalogue = Catalogue {
     lang: Lang::Vi,
     report: &report::VI,
     html: &html::VI,
+    live: &live::VI,
 };
 
 /// The catalogue of `lang`.
