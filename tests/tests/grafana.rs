@@ -10,13 +10,18 @@
 //! 2. `dashboards_satisfy_grafana_schema`: every dashboard and panel against the TypeScript
 //!    types of `@grafana/schema` (tests/src/grafana/schema.rs says why that schema).
 //! 3. `every_query_returns_series_end_to_end`: a coverage-gen scenario
-//!    (tests/scenarios/grafana.toml, moved to end now) published over a real mosquitto, stored
-//!    by `coverage-collector run` with `[coordinator] enabled = true` (rollups and site status)
-//!    in a real InfluxDB 1.6.7; then every template variable query, every panel query and every
-//!    alert rule query, interpolated as Grafana would (tests/src/grafana/interpolate.rs lists
-//!    the macros and formats supported), must run without error and return series, under the
-//!    All option, with every option listed (`/^(a|b)$/`) and with the first option alone (no
-//!    error); and each alert rule fires for exactly the site or commune the scenario breaks.
+//!    (tests/scenarios/grafana.toml) published twice over a real mosquitto, once moved to end
+//!    now (placed in the set in force, thai-nguyen-2025, which has no districts) and once moved
+//!    to the last days of bac-kan-2020 (with districts), stored by `coverage-collector run` with
+//!    `[coordinator] enabled = true` (rollups and site status) in a real InfluxDB 1.6.7. Then
+//!    every template variable query, every panel query and every alert rule query, interpolated
+//!    as Grafana would (tests/src/grafana/interpolate.rs lists the macros and formats
+//!    supported), runs in two views: "now" (set thai-nguyen-2025, the dashboard's own time
+//!    range) and "history" (set bac-kan-2020, the time range set to the historic days, as a user
+//!    would pick it). Each must run without error in both views and return series in at least
+//!    one, under the All option and with every option listed (`/^(a|b)$/`, the same series both
+//!    ways), and run without error with the first option alone. Each alert rule fires for
+//!    exactly the site or commune the scenario breaks.
 //!
 //! A failure names the dashboard (title and file), the panel or variable, the query's refId,
 //! the interpolated query and what InfluxDB said.
@@ -27,7 +32,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use chrono::{DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use coverage_e2e::grafana::interpolate::{self, Bound, Selection};
 use coverage_e2e::grafana::{
     ENV_VARS, PanelQuery, Provisioning, Threshold, Variable, interval_ms, parse_duration_ms,
@@ -38,6 +43,7 @@ use coverage_e2e::{
     workspace_root,
 };
 use coverage_gen::{MqttTarget, Scenario, generate, publish_mqtt};
+use coverage_shared::boundary::BoundaryRegistry;
 use serde_json::Value;
 
 const SCENARIO: &str = include_str!("../scenarios/grafana.toml");
@@ -179,10 +185,20 @@ fn dashboards_satisfy_grafana_schema() -> Result<()> {
     Ok(())
 }
 
-/// The scenario moved so that it ends at the current minute (outages with it).
-fn scenario_ending_now() -> Result<Scenario> {
+/// The set in force now, and the one of the historic copy of the scenario.
+const SET_NOW: &str = "thai-nguyen-2025";
+const SET_HISTORY: &str = "bac-kan-2020";
+
+/// The end of the historic copy: 2025-06-30 00:00 +07:00, the last full day of bac-kan-2020.
+fn history_end() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-06-30T00:00:00+07:00")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The scenario moved so that it ends at `end` (outages with it).
+fn scenario_ending(end: DateTime<Utc>) -> Result<Scenario> {
     let mut s = Scenario::parse(SCENARIO, "tests/scenarios/grafana.toml")?;
-    let end = Utc::now().duration_trunc(TimeDelta::minutes(1))?;
     let delta = end - s.period.to;
     s.period.from += delta;
     s.period.to += delta;
@@ -243,7 +259,7 @@ fn tag_values(answer: &Value) -> Vec<String> {
 }
 
 /// How the variables are set in one round of queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Pass {
     /// Every variable with an All option on All (`$__all`).
     All,
@@ -251,6 +267,16 @@ enum Pass {
     Listed,
     /// Every multi-value variable with its first option only.
     First,
+}
+
+impl Pass {
+    fn name(self) -> &'static str {
+        match self {
+            Pass::All => "All",
+            Pass::Listed => "every option listed",
+            Pass::First => "first option",
+        }
+    }
 }
 
 /// Every failure of the end-to-end run, reported together.
@@ -271,20 +297,33 @@ fn run(influx: &Influxd, origin: &dyn std::fmt::Display, q: &str) -> Result<Valu
         .map_err(|e| format!("{origin}: `{q}`: {e:#}"))
 }
 
-/// Resolves `vars` in order for `pass`, running each variable's query with the ones before it.
+/// One way of looking at a dashboard: the boundary set chosen and the time range.
+struct View {
+    /// For messages.
+    name: &'static str,
+    /// The `set` variable's value.
+    set: &'static str,
+    /// An absolute time range (the historic days), or `None` for the dashboard's own range
+    /// (and the panels' `timeFrom`) relative to now.
+    range_ms: Option<(i64, i64)>,
+}
+
+/// Resolves `vars` in order for `pass`, running each variable's query with the ones before it;
+/// `set` is the view's. The variables that returned values are added to `answered`.
 fn bind(
     influx: &Influxd,
     vars: &[Variable],
     pass: Pass,
-    now_ms: i64,
-    range_ms: i64,
+    view: &View,
+    (from_ms, to_ms): (i64, i64),
+    answered: &mut BTreeSet<String>,
     failures: &mut Failures,
 ) -> Option<Vec<Bound>> {
     let mut bound: Vec<Bound> = Vec::new();
     for v in vars {
         let ctx = interpolate::Context {
-            from_ms: now_ms - range_ms,
-            to_ms: now_ms,
+            from_ms,
+            to_ms,
             interval_ms: 60_000,
             vars: &bound,
         };
@@ -302,11 +341,31 @@ fn bind(
                 return None;
             }
         };
-        if options.is_empty() {
-            failures.push(format!("{}: `{q}` returned no values", v.origin));
-            return None;
+        if !options.is_empty() {
+            answered.insert(v.name.clone());
         }
-        let selection = if v.multi || v.include_all {
+        let selection = if options.is_empty() {
+            // No value (districts of a set without districts): only the All option, which
+            // stands for the custom all value, is left, as in Grafana.
+            if v.include_all && v.all_value.is_some() {
+                Selection::All
+            } else {
+                failures.push(format!(
+                    "{} [{}]: `{q}` returned no values",
+                    v.origin, view.name
+                ));
+                return None;
+            }
+        } else if v.name == "set" {
+            if !options.iter().any(|o| o == view.set) {
+                failures.push(format!(
+                    "{} [{}]: `{q}` does not list {} ({options:?})",
+                    v.origin, view.name, view.set
+                ));
+                return None;
+            }
+            Selection::Values(vec![view.set.to_owned()])
+        } else if v.multi || v.include_all {
             match pass {
                 Pass::All if v.include_all => Selection::All,
                 Pass::First => Selection::Values(vec![options[0].clone()]),
@@ -355,8 +414,13 @@ fn copies(q: &PanelQuery, vars: &[Bound]) -> Vec<(String, Vec<Bound>)> {
         .collect()
 }
 
-/// Runs every query of every dashboard in every pass; returns how many ran.
-fn check_dashboards(p: &Provisioning, influx: &Influxd, failures: &mut Failures) -> usize {
+/// Runs every query of every dashboard in every view and pass; returns how many ran.
+fn check_dashboards(
+    p: &Provisioning,
+    influx: &Influxd,
+    views: &[View],
+    failures: &mut Failures,
+) -> usize {
     let mut ran = 0;
     let ds_min: Vec<i64> = p.datasource_min_interval_ms.into_iter().collect();
     for d in &p.dashboards {
@@ -372,84 +436,106 @@ fn check_dashboards(p: &Provisioning, influx: &Influxd, failures: &mut Failures)
             failures.push(format!("{}: time {from}..{to} is not relative", d.file));
             continue;
         };
-        let mut series_counts: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-        for pass in [Pass::All, Pass::Listed, Pass::First] {
-            let pass_name = match pass {
-                Pass::All => "All",
-                Pass::Listed => "every option listed",
-                Pass::First => "first option",
-            };
-            let now = Utc::now().timestamp_millis();
-            let Some(bound) = bind(
-                influx,
-                &vars,
-                pass,
-                now - to_ago,
-                from_ago - to_ago,
-                failures,
-            ) else {
-                continue;
-            };
-            for q in d.queries() {
-                let (from_ms, to_ms) = match &q.time_from {
-                    Some(tf) => match parse_duration_ms(tf) {
-                        Ok(ms) => (now - ms, now),
-                        Err(e) => {
-                            failures.push(format!("{}: timeFrom: {e:#}", q.origin));
-                            continue;
-                        }
-                    },
-                    None => (now - from_ago, now - to_ago),
+        // Per query: (view, pass) -> series, and the interpolated text for messages.
+        let mut counts: BTreeMap<String, BTreeMap<(&str, Pass), usize>> = BTreeMap::new();
+        let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut answered = BTreeSet::new();
+        for view in views {
+            for pass in [Pass::All, Pass::Listed, Pass::First] {
+                let now = Utc::now().timestamp_millis();
+                let range = view.range_ms.unwrap_or((now - from_ago, now - to_ago));
+                let Some(bound) = bind(influx, &vars, pass, view, range, &mut answered, failures)
+                else {
+                    continue;
                 };
-                let mut mins = ds_min.clone();
-                if let Some(m) = &q.min_interval {
-                    match parse_duration_ms(m.trim_start_matches('>')) {
-                        Ok(ms) => mins.push(ms),
-                        Err(e) => failures.push(format!("{}: interval: {e:#}", q.origin)),
-                    }
-                }
-                let interval = interval_ms(to_ms - from_ms, q.max_data_points, &mins);
-                for (label, vars) in copies(&q, &bound) {
-                    let ctx = interpolate::Context {
-                        from_ms,
-                        to_ms,
-                        interval_ms: interval,
-                        vars: &vars,
-                    };
-                    let at = format!("{}{label} [{pass_name}]", q.origin);
-                    let text = match interpolate::interpolate(&q.query, &ctx) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            failures.push(format!("{at}: {e}: `{}`", q.query));
-                            continue;
-                        }
-                    };
-                    ran += 1;
-                    match run(influx, &at, &text) {
-                        Err(e) => failures.push(e),
-                        Ok(answer) => {
-                            let n = series(&answer).len();
-                            if n == 0 && pass != Pass::First {
-                                failures.push(format!("{at}: `{text}` returned no series"));
+                for q in d.queries() {
+                    let (from_ms, to_ms) = match (&q.time_from, view.range_ms) {
+                        // Grafana applies `timeFrom` relative to now whatever the picker says.
+                        (Some(tf), _) => match parse_duration_ms(tf) {
+                            Ok(ms) => (now - ms, now),
+                            Err(e) => {
+                                failures.push(format!("{}: timeFrom: {e:#}", q.origin));
+                                continue;
                             }
-                            series_counts
-                                .entry(format!("{}{label}", q.origin))
-                                .or_default()
-                                .insert(pass_name, n);
+                        },
+                        (None, _) => range,
+                    };
+                    let mut mins = ds_min.clone();
+                    if let Some(m) = &q.min_interval {
+                        match parse_duration_ms(m.trim_start_matches('>')) {
+                            Ok(ms) => mins.push(ms),
+                            Err(e) => failures.push(format!("{}: interval: {e:#}", q.origin)),
+                        }
+                    }
+                    let interval = interval_ms(to_ms - from_ms, q.max_data_points, &mins);
+                    for (label, vars) in copies(&q, &bound) {
+                        let ctx = interpolate::Context {
+                            from_ms,
+                            to_ms,
+                            interval_ms: interval,
+                            vars: &vars,
+                        };
+                        let key = format!("{}{label}", q.origin);
+                        let at = format!("{key} [{}, {}]", view.name, pass.name());
+                        let text = match interpolate::interpolate(&q.query, &ctx) {
+                            Ok(t) => t,
+                            Err(e) => {
+                                failures.push(format!("{at}: {e}: `{}`", q.query));
+                                continue;
+                            }
+                        };
+                        ran += 1;
+                        match run(influx, &at, &text) {
+                            Err(e) => failures.push(e),
+                            Ok(answer) => {
+                                let n = series(&answer).len();
+                                counts
+                                    .entry(key.clone())
+                                    .or_default()
+                                    .insert((view.name, pass), n);
+                                if pass == Pass::All {
+                                    texts
+                                        .entry(key)
+                                        .or_default()
+                                        .push(format!("[{}] `{text}`", view.name));
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        // The All option (`.*`) and the list of every option select the same series.
-        for (query, counts) in series_counts {
-            if let (Some(all), Some(listed)) =
-                (counts.get("All"), counts.get("every option listed"))
-            {
-                if all != listed {
+        for v in &vars {
+            if !answered.contains(&v.name) {
+                failures.push(format!("{}: no values in any view", v.origin));
+            }
+        }
+        for (query, by) in &counts {
+            for pass in [Pass::All, Pass::Listed] {
+                if !views
+                    .iter()
+                    .any(|v| by.get(&(v.name, pass)).is_some_and(|n| *n > 0))
+                {
                     failures.push(format!(
-                        "{query}: {all} series under All but {listed} with every option listed"
+                        "{query} [{}]: no series in any view: {}",
+                        pass.name(),
+                        texts.get(query).map(|t| t.join("; ")).unwrap_or_default()
                     ));
+                }
+            }
+            // The All option (`.*`) and the list of every option select the same series.
+            for v in views {
+                if let (Some(all), Some(listed)) = (
+                    by.get(&(v.name, Pass::All)),
+                    by.get(&(v.name, Pass::Listed)),
+                ) {
+                    if all != listed {
+                        failures.push(format!(
+                            "{query} [{}]: {all} series under All but {listed} with every \
+                             option listed",
+                            v.name
+                        ));
+                    }
                 }
             }
         }
@@ -582,14 +668,18 @@ enabled = true
     let mut collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
     collector.wait_for_log("Connected to the broker", Duration::from_secs(30))?;
 
-    let scenario = scenario_ending_now()?;
-    let readings: Vec<_> = generate(&scenario, scenario.seed).collect();
+    let now = Utc::now().duration_trunc(TimeDelta::minutes(1))?;
+    let history = scenario_ending(history_end())?;
+    let current = scenario_ending(now)?;
+    // Another seed: the historic days are another run of the agents (other run ids).
+    let mut readings: Vec<_> = generate(&history, history.seed.wrapping_add(1)).collect();
+    readings.extend(generate(&current, current.seed));
     let rt = tokio::runtime::Runtime::new()?;
     let stats = rt.block_on(publish_mqtt(
         readings,
         &MqttTarget::new("127.0.0.1", broker.port()),
     ))?;
-    poll_until(Duration::from_secs(120), || {
+    poll_until(Duration::from_secs(180), || {
         count_points(&influx).filter(|n| *n == stats.published)
     })
     .with_context(|| {
@@ -615,6 +705,10 @@ enabled = true
             r#"SELECT count("counted") FROM "rollups"."commune_coverage" WHERE "window" = '1h' AND time > now() - 24h"#,
         ),
         (
+            "daily district rollups of the historic days",
+            r#"SELECT count("counted") FROM "rollups"."district_coverage" WHERE "window" = '1d' AND "set" = 'bac-kan-2020'"#,
+        ),
+        (
             "daily province rollups with claim bounds",
             r#"SELECT count("period_lower_pct") FROM "rollups"."province_coverage" WHERE "window" = '1d'"#,
         ),
@@ -626,15 +720,53 @@ enabled = true
         .with_context(|| format!("the coordinator wrote no {what} (`{q}`)"))?;
     }
 
+    let views = [
+        View {
+            name: "now",
+            set: SET_NOW,
+            range_ms: None,
+        },
+        View {
+            name: "history",
+            set: SET_HISTORY,
+            range_ms: Some((
+                history.period.from.timestamp_millis(),
+                history.period.to.timestamp_millis(),
+            )),
+        },
+    ];
     let mut failures = Failures::default();
-    let ran = check_dashboards(&p, &influx, &mut failures);
+    let ran = check_dashboards(&p, &influx, &views, &mut failures);
     let firing = check_alerts(&p, &influx, &mut failures);
     eprintln!("grafana: {ran} panel queries run; alerts that would fire: {firing:?}");
 
-    // Each rule fires for what the scenario breaks, and not for the healthy ones.
+    // Each rule fires for what the scenario breaks, and not for the healthy ones. The communes
+    // of the weak and the good site in the set in force now:
+    let boundaries = BoundaryRegistry::embedded()?;
+    let set = boundaries.in_force_at(now).context("no set in force now")?;
+    assert_eq!(set.name(), SET_NOW);
+    let commune = |id: &str| -> Result<String> {
+        let site = current
+            .sites
+            .iter()
+            .find(|s| s.id == id)
+            .with_context(|| format!("no site {id}"))?;
+        Ok(set
+            .locate(site.lat, site.lon)
+            .commune
+            .with_context(|| format!("{id} is in no commune of {SET_NOW}"))?
+            .code
+            .clone())
+    };
+    let (weak, good) = (commune("g-weak")?, commune("g-lte")?);
     let expect = [
         ("coverage-site-silent", "site", "g-silent", "g-lte"),
-        ("coverage-commune-share-low", "commune", "01837", "01834"),
+        (
+            "coverage-commune-share-low",
+            "commune",
+            weak.as_str(),
+            good.as_str(),
+        ),
         ("coverage-fibre-loss", "site", "g-cut", "g-lte"),
         ("coverage-fibre-rtt", "site", "g-slow", "g-lte"),
     ];
