@@ -528,14 +528,13 @@ fn check_dashboards(
                 if let (Some(all), Some(listed)) = (
                     by.get(&(v.name, Pass::All)),
                     by.get(&(v.name, Pass::Listed)),
-                ) {
-                    if all != listed {
-                        failures.push(format!(
-                            "{query} [{}]: {all} series under All but {listed} with every \
-                             option listed",
-                            v.name
-                        ));
-                    }
+                ) && all != listed
+                {
+                    failures.push(format!(
+                        "{query} [{}]: {all} series under All but {listed} with every \
+                         option listed",
+                        v.name
+                    ));
                 }
             }
         }

@@ -569,6 +569,15 @@ impl Provisioning {
                         out.push(format!("{at}: `{key}` is required"));
                     }
                 }
+                for (k, v) in rule["annotations"].as_object().into_iter().flatten() {
+                    if v.as_str().is_some_and(|v| v.contains('$')) {
+                        out.push(format!(
+                            "{at}: annotation {k} holds a `$`: write {{{{ .Labels.x }}}}, not \
+                             $labels (Grafana interpolates `$` in provisioned labels and, in \
+                             some versions, annotations)"
+                        ));
+                    }
+                }
                 let data = rule["data"].as_array().cloned().unwrap_or_default();
                 let refs: Vec<&str> = data.iter().filter_map(|d| d["refId"].as_str()).collect();
                 if refs.len() != data.len()
@@ -808,16 +817,16 @@ fn dashboard_problems(d: &Dashboard, ds: &str, out: &mut Vec<String>) {
                 ));
             }
         }
-        if let Some(rep) = p["repeat"].as_str() {
-            if !names.iter().any(|n| n == rep) {
-                out.push(format!("{at}: repeats over `{rep}`, which is no variable"));
-            }
+        if let Some(rep) = p["repeat"].as_str()
+            && !names.iter().any(|n| n == rep)
+        {
+            out.push(format!("{at}: repeats over `{rep}`, which is no variable"));
         }
         for k in ["interval", "timeFrom"] {
-            if let Some(v) = p[k].as_str() {
-                if parse_duration_ms(v.trim_start_matches('>')).is_err() {
-                    out.push(format!("{at}: {k} {v:?} is not a duration"));
-                }
+            if let Some(v) = p[k].as_str()
+                && parse_duration_ms(v.trim_start_matches('>')).is_err()
+            {
+                out.push(format!("{at}: {k} {v:?} is not a duration"));
             }
         }
     }
