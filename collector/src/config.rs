@@ -233,6 +233,9 @@ impl Config {
                 Store::Influx { cfg, secret }
             }
         };
+        if let Err((key, problem)) = raw.dead_letter.validate() {
+            return Err(invalid(key, problem));
+        }
         if raw.sink.batch_lines == 0 {
             return Err(invalid("sink.batch_lines", "must be at least 1".into()));
         }

@@ -86,6 +86,10 @@ pub struct DemoArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Show the collector's, the agents' and the embedded broker's logs (by default only the
+    /// demo's own progress and the summary; `COVERAGE_LOG` still sets the filter).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Why the demo failed.
@@ -435,6 +439,23 @@ fn mqtt_config(url: &str, client_id: &str) -> MqttConfig {
     }
 }
 
+/// The demo's progress bar over the simulated hours, on standard error when it is a terminal
+/// (hidden otherwise: logs and pipes get the plain progress lines instead).
+fn demo_progress(hours: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(hours),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} simulated hours, {elapsed} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 fn total_accepted(m: &Metrics) -> u64 {
     ["signal", "latency", "throughput", "heartbeat"]
         .iter()
@@ -567,7 +588,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         },
         dead_letter: DeadLetterConfig {
             path: out.join("dead-letter.jsonl"),
-            max_bytes: 16 << 20,
+            ..DeadLetterConfig::default()
         },
         http: HttpConfig {
             listen: ([127, 0, 0, 1], 0).into(),
@@ -607,6 +628,22 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     let tick = args.duration.mul_f64(0.8) / hours.max(1);
     let t_start = tokio::time::Instant::now();
     let readings = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let site_count = sites.len().max(1) as u64;
+    let progress = demo_progress(u64::from(hours));
+    let site_hours = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let drawer = {
+        let (progress, site_hours) = (progress.clone(), site_hours.clone());
+        tokio::spawn(async move {
+            loop {
+                let done = site_hours.load(std::sync::atomic::Ordering::Relaxed) / site_count;
+                progress.set_position(done);
+                if done >= u64::from(hours) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
     for (n, site) in sites.into_iter().enumerate() {
         let dir = agents_dir.join(&site.id);
         let agent_err = |e: String| DemoError::Agent {
@@ -653,6 +690,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(n as u64);
         let from = args.from;
         let readings = readings.clone();
+        let site_hours = site_hours.clone();
         generators.push(tokio::spawn(async move {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let mut modems: Vec<(String, SimModem)> = site
@@ -694,15 +732,23 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                 if !records.is_empty() {
                     recorder.append(records).await;
                 }
+                site_hours.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }));
     }
     for g in generators {
         let _ = g.await;
     }
+    let _ = drawer.await;
     let total = readings.load(std::sync::atomic::Ordering::Relaxed);
-    eprintln!(
-        "demo: simulated {hours} h: {total} readings recorded in the agents' spools; waiting for delivery"
+    if progress.is_hidden() {
+        eprintln!(
+            "demo: simulated {hours} h: {total} readings recorded in the agents' spools; waiting for delivery"
+        );
+    }
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
 
     // Wait until every spool is drained and the collector has written everything.
@@ -711,6 +757,9 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         let depth: u64 = spool_stats.iter().map(SpoolStats::depth).sum();
         let accepted = total_accepted(&metrics);
         let written = metrics.points_written.get();
+        progress.set_message(format!(
+            "delivering: {accepted} of {total} readings accepted by the collector"
+        ));
         if depth == 0
             && accepted >= total
             && written + metrics.points_dead_lettered.get() >= accepted
@@ -744,6 +793,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         .map_err(|e| DemoError::Timeout(format!("collector task: {e}")))??;
     let points_written = metrics.points_written.get();
     let rejected = metrics.rejected_total();
+    progress.finish_and_clear();
     eprintln!("demo: collector wrote {points_written} points; auditing");
 
     // Audit.

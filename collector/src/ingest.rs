@@ -22,7 +22,9 @@ use crate::ack::{AckToken, Pending};
 use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::metrics::Metrics;
+use crate::sink::influx::{MAX_SERIES_KEY_BYTES, series_key_len};
 use coverage_net::backoff::Backoff;
+use coverage_net::mqtt::Poller;
 use coverage_shared::schema::lines;
 use coverage_shared::topic::{Channel, Topic};
 use coverage_shared::validate::decode;
@@ -134,8 +136,9 @@ impl Ingest {
         shutdown: CancellationToken,
     ) {
         let opts = collector_options(opts, &settings);
-        let (client, mut eventloop) =
+        let (client, eventloop) =
             AsyncClient::new(opts, usize::from(settings.receive_maximum) + 64);
+        let mut events = Poller::new(eventloop);
         let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, u64)>();
         let mut generation = 0u64;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
@@ -152,7 +155,7 @@ impl Ingest {
                 }
             }
             tokio::select! {
-                ev = eventloop.poll() => match ev {
+                ev = events.next() => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                         backoff.reset();
                         generation += 1;
@@ -220,7 +223,7 @@ impl Ingest {
         // DISCONNECT (with a session expiry) keeps the session.
         let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while let Ok(ev) = eventloop.poll().await {
+            while let Ok(ev) = events.next().await {
                 if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
                     break;
                 }
@@ -243,32 +246,51 @@ impl Ingest {
             token.ack();
             return None;
         }
-        match decode(&topic, &p.payload, chrono::Utc::now()) {
-            Err(rejection) => {
-                let code = rejection.code();
+        let decoded = decode(&topic, &p.payload, chrono::Utc::now())
+            .map_err(|r| (r.code(), r.to_string()))
+            .and_then(|valid| {
+                let placement = self.enricher.place(&valid.reading);
+                let line = lines::line(&valid.reading, &placement);
+                // InfluxDB refuses a series key over 64 KiB whatever else the batch holds, and
+                // may not say so (a partial write names only its first kind of error): such a
+                // reading is rejected here, with its payload, rather than lost there. (The key
+                // is never longer than the line, so short lines are not parsed.)
+                if line.len() > MAX_SERIES_KEY_BYTES
+                    && let Some(n) = series_key_len(&line)
+                    && n > MAX_SERIES_KEY_BYTES
+                {
+                    return Err((
+                        "key_too_long",
+                        format!(
+                            "its series key (measurement and tags) would be {n} bytes, more than InfluxDB's {MAX_SERIES_KEY_BYTES}"
+                        ),
+                    ));
+                }
+                Ok((valid, line))
+            });
+        match decoded {
+            Err((code, detail)) => {
                 self.metrics.reject(code);
-                let detail = rejection.to_string();
                 if rejects.should_log(code) {
                     tracing::warn!(topic = %topic, reason = code, error = %detail, "Rejected a reading (logged once a minute per reason; all are counted and dead-lettered).");
                 }
                 let payload = String::from_utf8_lossy(&p.payload);
-                self.dead.put(&Letter {
+                let kept = self.dead.put(&Letter {
                     time: crate::deadletter::now(),
                     reason: code,
                     detail: &detail,
                     topic: Some(&topic),
                     payload: &payload,
                 });
+                self.metrics.dead_letter_kept(code, kept);
                 token.ack();
                 None
             }
-            Ok(valid) => {
+            Ok((valid, line)) => {
                 for flag in &valid.flags {
                     self.metrics.null(&flag.field);
                     tracing::debug!(topic = %topic, flag = %flag, "Nulled an out-of-range value.");
                 }
-                let placement = self.enricher.place(&valid.reading);
-                let line = lines::line(&valid.reading, &placement);
                 self.metrics.accept(valid.reading.kind().as_str());
                 Some(Pending { line, ack: token })
             }

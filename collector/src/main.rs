@@ -200,7 +200,17 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing("info");
+    // The demo shows only its own progress and summary; `-v` (or COVERAGE_LOG) shows the
+    // daemons' logs, the embedded broker's included (rumqttd logs every client's disconnect
+    // at ERROR, so it is off unless asked for).
+    #[cfg(feature = "demo")]
+    let default_log = match &cli.command {
+        Command::Demo { args } if !args.verbose => "warn,rumqttd=off",
+        _ => "info",
+    };
+    #[cfg(not(feature = "demo"))]
+    let default_log = "info";
+    init_tracing(default_log);
     let result = match cli.command {
         Command::Locate {
             set,

@@ -53,6 +53,10 @@ pub struct Metrics {
     pub points_written: Counter,
     /// Points dead-lettered after the store refused them.
     pub points_dead_lettered: Counter,
+    /// Points InfluxDB refused in a partial write without naming them.
+    pub points_refused_unnamed: Counter,
+    /// Dead letters counted but not kept: their reason had used its share of the file.
+    pub dead_letters_suppressed: Family<ReasonLabel, Counter>,
     /// Write attempts that failed, by class (outage, partial, rejected, too_large).
     pub write_errors: Family<ClassLabel, Counter>,
     /// Points waiting to be written.
@@ -84,6 +88,8 @@ impl Metrics {
             nulled: Family::default(),
             points_written: Counter::default(),
             points_dead_lettered: Counter::default(),
+            dead_letters_suppressed: Family::default(),
+            points_refused_unnamed: Counter::default(),
             write_errors: Family::default(),
             pending_points: Gauge::default(),
             last_write_success: Gauge::default(),
@@ -117,6 +123,16 @@ impl Metrics {
             m.points_dead_lettered.clone(),
         );
         registry.register(
+            "points_refused_unnamed",
+            "Points InfluxDB refused in a partial write without naming them (not written, not dead-lettered)",
+            m.points_refused_unnamed.clone(),
+        );
+        registry.register(
+            "dead_letters_suppressed",
+            "Dead letters counted but not kept (their reason used its share of the file), by reason",
+            m.dead_letters_suppressed.clone(),
+        );
+        registry.register(
             "write_errors",
             "Failed write attempts, by class",
             m.write_errors.clone(),
@@ -132,6 +148,17 @@ impl Metrics {
             m.last_write_success.clone(),
         );
         Metrics { registry, ..m }
+    }
+
+    /// Counts a dead letter its reason's share left out of the file.
+    pub fn dead_letter_kept(&self, reason: &str, kept: crate::deadletter::Kept) {
+        if kept == crate::deadletter::Kept::Suppressed {
+            self.dead_letters_suppressed
+                .get_or_create(&ReasonLabel {
+                    reason: reason.to_owned(),
+                })
+                .inc();
+        }
     }
 
     /// Counts an accepted reading.

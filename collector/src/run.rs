@@ -76,7 +76,7 @@ pub async fn run_with(
     let opts = cfg.mqtt.options("coverage-collector", &cfg.base)?;
     let dead = Arc::new(DeadLetters::new(
         Some(&cfg.dead_letter.path),
-        cfg.dead_letter.max_bytes,
+        &cfg.dead_letter,
     ));
     let listener = tokio::net::TcpListener::bind(cfg.http.listen)
         .await

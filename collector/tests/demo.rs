@@ -20,6 +20,7 @@ async fn demo_delivers_every_reading_and_audits_the_plan() {
         broker_url: None,
         max_sites: Some(24),
         seed: 1,
+        verbose: false,
     };
     let outcome = run_demo(&args).await.unwrap();
 
@@ -69,4 +70,30 @@ async fn demo_delivers_every_reading_and_audits_the_plan() {
     assert_eq!(fibre.verdict, ClaimVerdict::Unproven);
     assert_eq!((fibre.lower, fibre.upper), (25.0, 100.0));
     assert!(claim("mobile:communes:100").lower <= claim("mobile:communes:100").upper);
+}
+
+/// A newcomer's first run: only the demo's own progress and the summary, no `ERROR` or `WARN`
+/// from any daemon or from the embedded broker (whose routing logs every disconnect at ERROR).
+#[test]
+fn the_demo_binary_prints_only_its_progress_and_the_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_coverage-collector"))
+        .args(["demo", "--duration", "2s", "--max-sites", "8", "--out"])
+        .arg(out.path())
+        .env_remove("COVERAGE_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(
+            !line.contains("ERROR") && !line.contains("WARN"),
+            "a clean demo run logged: {line}"
+        );
+    }
+    // The demo's four progress lines (not a terminal: no bar), then the summary on stdout.
+    assert!(stderr.lines().count() <= 6, "{stderr}");
+    assert!(stderr.lines().all(|l| l.starts_with("demo: ")), "{stderr}");
+    assert!(stdout.contains("mobile:communes:100"), "{stdout}");
 }

@@ -43,6 +43,7 @@ pub use state::{AckOutcome, Action, InFlight, PublisherState, ResendQueue};
 
 use crate::spool::{Record, SharedSpool};
 use coverage_net::backoff::{Backoff, ConnectionBackoff};
+use coverage_net::mqtt::Poller;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
@@ -135,14 +136,15 @@ impl Publisher {
     pub async fn run(self, mut opts: MqttOptions, shutdown: CancellationToken) {
         opts.set_clean_start(true);
         opts.set_outgoing_inflight_upper_limit(RUMQTTC_INFLIGHT_LIMIT);
-        let (client, mut eventloop) = AsyncClient::new(opts, 2 * WINDOW + 16);
+        let (client, eventloop) = AsyncClient::new(opts, 2 * WINDOW + 16);
+        let mut events = Poller::new(eventloop);
         let resend_topic = coverage_shared::topic::resend_topic(&self.site);
         let mut state = PublisherState::new();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let actions = tokio::select! {
-                ev = eventloop.poll() => match ev {
+                ev = events.next() => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         tracing::info!(site = %self.site, "Connected to the broker.");
                         state.on_connack(Instant::now())
@@ -217,7 +219,7 @@ impl Publisher {
             tracing::warn!(error = %e, "Cannot commit spool acknowledgements at shutdown; some readings will be sent twice.");
         }
         let _ = client.try_disconnect();
-        let _ = tokio::time::timeout(Duration::from_millis(500), eventloop.poll()).await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), events.next()).await;
     }
 
     /// Hands the next unsent readings to rumqttc, up to the window; then, with the room left,

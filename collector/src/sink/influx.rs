@@ -112,12 +112,26 @@ impl WriteError {
     }
 }
 
-/// Classifies an HTTP error status and body.
+/// The text of an InfluxDB error body: the `error` member of its JSON, decoded (a refused line
+/// quoted there has its quotes and newlines escaped in the raw body), else the body itself.
+pub fn error_text(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| body.trim().to_owned())
+}
+
+/// Classifies an HTTP error status and body. A partial write keeps InfluxDB's whole message:
+/// it quotes each refused line in full (one over the 64 KiB series-key limit is itself over
+/// 64 KiB), and only the whole message says which lines were refused and why.
 pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> WriteError {
-    let message = body.trim().chars().take(2000).collect::<String>();
+    let text = error_text(body);
+    if status == 400 && text.contains("partial write") {
+        return WriteError::Partial { message: text };
+    }
+    let message = crate::deadletter::prefix(&text, 2000).to_owned();
     match status {
         413 => WriteError::TooLarge,
-        400 if body.contains("partial write") => WriteError::Partial { message },
         401 | 403 | 404 | 429 | 500..=599 => WriteError::Outage {
             status: status.to_string(),
             message,
@@ -133,22 +147,143 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// The lines a 400 "partial write" names: InfluxDB quotes each unparsable line as
-/// `unable to parse '<line>': <reason>`.
-pub fn lines_named_in(message: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// InfluxDB's longest series key (measurement and tags, escaped), in bytes: a longer line is
+/// refused whatever else the batch holds (`max key length exceeded`).
+pub const MAX_SERIES_KEY_BYTES: usize = 65_535;
+
+/// The series key's length of a line, as InfluxDB counts it (measurement and tags, escaped),
+/// or `None` when the line does not parse.
+pub fn series_key_len(line: &str) -> Option<usize> {
+    let parsed = influxdb_line_protocol::parse_lines(line).next()?.ok()?;
+    Some(parsed.series.to_string().len())
+}
+
+/// What a 400 "partial write" refused, out of the batch that was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Indices into the batch of the lines InfluxDB refused, each with its reason.
+    pub lines: Vec<(usize, String)>,
+    /// How many points InfluxDB says it refused: lines it could not parse plus its
+    /// `dropped=N`.
+    pub refused: usize,
+}
+
+impl Refusal {
+    /// Refused points the message does not let us name (counted, cannot be dead-lettered).
+    pub fn unnamed(&self) -> usize {
+        self.refused.saturating_sub(self.lines.len())
+    }
+}
+
+/// Reads InfluxDB's whole partial-write message against the batch it answers:
+///
+/// - `unable to parse '<line>': <reason>`, once per unparsable line, the line quoted whole
+///   (matched against the batch's lines, so a `': ` inside a string field cannot cut it);
+/// - `field type conflict: input field "F" on measurement "M" is type T, already exists as
+///   type U dropped=N`: the lines of `M` whose field `F` has type `T`;
+/// - `dropped=N` at the end: points refused after parsing (type conflicts, limits).
+pub fn refused_lines(message: &str, batch: &[&str]) -> Refusal {
+    let index: std::collections::HashMap<&str, usize> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.trim_end_matches('\n'), i))
+        .collect();
+    let mut named: std::collections::BTreeMap<usize, String> = Default::default();
+    let mut unparsable = 0;
+    const PARSE: &str = "unable to parse '";
     let mut rest = message;
-    while let Some(start) = rest.find("unable to parse '") {
-        rest = &rest[start + "unable to parse '".len()..];
-        match rest.find("': ") {
-            Some(end) => {
-                out.push(rest[..end].to_owned());
+    while let Some(start) = rest.find(PARSE) {
+        rest = &rest[start + PARSE.len()..];
+        unparsable += 1;
+        // The quoted line ends at one of the following "': "; the right one is in the batch.
+        let mut from = 0;
+        while let Some(end) = rest[from..].find("': ").map(|e| from + e) {
+            if let Some(&i) = index.get(&rest[..end]) {
+                let tail = &rest[end + 3..];
+                let reason_end = [tail.find('\n'), tail.find(" dropped=")]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .unwrap_or(tail.len());
+                named.insert(i, tail[..reason_end].to_owned());
                 rest = &rest[end..];
+                break;
             }
-            None => break,
+            from = end + 3;
         }
     }
-    out
+    if let Some(conflict) = type_conflict(message) {
+        for (i, line) in batch.iter().enumerate() {
+            if conflict.matches(line) {
+                named.entry(i).or_insert_with(|| conflict.sentence.clone());
+            }
+        }
+    }
+    let dropped = message
+        .rsplit_once("dropped=")
+        .and_then(|(_, n)| {
+            n.trim_end()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse::<usize>().ok())
+        })
+        .unwrap_or(0);
+    Refusal {
+        lines: named.into_iter().collect(),
+        refused: unparsable + dropped,
+    }
+}
+
+/// `input field "F" on measurement "M" is type T`.
+struct TypeConflict {
+    field: String,
+    measurement: String,
+    kind: String,
+    sentence: String,
+}
+
+fn type_conflict(message: &str) -> Option<TypeConflict> {
+    let at = message.find("field type conflict: input field \"")?;
+    let sentence = message[at..]
+        .split(" dropped=")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let rest = &sentence["field type conflict: input field \"".len()..];
+    let (field, rest) = rest.split_once("\" on measurement \"")?;
+    let (measurement, rest) = rest.split_once("\" is type ")?;
+    let kind = rest.split([',', ' ']).next()?.to_owned();
+    Some(TypeConflict {
+        field: field.to_owned(),
+        measurement: measurement.to_owned(),
+        kind,
+        sentence,
+    })
+}
+
+impl TypeConflict {
+    fn matches(&self, line: &str) -> bool {
+        use influxdb_line_protocol::FieldValue;
+        let Some(Ok(p)) = influxdb_line_protocol::parse_lines(line).next() else {
+            return false;
+        };
+        if p.series.measurement.as_str() != self.measurement {
+            return false;
+        }
+        p.field_set.iter().any(|(name, value)| {
+            name.as_str() == self.field
+                && match value {
+                    FieldValue::F64(_) => self.kind == "float",
+                    FieldValue::I64(_) => self.kind == "integer",
+                    FieldValue::U64(_) => self.kind == "unsigned",
+                    FieldValue::String(_) => self.kind == "string",
+                    FieldValue::Boolean(_) => self.kind == "boolean",
+                }
+        })
+    }
 }
 
 /// What the sink writes batches through: a store that takes newline-terminated line protocol.
@@ -435,10 +570,82 @@ mod tests {
         assert_eq!(retry_after, Some(Duration::from_secs(7)));
     }
 
+    // The bodies below are InfluxDB 1.6.7's own answers to these batches (captured on
+    // loopback, 2026-12-02; tests/tests/pipeline.rs replays the same against a live server).
+
     #[test]
-    fn finds_the_lines_a_partial_write_names() {
-        let msg = r#"{"error":"partial write: unable to parse 'signal,site=a x=': missing field value; unable to parse 'bad line': invalid field format dropped=0"}"#;
-        assert_eq!(lines_named_in(msg), ["signal,site=a x=", "bad line"]);
-        assert!(lines_named_in("partial write: field type conflict dropped=1").is_empty());
+    fn finds_every_line_a_partial_write_names_with_its_reason() {
+        let batch = [
+            "n,t=a v=1 1700000000000\n",
+            "n,t=c v= 1700000000002\n",
+            "n,t=d v=4 1700000000003\n",
+            "n,t=z x 1700000000003\n",
+        ];
+        let body = r#"{"error":"partial write: unable to parse 'n,t=c v= 1700000000002': missing field value\nunable to parse 'n,t=z x 1700000000003': invalid field format dropped=0"}"#;
+        let WriteError::Partial { message } = classify(400, body, None) else {
+            panic!("a partial write")
+        };
+        let r = refused_lines(&message, &batch);
+        assert_eq!(
+            r.lines,
+            [
+                (1, "missing field value".to_owned()),
+                (3, "invalid field format".to_owned())
+            ]
+        );
+        assert_eq!((r.refused, r.unnamed()), (2, 0));
+    }
+
+    #[test]
+    fn a_quoted_line_with_quotes_and_a_colon_inside_is_matched_whole() {
+        let line = r#"latency,site=a error="x': y",v= 1"#;
+        let batch = ["ok v=1 1\n".to_owned(), format!("{line}\n")];
+        let body = serde_json::json!({
+            "error": format!("partial write: unable to parse '{line}': missing field value dropped=0")
+        })
+        .to_string();
+        let WriteError::Partial { message } = classify(400, &body, None) else {
+            panic!()
+        };
+        let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+        let r = refused_lines(&message, &refs);
+        assert_eq!(r.lines, [(1, "missing field value".to_owned())]);
+    }
+
+    #[test]
+    fn a_field_type_conflict_names_the_lines_of_that_type() {
+        let batch = [
+            "k,t=q v=1 1700000000000\n",
+            "k,t=c v=\"s\" 1700000000001\n",
+            "k,t=d v=1 1700000000001\n",
+            "j,t=c v=\"s\" 1700000000001\n",
+        ];
+        let body = r#"{"error":"partial write: field type conflict: input field \"v\" on measurement \"k\" is type string, already exists as type float dropped=1"}"#;
+        let WriteError::Partial { message } = classify(400, body, None) else {
+            panic!()
+        };
+        let r = refused_lines(&message, &batch);
+        assert_eq!(r.lines.len(), 1);
+        assert_eq!(r.lines[0].0, 1);
+        assert!(r.lines[0].1.contains("is type string"), "{:?}", r.lines);
+        assert_eq!((r.refused, r.unnamed()), (1, 0));
+    }
+
+    #[test]
+    fn a_refusal_it_cannot_name_is_counted_not_guessed() {
+        let r = refused_lines(
+            "partial write: max series per database exceeded dropped=3",
+            &["a v=1 1\n"],
+        );
+        assert!(r.lines.is_empty());
+        assert_eq!(r.unnamed(), 3);
+    }
+
+    #[test]
+    fn series_keys_are_measured_as_influxdb_counts_them() {
+        assert_eq!(series_key_len("m,b=2,a=1 v=1 1"), Some("m,a=1,b=2".len()));
+        let long = format!("m,t={} v=1 1", "x".repeat(MAX_SERIES_KEY_BYTES));
+        assert!(series_key_len(&long).unwrap() > MAX_SERIES_KEY_BYTES);
+        assert_eq!(series_key_len("not a line"), None);
     }
 }

@@ -16,7 +16,7 @@ use crate::metrics::Metrics;
 use coverage_net::backoff::Backoff;
 pub use influx::PointWriter;
 pub use influx::{InfluxApi, InfluxConfig};
-use influx::{WriteError, Writer, lines_named_in};
+use influx::{WriteError, Writer, refused_lines};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -230,25 +230,24 @@ impl<W: PointWriter> Sink<W> {
                     Err(WriteError::Partial { message }) => {
                         self.metrics.write_error("partial");
                         self.metrics.set_store_up(true);
-                        let named = lines_named_in(&message);
-                        tracing::error!(points = chunk.len(), refused = named.len(), error = %message, "Store took part of a batch; the refused points are dead-lettered.");
-                        if named.is_empty() {
-                            // InfluxDB did not say which lines: keep them all for inspection
-                            // (the good ones are stored too; the dead-letter copy is harmless).
-                            self.dead_letter(
-                                chunk.iter().map(|p| p.line.as_str()),
-                                "influx_partial",
-                                &message,
-                            );
-                        } else {
-                            self.dead_letter(
-                                named.iter().map(String::as_str),
-                                "influx_partial",
-                                &message,
-                            );
+                        let lines: Vec<&str> = chunk.iter().map(|p| p.line.as_str()).collect();
+                        let refusal = refused_lines(&message, &lines);
+                        let summary = crate::deadletter::prefix(&message, 300);
+                        tracing::error!(points = chunk.len(), refused = refusal.refused, named = refusal.lines.len(), error = %summary, "Store took part of a batch; the refused points are dead-lettered.");
+                        // Each refused line with its own reason; the stored ones stay out.
+                        for (i, reason) in &refusal.lines {
+                            self.dead_letter(std::iter::once(lines[*i]), "influx_partial", reason);
+                        }
+                        if refusal.unnamed() > 0 {
+                            self.metrics
+                                .points_refused_unnamed
+                                .inc_by(refusal.unnamed() as u64);
+                            tracing::error!(unnamed = refusal.unnamed(), error = %summary, "InfluxDB refused points without naming them; they are counted in points_refused_unnamed and cannot be dead-lettered.");
                         }
                         self.on_success(
-                            chunk.len().saturating_sub(named.len().max(1)),
+                            chunk
+                                .len()
+                                .saturating_sub(refusal.refused.max(refusal.lines.len())),
                             backoff.attempt(),
                         );
                         break;
@@ -288,13 +287,14 @@ impl<W: PointWriter> Sink<W> {
         let time = crate::deadletter::now();
         for line in lines {
             self.metrics.points_dead_lettered.inc();
-            self.dead.put(&Letter {
+            let kept = self.dead.put(&Letter {
                 time: time.clone(),
                 reason,
                 detail,
                 topic: None,
                 payload: line.trim_end(),
             });
+            self.metrics.dead_letter_kept(reason, kept);
         }
     }
 

@@ -53,7 +53,10 @@ fn sink(answers: Vec<Result<(), WriteError>>, dead: &Path) -> Sink<Scripted> {
         Scripted::new(answers),
         SinkConfig::default(),
         Arc::new(Metrics::new()),
-        Arc::new(DeadLetters::new(Some(dead), 1 << 20)),
+        Arc::new(DeadLetters::new(
+            Some(dead),
+            &crate::deadletter::DeadLetterConfig::default(),
+        )),
     )
 }
 

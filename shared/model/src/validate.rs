@@ -81,6 +81,17 @@ pub enum Rejection {
     /// `ts` is before 2020-01-01: the agent's clock was at its epoch.
     #[error("field ts {0} is before 2020-01-01 (agent clock not set)")]
     TooOld(String),
+    /// A field that becomes a tag or part of a reading's identity is out of shape (`run`,
+    /// `modem`, `target`, `interface`, `operator.mcc`, `operator.mnc`, `serving.*`).
+    #[error("field {field} is {value:?}: {problem}")]
+    BadField {
+        /// Wire name of the field.
+        field: &'static str,
+        /// The value, cut to 80 characters.
+        value: String,
+        /// The rule it breaks.
+        problem: &'static str,
+    },
     /// `pos.lat` or `pos.lon` is outside -90..90 / -180..180 (or not finite).
     #[error("field pos ({lat}, {lon}) is outside -90..90 / -180..180")]
     PosOutOfRange {
@@ -106,6 +117,7 @@ impl Rejection {
             Rejection::FutureTs { .. } => "future_ts",
             Rejection::TooOld(_) => "too_old",
             Rejection::PosOutOfRange { .. } => "pos_out_of_range",
+            Rejection::BadField { .. } => "bad_field",
         }
     }
 }
@@ -226,8 +238,94 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
             lon: pos.lon,
         });
     }
+    check_identity_fields(&reading)?;
     let flags = null_out_of_range(&mut reading.body);
     Ok(Valid { reading, flags })
+}
+
+/// Longest `modem`, `target` or `interface`, in characters.
+pub const MAX_LABEL_CHARS: usize = 128;
+
+fn bad(field: &'static str, value: &str, problem: &'static str) -> Rejection {
+    Rejection::BadField {
+        field,
+        value: value.chars().take(80).collect(),
+        problem,
+    }
+}
+
+/// `run`: `[A-Za-z0-9_-]{1,64}` (part of the reading's identity and a tag).
+fn check_run(run: &str) -> Result<(), Rejection> {
+    let ok = (1..=64).contains(&run.len())
+        && run
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("run", run, "must be 1 to 64 of A-Z a-z 0-9 _ -"))
+    }
+}
+
+/// `modem`, `target`, `interface`: 1..128 printable characters, no control character, not
+/// blank (each becomes a tag or names what was measured).
+fn check_label(field: &'static str, value: &str) -> Result<(), Rejection> {
+    if value.trim().is_empty() {
+        return Err(bad(field, value, "must not be empty or blank"));
+    }
+    if value.chars().count() > MAX_LABEL_CHARS {
+        return Err(bad(field, value, "must be at most 128 characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(bad(field, value, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// An operator: `mcc` three digits, `mnc` two or three digits (leading zeros kept).
+fn check_plmn(
+    mcc_field: &'static str,
+    mnc_field: &'static str,
+    plmn: &crate::wire::Plmn,
+) -> Result<(), Rejection> {
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(&plmn.mcc, 3..=3) {
+        return Err(bad(mcc_field, &plmn.mcc, "must be 3 digits"));
+    }
+    if !digits(&plmn.mnc, 2..=3) {
+        return Err(bad(mnc_field, &plmn.mnc, "must be 2 or 3 digits"));
+    }
+    Ok(())
+}
+
+/// The revised validation of DESIGN.md: every field that becomes a tag or an identity.
+pub fn check_identity_fields(reading: &Reading) -> Result<(), Rejection> {
+    check_run(&reading.header.run)?;
+    match &reading.body {
+        Body::Signal(s) => {
+            check_label("modem", &s.modem)?;
+            check_plmn("operator.mcc", "operator.mnc", &s.operator)?;
+            if let Some(serving) = &s.serving {
+                check_plmn("serving.mcc", "serving.mnc", serving)?;
+            }
+        }
+        Body::Latency(l) => {
+            check_label("target", &l.target)?;
+            if let Some(i) = &l.interface {
+                check_label("interface", i)?;
+            }
+        }
+        Body::Throughput(t) => {
+            check_label("target", &t.target)?;
+            if let Some(i) = &t.interface {
+                check_label("interface", i)?;
+            }
+        }
+        Body::Heartbeat(_) => {}
+    }
+    Ok(())
 }
 
 /// Nulls every value outside its physical range and returns what was nulled.
@@ -503,6 +601,68 @@ mod tests {
         assert_eq!(l.rtt_ms, None);
         assert_eq!(l.rtts_ms, vec![None, Some(2.0), Some(3.0)]);
         assert_eq!(l.jitter_ms, Some(0.5));
+    }
+
+    #[test]
+    fn fields_that_become_tags_or_identities_are_checked() {
+        let cases: [(&str, Value, &str); 10] = [
+            ("run", json!(""), "run"),
+            ("run", json!("   "), "run"),
+            ("run", json!("r 1"), "run"),
+            ("run", json!("r".repeat(65)), "run"),
+            ("modem", json!(""), "modem"),
+            ("modem", json!("m\n,x=1"), "modem"),
+            ("modem", json!("m".repeat(129)), "modem"),
+            (
+                "operator",
+                json!({"mcc": "452", "mnc": "04\n,x=1"}),
+                "operator.mnc",
+            ),
+            (
+                "operator",
+                json!({"mcc": "45", "mnc": "04"}),
+                "operator.mcc",
+            ),
+            ("serving", json!({"mcc": "452", "mnc": "4"}), "serving.mnc"),
+        ];
+        for (key, value, field) in cases {
+            let mut v = signal();
+            v[key] = value.clone();
+            match run("coverage/v1/s1/signal", &v) {
+                Err(Rejection::BadField { field: f, .. }) => assert_eq!(f, field, "{key}={value}"),
+                other => panic!("{key}={value}: {other:?}"),
+            }
+        }
+        // At the edges: 64-character run, 128-character modem, 3-digit MNC, Vietnamese text.
+        let mut v = signal();
+        v["run"] = json!("A-z_9".repeat(12) + "abcd");
+        v["modem"] = json!("Quectel EC25 ở nhà văn hoá".to_owned() + &"x".repeat(102));
+        v["operator"] = json!({"mcc": "452", "mnc": "004"});
+        assert!(run("coverage/v1/s1/signal", &v).is_ok());
+        let err = {
+            let mut v = signal();
+            v["run"] = json!("");
+            run("coverage/v1/s1/signal", &v).unwrap_err()
+        };
+        assert_eq!(err.code(), "bad_field");
+        assert!(err.to_string().contains("field run is \"\""), "{err}");
+    }
+
+    #[test]
+    fn probe_targets_and_interfaces_are_checked() {
+        let latency = json!({"v":1,"site":"s1","run":"r1","seq":1,"ts":"2025-06-01T00:00:00.000Z",
+            "kind":"latency","pos":{"lat":22.1,"lon":105.8,"src":"config"},"agent":"0.1.0",
+            "target":"10.0.0.1","method":"icmp","link":"fibre","interface":"eth0","sent":5,
+            "received":5,"dup":0,"rtt_ms":null,"jitter_ms":null,"rtts_ms":[]});
+        assert!(run("coverage/v1/s1/latency", &latency).is_ok());
+        for (key, value) in [("target", ""), ("target", "a\tb"), ("interface", " ")] {
+            let mut v = latency.clone();
+            v[key] = json!(value);
+            assert!(
+                matches!(run("coverage/v1/s1/latency", &v), Err(Rejection::BadField { field, .. }) if field == key),
+                "{key}={value:?}"
+            );
+        }
     }
 
     #[test]

@@ -202,3 +202,48 @@ mod tests {
         );
     }
 }
+
+/// What one poll of rumqttc's event loop gives, with the loop handed back.
+type PollOutput = (
+    rumqttc::v5::EventLoop,
+    Result<rumqttc::v5::Event, rumqttc::v5::ConnectionError>,
+);
+
+/// rumqttc's event loop behind a cancel-safe [`Poller::next`], for `tokio::select!` loops.
+///
+/// `EventLoop::poll` is not cancel-safe while it connects: dropped half-way (because another
+/// branch of a `select!` fired: a tick, a wake-up, an ack), the TCP or TLS connection it was
+/// opening is closed and the next poll starts again from nothing. On a slow link, where a TLS
+/// handshake takes longer than the one-second tick, such a client would never connect; on
+/// loopback the broker logs a connection closed before its CONNECT for each one. The poller
+/// keeps the unfinished poll and resumes it, so no select branch can abort a connection.
+pub struct Poller {
+    pending: std::pin::Pin<Box<dyn std::future::Future<Output = PollOutput> + Send>>,
+}
+
+impl Poller {
+    /// Takes the event loop over; it is first polled by the first [`Poller::next`].
+    pub fn new(eventloop: rumqttc::v5::EventLoop) -> Poller {
+        Poller {
+            pending: Self::poll(eventloop),
+        }
+    }
+
+    fn poll(
+        mut eventloop: rumqttc::v5::EventLoop,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = PollOutput> + Send>> {
+        Box::pin(async move {
+            let event = eventloop.poll().await;
+            (eventloop, event)
+        })
+    }
+
+    /// The next event. Cancel-safe: a call dropped before it returns loses nothing, the next
+    /// call resumes the same poll. After it returns, nothing runs until it is called again (an
+    /// error's backoff is the caller's to wait).
+    pub async fn next(&mut self) -> Result<rumqttc::v5::Event, rumqttc::v5::ConnectionError> {
+        let (eventloop, event) = (&mut self.pending).await;
+        self.pending = Self::poll(eventloop);
+        event
+    }
+}
