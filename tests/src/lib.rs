@@ -8,6 +8,8 @@
 //! - [`VictoriaMetrics`] (package `victoria-metrics`): `/api/v2/write`, `/api/v1/export`.
 //! - [`cargo_bin`] builds `coverage-agent` / `coverage-collector` once per test process and
 //!   returns the executable, to be spawned as a [`Daemon`] or run with [`run_with_timeout`].
+//! - [`grafana`] loads `deploy/grafana/` (data source, dashboards, alert rules), checks it for
+//!   what Grafana requires and interpolates its InfluxQL queries as Grafana would.
 //! - [`wait_until`], [`poll_until`], [`wait_until_async`] for bounded polling.
 //!
 //! Invariants:
@@ -53,6 +55,7 @@
 //! ```
 
 mod binaries;
+pub mod grafana;
 mod http;
 mod influxd;
 mod mosquitto;
