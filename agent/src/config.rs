@@ -151,10 +151,7 @@ impl AgentConfig {
     /// Validates `text` as if read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<AgentConfig, ConfigError> {
         let file = path.to_owned();
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::toml(path, &e))?;
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             file: file.clone(),
             key: key.to_owned(),

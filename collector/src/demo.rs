@@ -343,6 +343,7 @@ fn hour_of_readings(
                     rtt_ms: stats.rtt,
                     jitter_ms: stats.jitter_ms,
                     rtts_ms: rtts,
+                    refused: None,
                     error: down.then(|| "no reply (fibre cut)".to_owned()),
                 }),
             });

@@ -5,13 +5,15 @@
 //! [`catalogue!`](crate::catalogue): a struct of `&'static str` fields plus an `EN` and a `VI`
 //! constant of it. A missing key in one language does not compile; a template whose
 //! placeholders (`{share}`) differ between the languages fails the key test below. The audit
-//! report uses [`report`] and [`html`]; the agent's `check` and `init` will use tables of their
-//! own beside them (the agent links only what it uses, so it stays small).
+//! report uses [`report`] and [`html`]; the agent's `check`, `init` and `decode` use [`agent`]
+//! (directly, never through [`Catalogue`]: the agent links only what it uses, so it stays
+//! small).
 //!
 //! Invariants: every string is non-empty in both languages; a template's placeholders are the
 //! same set in both; commune, district and operator names are never translated (they are data,
 //! not catalogue strings).
 
+pub mod agent;
 pub mod format;
 pub mod html;
 pub mod operators;
@@ -48,10 +50,13 @@ macro_rules! catalogue {
 }
 
 /// A language of the user interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
-    /// English.
+    /// English (the default).
+    #[default]
     En,
     /// Vietnamese.
     Vi,
@@ -103,14 +108,17 @@ pub struct Catalogue {
     pub report: &'static report::ReportText,
     /// The HTML report and its map.
     pub html: &'static html::HtmlText,
+    /// The agent's field tools (`check`, `init`, `decode`).
+    pub agent: &'static agent::AgentText,
 }
 
 impl Catalogue {
     /// Every `(table.key, text)` of this language.
     pub fn entries(&self) -> Vec<(String, &'static str)> {
-        let tables: [(&str, Vec<(&'static str, &'static str)>); 2] = [
+        let tables: [(&str, Vec<(&'static str, &'static str)>); 3] = [
             ("report", self.report.entries()),
             ("html", self.html.entries()),
+            ("agent", self.agent.entries()),
         ];
         tables
             .into_iter()
@@ -124,6 +132,7 @@ pub static EN: Catalogue = Catalogue {
     lang: Lang::En,
     report: &report::EN,
     html: &html::EN,
+    agent: &agent::EN,
 };
 
 /// The Vietnamese catalogue.
@@ -131,6 +140,7 @@ pub static VI: Catalogue = Catalogue {
     lang: Lang::Vi,
     report: &report::VI,
     html: &html::VI,
+    agent: &agent::VI,
 };
 
 /// The catalogue of `lang`.
