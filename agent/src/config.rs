@@ -105,8 +105,11 @@ fn default_state_dir() -> PathBuf {
     PathBuf::from("/var/lib/coverage-agent")
 }
 
+/// Where the packages install the boundary files (`boundaries_dir`'s default).
+pub const DEFAULT_BOUNDARIES_DIR: &str = "/usr/share/coverage-monitor/boundaries";
+
 fn default_boundaries_dir() -> PathBuf {
-    PathBuf::from("/usr/share/coverage-monitor/boundaries")
+    PathBuf::from(DEFAULT_BOUNDARIES_DIR)
 }
 
 /// A validated agent configuration.

@@ -246,10 +246,16 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             })
         }
-        Command::Init(args) => {
-            emit(&init::run(&args)?)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Init(args) => match init::run(&args) {
+            Ok(text) => {
+                emit(&text)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("coverage-agent: {}", e.localized(args.lang.resolve()));
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::CheckConfig { config, lang } => {
             let cfg = AgentConfig::load(&config)?;
             emit(&summary::summary(&cfg, lang.resolve()))?;

@@ -367,6 +367,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_passes_the_commune_check_today() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/agent.example.toml"
+        ));
+        let cfg = AgentConfig::load(path).unwrap();
+        let c = commune_check(&registry(), &cfg.site, Utc::now(), path, Lang::En);
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+        assert!(crate::check::no_modem_warning(&cfg, Lang::En).is_none());
+    }
+
+    #[test]
     fn boundary_dirs_order() {
         let dirs = boundary_dirs(
             Path::new("/nonexistent/b"),

@@ -525,6 +525,106 @@ crate::catalogue! {
         decode_empty,
         /// No known reply: `{format}`, `{first_line}`.
         decode_not_recognised,
+        /// Prompt: the site id.
+        init_q_site,
+        /// Prompt: the latitude.
+        init_q_lat,
+        /// Prompt: the longitude.
+        init_q_lon,
+        /// Prompt: the commune, no proposal.
+        init_q_commune,
+        /// Prompt: the commune, proposing the one the position lies in (`{place}`).
+        init_q_commune_here,
+        /// Prompt: the antenna placement.
+        init_q_placement,
+        /// Prompt: the antenna.
+        init_q_antenna,
+        /// Prompt: the broker URL.
+        init_q_broker,
+        /// Prompt: the password file.
+        init_q_credentials,
+        /// Prompt: the broker's CA.
+        init_q_ca,
+        /// Prompt: the modem.
+        init_q_modem,
+        /// Prompt: the fibre interface.
+        init_q_fibre,
+        /// Prompt: the fibre probes' host.
+        init_q_target,
+        /// Told when an answer was empty and has no default.
+        init_answer_needed,
+        /// The last refusal when no answer came.
+        init_no_answer,
+        /// A flag is required and cannot be asked for: `{flag}`.
+        init_missing,
+        /// --commune is required; the position lies in `{place}`, so `{proposal}`.
+        init_missing_commune,
+        /// A value is not acceptable: `{flag}`, `{message}`.
+        init_invalid,
+        /// The output exists: `{path}`.
+        init_exists,
+        /// Writing failed: `{path}`, `{error}`.
+        init_io,
+        /// The terminal could not be read: `{flag}`, `{error}`.
+        init_prompt_failed,
+        /// The example no longer fits the template (a bug): `{message}`.
+        init_template,
+        /// Not a number of degrees: `{value}`.
+        init_bad_degrees,
+        /// Not a latitude: `{value}`.
+        init_bad_lat,
+        /// Not a longitude: `{value}`.
+        init_bad_lon,
+        /// Not SET:CODE: `{value}`, known `{sets}`.
+        init_bad_commune_form,
+        /// Unknown boundary set `{set}`; known `{sets}`.
+        init_bad_set,
+        /// The code is not 5 digits: `{code}`.
+        init_bad_code_form,
+        /// The code is not a commune of the set: `{code}`, `{set}`, `{here}` (where the position
+        /// lies, or nothing).
+        init_code_not_in_set,
+        /// Where the position lies, added to a refusal: `{place}`, `{proposal}`.
+        init_position_lies_in,
+        /// Warning: the position lies in another commune: `{place}`, configured `{configured}`,
+        /// `{proposal}`.
+        init_warn_other_commune,
+        /// Warning: the position is outside every commune: `{place}`.
+        init_warn_outside,
+        /// Warning: the commune could not be checked: `{errors}`.
+        init_warn_no_boundaries,
+        /// A bad --modem value: `{value}`.
+        init_bad_modem,
+        /// A modem index that is not a number: `{value}`.
+        init_bad_modem_index,
+        /// A serial port that is not a device path: `{value}`.
+        init_bad_port,
+        /// A value that is not one of `{options}`: `{value}`.
+        init_one_of,
+        /// Not an interface name: `{value}`.
+        init_bad_interface,
+        /// Not a host name or IP address: `{value}`, `{hint}`.
+        init_bad_target,
+        /// Hint: give the host only.
+        init_target_hint,
+        /// Not a file path.
+        init_bad_path,
+        /// --ca-file with a plain mqtt:// broker.
+        init_ca_plain,
+        /// The summary: `{path}`, `{site}`, `{driver}`, `{target}`, `{iface}`.
+        init_wrote,
+        /// The commune written, `{place}`.
+        init_commune_line,
+        /// Heading of the next steps.
+        init_next,
+        /// Step 1, the password file `{file}` exists.
+        init_password_exists,
+        /// Step 1, put the password of `{site}` in `{file}`.
+        init_password_missing,
+        /// Note: the system CA bundle is used.
+        init_system_ca,
+        /// Step 2, run check on `{path}`.
+        init_run_check,
         /// `check-config`: the file is valid, `{file}`.
         cc_valid,
         /// `check-config` label: the site.
@@ -905,6 +1005,63 @@ pub const EN: AgentText = AgentText {
         that the radio is on (AT+CFUN=1)",
     decode_empty: "empty input: paste a modem reply (AT or mmcli -J) on standard input",
     decode_not_recognised: "no known {format} reply in the input (first line: {first_line})",
+    init_q_site: "Site id (also the MQTT user name), e.g. tn-01840-a",
+    init_q_lat: "Latitude of the antenna (WGS84 decimal degrees)",
+    init_q_lon: "Longitude of the antenna (WGS84 decimal degrees)",
+    init_q_commune: "Commune, SET:CODE (e.g. thai-nguyen-2025:01840)",
+    init_q_commune_here: "Commune, SET:CODE (the position lies in {place})",
+    init_q_placement: "Antenna placement (indoor, outdoor, vehicle)",
+    init_q_antenna: "Antenna (internal, external)",
+    init_q_broker: "Broker URL (mqtts://host:8883)",
+    init_q_credentials: "File holding the MQTT password (first line; relative to the config's directory)",
+    init_q_ca: "CA certificate of the broker (PEM; \"system\" for the system CA bundle)",
+    init_q_modem: "Modem: mmcli[:INDEX], at:PORT[:VENDOR] or simulated[:PRESET]",
+    init_q_fibre: "Interface of the fibre link",
+    init_q_target: "Host the fibre probes reach (the provincial data centre)",
+    init_answer_needed: "an answer is needed",
+    init_no_answer: "no answer",
+    init_missing: "{flag} is required (standard input is not a terminal, so it cannot be asked for)",
+    init_missing_commune: "--commune is required (standard input is not a terminal, so it cannot be asked for); the \
+        position lies in {place}: --commune {proposal}",
+    init_invalid: "{flag}: {message}",
+    init_exists: "{path} exists; give --force to replace it",
+    init_io: "writing {path}: {error}",
+    init_prompt_failed: "reading the answer for {flag}: {error}",
+    init_template: "the config template does not fit deploy/agent.example.toml: {message}",
+    init_bad_degrees: "{value} is not a number of degrees (WGS84 decimal, e.g. 22.1625)",
+    init_bad_lat: "{value} is not a latitude (-90..90)",
+    init_bad_lon: "{value} is not a longitude (-180..180)",
+    init_bad_commune_form: "{value} is not SET:CODE (e.g. thai-nguyen-2025:01840; sets: {sets})",
+    init_bad_set: "unknown boundary set {set}; known sets: {sets}",
+    init_bad_code_form: "commune code {code} is not 5 digits (GSO code, e.g. 01840)",
+    init_code_not_in_set: "{code} is not a commune of {set} (its communes are listed in {list}){here}",
+    init_position_lies_in: "; the position lies in {place}: --commune {proposal}",
+    init_warn_other_commune: "warning: the position lies in {place}, not in {configured}; survey the position again, or \
+        give --commune {proposal}",
+    init_warn_outside: "warning: the position is {place}; check --lat and --lon (latitude first, WGS84 decimal \
+        degrees)",
+    init_warn_no_boundaries: "warning: no boundary files found ({errors}); the commune was not checked against the \
+        position (give --boundaries-dir)",
+    init_bad_modem: "{value}: expected mmcli[:INDEX], at:PORT[:VENDOR] or simulated[:PRESET]",
+    init_bad_modem_index: "modem index {value} is not a number; expected mmcli[:INDEX], at:PORT[:VENDOR] or \
+        simulated[:PRESET]",
+    init_bad_port: "serial port {value} is not a device path like /dev/ttyUSB2; expected mmcli[:INDEX], \
+        at:PORT[:VENDOR] or simulated[:PRESET]",
+    init_one_of: "{value} is not one of {options}",
+    init_bad_interface: "{value} is not an interface name (`ip -br link` lists them)",
+    init_bad_target: "{value} is not a host name or IP address{hint}",
+    init_target_hint: " (give the host only: the probes add their own port and path)",
+    init_bad_path: "must be a file path",
+    init_ca_plain: "only used with an mqtts:// broker",
+    init_wrote: "Wrote {path} for site {site} ({driver} modem, fibre probes to {target} over {iface}).",
+    init_commune_line: "Commune: {place}.",
+    init_next: "Next:",
+    init_password_exists: "  1. The MQTT password is read from {file} (first line); it exists.",
+    init_password_missing: "  1. Put the MQTT password of user {site} on the first line of {file} (init never writes \
+        passwords), readable by the agent's user only.",
+    init_system_ca: "     The broker's certificate is checked against the system CA bundle; set mqtt.ca_file if \
+        it uses a private CA.",
+    init_run_check: "  2. Run: coverage-agent check --config {path}",
     cc_valid: "{file}: valid",
     cc_site: "site",
     cc_position: "position",
@@ -1253,6 +1410,62 @@ pub const VI: AgentText = AgentText {
         (AT+CFUN=1)",
     decode_empty: "không có dữ liệu vào: dán phản hồi của modem (AT hoặc mmcli -J) vào đầu vào chuẩn",
     decode_not_recognised: "không nhận ra phản hồi {format} nào (dòng đầu: {first_line})",
+    init_q_site: "Mã điểm đo (cũng là tên người dùng MQTT), ví dụ tn-01840-a",
+    init_q_lat: "Vĩ độ của ăng-ten (độ thập phân WGS84)",
+    init_q_lon: "Kinh độ của ăng-ten (độ thập phân WGS84)",
+    init_q_commune: "Xã, dạng SET:CODE (ví dụ thai-nguyen-2025:01840)",
+    init_q_commune_here: "Xã, dạng SET:CODE (vị trí thuộc {place})",
+    init_q_placement: "Vị trí đặt ăng-ten (indoor = trong nhà, outdoor = ngoài trời, vehicle = trên xe)",
+    init_q_antenna: "Ăng-ten (internal = trong, external = ngoài)",
+    init_q_broker: "Địa chỉ broker (mqtts://host:8883)",
+    init_q_credentials: "Tệp chứa mật khẩu MQTT (dòng đầu; đường dẫn tương đối tính từ thư mục của tệp cấu hình)",
+    init_q_ca: "Chứng chỉ CA của broker (PEM; \"system\" để dùng bộ CA của hệ thống)",
+    init_q_modem: "Modem: mmcli[:INDEX], at:PORT[:VENDOR] hoặc simulated[:PRESET]",
+    init_q_fibre: "Giao diện mạng của đường cáp quang",
+    init_q_target: "Máy chủ mà phép đo cáp quang hướng tới (trung tâm dữ liệu của tỉnh)",
+    init_answer_needed: "cần có câu trả lời",
+    init_no_answer: "không có câu trả lời",
+    init_missing: "cần có {flag} (đầu vào chuẩn không phải terminal nên không hỏi được)",
+    init_missing_commune: "cần có --commune (đầu vào chuẩn không phải terminal nên không hỏi được); vị trí thuộc \
+        {place}: --commune {proposal}",
+    init_invalid: "{flag}: {message}",
+    init_exists: "{path} đã tồn tại; thêm --force để ghi đè",
+    init_io: "ghi {path}: {error}",
+    init_prompt_failed: "đọc câu trả lời cho {flag}: {error}",
+    init_template: "mẫu cấu hình không khớp với deploy/agent.example.toml (lỗi phần mềm): {message}",
+    init_bad_degrees: "{value} không phải là số độ (độ thập phân WGS84, ví dụ 22.1625)",
+    init_bad_lat: "{value} không phải là vĩ độ (-90..90)",
+    init_bad_lon: "{value} không phải là kinh độ (-180..180)",
+    init_bad_commune_form: "{value} không có dạng SET:CODE (ví dụ thai-nguyen-2025:01840; các bộ: {sets})",
+    init_bad_set: "không có bộ ranh giới {set}; các bộ đã biết: {sets}",
+    init_bad_code_form: "mã xã {code} không phải 5 chữ số (mã của Tổng cục Thống kê, ví dụ 01840)",
+    init_code_not_in_set: "{code} không phải là mã xã của {set} (danh sách xã ở {list}){here}",
+    init_position_lies_in: "; vị trí thuộc {place}: --commune {proposal}",
+    init_warn_other_commune: "cảnh báo: vị trí thuộc {place}, không thuộc {configured}; đo lại vị trí, hoặc dùng \
+        --commune {proposal}",
+    init_warn_outside: "cảnh báo: vị trí {place}; kiểm tra --lat và --lon (vĩ độ trước, độ thập phân WGS84)",
+    init_warn_no_boundaries: "cảnh báo: không tìm thấy tệp ranh giới ({errors}); chưa đối chiếu xã với vị trí (dùng \
+        --boundaries-dir)",
+    init_bad_modem: "{value}: cần có dạng mmcli[:INDEX], at:PORT[:VENDOR] hoặc simulated[:PRESET]",
+    init_bad_modem_index: "chỉ số modem {value} không phải là số; cần có dạng mmcli[:INDEX], at:PORT[:VENDOR] hoặc \
+        simulated[:PRESET]",
+    init_bad_port: "cổng serial {value} không phải đường dẫn thiết bị như /dev/ttyUSB2; cần có dạng \
+        mmcli[:INDEX], at:PORT[:VENDOR] hoặc simulated[:PRESET]",
+    init_one_of: "{value} không thuộc {options}",
+    init_bad_interface: "{value} không phải tên giao diện mạng (`ip -br link` liệt kê các giao diện)",
+    init_bad_target: "{value} không phải tên máy chủ hay địa chỉ IP{hint}",
+    init_target_hint: " (chỉ ghi máy chủ: phép đo tự thêm cổng và đường dẫn)",
+    init_bad_path: "phải là đường dẫn tệp",
+    init_ca_plain: "chỉ dùng với broker mqtts://",
+    init_wrote: "Đã ghi {path} cho điểm đo {site} (modem {driver}, đo cáp quang tới {target} qua {iface}).",
+    init_commune_line: "Xã: {place}.",
+    init_next: "Bước tiếp theo:",
+    init_password_exists: "  1. Mật khẩu MQTT được đọc từ {file} (dòng đầu); tệp đã có.",
+    init_password_missing: "  1. Ghi mật khẩu MQTT của người dùng {site} vào dòng đầu của {file} (init không bao giờ \
+        ghi mật khẩu), chỉ người dùng của thiết bị đo được đọc.",
+    init_system_ca: "     Chứng chỉ của broker được kiểm tra bằng bộ CA của hệ thống; đặt mqtt.ca_file nếu \
+        broker dùng CA riêng.",
+    init_run_check: "  2. Chạy: coverage-agent check --config {path}",
     cc_valid: "{file}: hợp lệ",
     cc_site: "điểm đo",
     cc_position: "vị trí",
