@@ -23,3 +23,4 @@ pub mod locate;
 pub mod metrics;
 pub mod run;
 pub mod sink;
+pub mod summary;

@@ -18,6 +18,7 @@ pub mod format;
 pub mod html;
 pub mod operators;
 pub mod report;
+pub mod server;
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -110,15 +111,18 @@ pub struct Catalogue {
     pub html: &'static html::HtmlText,
     /// The agent's field tools (`check`, `init`, `decode`).
     pub agent: &'static agent::AgentText,
+    /// The collector's `check-config`.
+    pub server: &'static server::ServerText,
 }
 
 impl Catalogue {
     /// Every `(table.key, text)` of this language.
     pub fn entries(&self) -> Vec<(String, &'static str)> {
-        let tables: [(&str, Vec<(&'static str, &'static str)>); 3] = [
+        let tables: [(&str, Vec<(&'static str, &'static str)>); 4] = [
             ("report", self.report.entries()),
             ("html", self.html.entries()),
             ("agent", self.agent.entries()),
+            ("server", self.server.entries()),
         ];
         tables
             .into_iter()
@@ -133,6 +137,7 @@ pub static EN: Catalogue = Catalogue {
     report: &report::EN,
     html: &html::EN,
     agent: &agent::EN,
+    server: &server::EN,
 };
 
 /// The Vietnamese catalogue.
@@ -141,6 +146,7 @@ pub static VI: Catalogue = Catalogue {
     report: &report::VI,
     html: &html::VI,
     agent: &agent::VI,
+    server: &server::VI,
 };
 
 /// The catalogue of `lang`.
