@@ -52,8 +52,9 @@ fn radio(d: &Decoded) -> RadioValues {
 }
 
 /// The band of one value, where the project's band table (Android AOSP's) defines one: RSRP,
-/// SS-RSRP, RSCP, and RSSI as GSM's deciding value.
-fn band_of(field: &str, v: f64, bands: &BandTable) -> Option<signal::Band> {
+/// SS-RSRP, RSCP, and RSSI only when GSM is the technology (its deciding value; on LTE the
+/// GSM bounds would mislead).
+fn band_of(field: &str, v: f64, tech: Option<Tech>, bands: &BandTable) -> Option<signal::Band> {
     let mut r = RadioValues::no_service(Reg::Home);
     match field {
         "rsrp_dbm" => {
@@ -68,7 +69,7 @@ fn band_of(field: &str, v: f64, bands: &BandTable) -> Option<signal::Band> {
             r.tech = Tech::Umts;
             r.rscp_dbm = Some(v);
         }
-        "rssi_dbm" => {
+        "rssi_dbm" if tech == Some(Tech::Gsm) => {
             r.tech = Tech::Gsm;
             r.rssi_dbm = Some(v);
         }
@@ -94,7 +95,7 @@ fn values_line(d: &Decoded, t: &AgentText, lang: Lang, bands: &BandTable) -> Opt
         .filter_map(|(label, field, v, unit)| {
             let v = (*v)?;
             let shown = format!("{label} {} {unit}", crate::check::num(lang, v));
-            Some(match band_of(field, v, bands) {
+            Some(match band_of(field, v, d.tech, bands) {
                 Some(b) => fill(
                     t.decode_banded,
                     &[("value", &shown), ("band", &crate::check::band_word(t, b))],
@@ -284,7 +285,7 @@ mod tests {
         assert_eq!(row(&s, "technology"), ["lte"], "{s}");
         assert_eq!(
             row(&s, "values"),
-            ["RSRP -93 dBm (great), RSRQ -13 dB, SINR -4 dB, RSSI -59 dBm (great)"],
+            ["RSRP -93 dBm (great), RSRQ -13 dB, SINR -4 dB, RSSI -59 dBm"],
             "{s}"
         );
         assert_eq!(
