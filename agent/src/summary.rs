@@ -208,7 +208,7 @@ mod tests {
                 .ends_with("agent.example.toml: valid"),
             "{en}"
         );
-        assert!(en.contains(&format!("  site:")), "{en}");
+        assert!(en.contains("  site:"), "{en}");
         assert!(!en.contains("AgentConfig"), "not a Debug dump: {en}");
         assert!(!en.contains('{'), "no placeholder left: {en}");
         assert_eq!(

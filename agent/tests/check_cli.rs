@@ -838,7 +838,7 @@ fn check_config_prints_a_summary_and_config_errors_name_the_nearest_key() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("  site:")) && text.contains(SITE),
+        text.contains("  site:") && text.contains(SITE),
         "{text}"
     );
     assert!(!text.contains("AgentConfig {"), "not a Debug dump: {text}");
