@@ -105,8 +105,11 @@ fn default_state_dir() -> PathBuf {
     PathBuf::from("/var/lib/coverage-agent")
 }
 
+/// Where the packages install the boundary files (`boundaries_dir`'s default).
+pub const DEFAULT_BOUNDARIES_DIR: &str = "/usr/share/coverage-monitor/boundaries";
+
 fn default_boundaries_dir() -> PathBuf {
-    PathBuf::from("/usr/share/coverage-monitor/boundaries")
+    PathBuf::from(DEFAULT_BOUNDARIES_DIR)
 }
 
 /// A validated agent configuration.
@@ -151,10 +154,7 @@ impl AgentConfig {
     /// Validates `text` as if read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<AgentConfig, ConfigError> {
         let file = path.to_owned();
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::toml(path, &e))?;
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             file: file.clone(),
             key: key.to_owned(),

@@ -9,8 +9,10 @@
 pub mod check;
 pub mod clock;
 pub mod config;
+pub mod explain;
 pub mod header;
 pub mod init;
+pub mod lang;
 pub mod measure;
 pub mod modem;
 pub mod probe;
@@ -18,3 +20,4 @@ pub mod publish;
 pub mod run;
 pub mod spool;
 pub mod state;
+pub mod summary;

@@ -2,18 +2,24 @@
 //!
 //! Subcommands: `run` (the daemon), `measure --once` (one round of readings as JSON lines,
 //! nothing published), `decode` (what a captured modem reply says), `check` (the technician's
-//! one-screen test of a site), `init` (writes a commented config).
+//! one-screen test of a site), `init` (writes a commented config), `check-config` (what a
+//! config resolves to). `check`, `init`, `decode` and `check-config` speak Vietnamese or
+//! English (`--lang`, default from `LANG`).
+//!
+//! Output goes through [`emit`]: a reader that goes away (`coverage-agent check | head -3`)
+//! ends the command quietly instead of a panic on the closed pipe.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use coverage_agent::config::AgentConfig;
+use coverage_agent::lang::LangArg;
 use coverage_agent::measure::Measurement;
 use coverage_agent::modem::{self, DecodeFormat};
-use coverage_agent::{check, init, probe, run};
+use coverage_agent::{check, explain, init, probe, run, summary};
 use coverage_net::logging::init_tracing;
 use coverage_net::shutdown::shutdown_signal;
 use coverage_shared::wire::{Body, Reading, Signal};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,12 +49,19 @@ enum Command {
         #[arg(long, default_value_t = true)]
         once: bool,
     },
-    /// Decode one captured modem reply (AT commands or `mmcli -J`) from standard input and
-    /// print the signal fields it determines as one JSON object.
+    /// Decode one captured modem reply (AT commands or `mmcli -J`) from standard input: a
+    /// summary (technology, operator, each value with its quality band, whether it counts for
+    /// coverage and why, commands the modem refused), or with --json the raw reading.
     Decode {
         /// Input format; detected when not given.
         #[arg(long, value_enum)]
         format: Option<DecodeFormat>,
+        /// Print the signal fields as one JSON object (wire-format names) instead.
+        #[arg(long)]
+        json: bool,
+        /// The language of the summary.
+        #[command(flatten)]
+        lang: LangArg,
     },
     /// Test a site: config, state directory, modems, signal, probes, broker, clock and
     /// commune, one line each with the fix; exit code 0 only when nothing failed.
@@ -60,6 +73,9 @@ enum Command {
         /// The agent's TOML config.
         #[arg(long, short)]
         config: PathBuf,
+        /// The language of the summary.
+        #[command(flatten)]
+        lang: LangArg,
     },
 }
 
@@ -139,11 +155,40 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Writes `text` to standard output. A closed pipe (the reader quit, `| head`) is not an
+/// error: the command has nothing left to say.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One line per probe round whose answers were refusals, for the person watching `measure`
+/// (the readings on standard output carry the count as `refused`).
+fn refusal_notes(readings: &[Reading]) {
+    for r in readings {
+        if let Body::Latency(l) = &r.body
+            && l.refused.is_some_and(|n| n > 0)
+        {
+            eprintln!(
+                "{} {}: {}",
+                l.method.as_str(),
+                l.target,
+                check::round_counts(l, coverage_shared::text::Lang::En)
+            );
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // `check` and `init` speak for themselves on their one screen.
+    // `check`, `init` and `decode` speak for themselves on their one screen.
     init_tracing(match cli.command {
-        Command::Check(_) | Command::Init(_) => "error",
+        Command::Check(_) | Command::Init(_) | Command::Decode { .. } => "error",
         _ => "info",
     });
     let result: Result<ExitCode> = (|| match cli.command {
@@ -155,18 +200,33 @@ fn main() -> ExitCode {
         Command::Measure { config, once: _ } => {
             let cfg = AgentConfig::load(&config)?;
             let readings = runtime()?.block_on(measure_once(&cfg))?;
+            refusal_notes(&readings);
+            let mut out = String::new();
             for r in readings {
-                println!("{}", r.to_json());
+                out.push_str(&r.to_json());
+                out.push('\n');
             }
+            emit(&out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Decode { format } => {
+        Command::Decode { format, json, lang } => {
+            let lang = lang.resolve();
             let mut input = String::new();
             std::io::stdin()
                 .read_to_string(&mut input)
                 .context("reading standard input")?;
-            let decoded = modem::decode(&input, format)?;
-            println!("{}", serde_json::to_string(&decoded)?);
+            match modem::decode(&input, format) {
+                Ok(decoded) if json => emit(&format!("{}\n", serde_json::to_string(&decoded)?))?,
+                Ok(decoded) => emit(&explain::summary(&decoded, lang))?,
+                Err(e) if json => {
+                    eprintln!("coverage-agent: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => {
+                    eprintln!("{}", explain::error_text(&e, lang));
+                    return Ok(ExitCode::from(2));
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
@@ -176,9 +236,9 @@ fn main() -> ExitCode {
             // wait for it, `check` must always finish.
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
             if args.json {
-                println!("{}", report.to_json());
+                emit(&format!("{}\n", report.to_json()))?;
             } else {
-                print!("{}", report.render_text());
+                emit(&report.render_text(args.lang.resolve()))?;
             }
             Ok(if report.ok() {
                 ExitCode::SUCCESS
@@ -186,13 +246,19 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             })
         }
-        Command::Init(args) => {
-            print!("{}", init::run(&args)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::CheckConfig { config } => {
+        Command::Init(args) => match init::run(&args) {
+            Ok(text) => {
+                emit(&text)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("coverage-agent: {}", e.localized(args.lang.resolve()));
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::CheckConfig { config, lang } => {
             let cfg = AgentConfig::load(&config)?;
-            println!("{cfg:#?}");
+            emit(&summary::summary(&cfg, lang.resolve()))?;
             Ok(ExitCode::SUCCESS)
         }
     })();

@@ -324,6 +324,8 @@ pub async fn run(cfg: AgentConfig, shutdown: impl Future<Output = ()>) -> Result
         site: cfg.site.id.clone(),
         run: run_id,
         stats: Arc::new(PublishStats::default()),
+        broker: crate::check::BrokerContext::from_config(&cfg, coverage_shared::text::Lang::En)
+            .ok(),
     };
     let publisher_task = tokio::spawn(publisher.run(opts, stop_publishing.clone()));
 

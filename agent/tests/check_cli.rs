@@ -192,6 +192,8 @@ fn check(config: &Path, args: &[&str]) -> Output {
         .arg(config)
         .args(["--timeout", "10s"])
         .args(args)
+        // English unless a test asks for Vietnamese with --lang.
+        .env_remove("LANG")
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -692,20 +694,182 @@ fn init_then_check_passes_on_loopback() {
 
     let out = check(&path, &[]);
     let lines = lines(&out);
-    for name in [
-        "config",
-        "state",
-        "modem sim0",
-        "probe dc-tcp",
-        "broker",
-        "commune",
-    ] {
+    for name in ["config", "state", "modem sim0", "broker", "commune"] {
         assert!(line(&lines, name).0.starts_with('✔'), "{name}: {lines:#?}");
     }
+    // The example's TCP probe goes to port 443, where nothing listens on loopback: the host
+    // answers with RST, which is said as such (a warning), not as replies of a service.
+    let (tcp, _) = line(&lines, "probe dc-tcp");
+    assert!(
+        tcp.starts_with('✔')
+            || (tcp.starts_with('!') && tcp.contains("refused (host reachable, port closed), 5/5")),
+        "{tcp}"
+    );
     // ICMP to 127.0.0.1 over lo needs a ping socket or CAP_NET_RAW.
     let (icmp, _) = line(&lines, "probe dc-ping");
     assert!(
         icmp.starts_with('✔') || icmp.contains("ping_group_range"),
         "{icmp}"
+    );
+}
+
+#[test]
+fn a_refused_tcp_probe_says_the_port_is_closed_in_check_and_measure() {
+    let broker = Broker::start("allow_anonymous true\n");
+    // A port nobody listens on: the kernel answers every SYN with RST.
+    let closed = free_port();
+    let site = Site::new(format!("mqtt://127.0.0.1:{}", broker.port), closed);
+    let config = site.write();
+    let out = check(&config, &[]);
+    let lines = lines(&out);
+    let (l, fix) = line(&lines, "probe loop-tcp");
+    assert!(
+        l.starts_with('!'),
+        "a refusal is not a service answering: {l}"
+    );
+    assert!(
+        l.contains("refused (host reachable, port closed), 2/2"),
+        "{l}"
+    );
+    assert!(!l.contains("replies"), "{l}");
+    assert!(
+        fix.as_deref()
+            .unwrap_or_default()
+            .contains(&format!("port {closed}")),
+        "{fix:?}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the site"
+    );
+
+    let vi = check(&config, &["--lang", "vi"]);
+    let text = String::from_utf8_lossy(&vi.stdout);
+    assert!(
+        text.contains("bị từ chối (máy chủ có phản hồi, cổng đóng), 2/2"),
+        "{text}"
+    );
+    assert!(text.contains("cách sửa: "), "{text}");
+
+    let measured = Command::new(BIN)
+        .args(["measure", "--config"])
+        .arg(&config)
+        .env("COVERAGE_LOG", "error")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(measured.status.success(), "{measured:?}");
+    let stderr = String::from_utf8_lossy(&measured.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "tcp 127.0.0.1:{closed}: refused (host reachable, port closed), 2/2"
+        )),
+        "{stderr}"
+    );
+    let latency: serde_json::Value = String::from_utf8_lossy(&measured.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["kind"] == "latency")
+        .expect("a latency reading");
+    assert_eq!(
+        latency["received"], 2,
+        "still counted as answers: {latency}"
+    );
+    assert_eq!(latency["refused"], 2, "{latency}");
+}
+
+#[test]
+fn no_command_panics_on_a_closed_pipe() {
+    let site = Site::new("mqtt://127.0.0.1:9".into(), free_port());
+    let config = site.write();
+    let capture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/modem/quectel-qeng-lte-tdd-manual.txt"),
+    )
+    .unwrap();
+    let commands: [(&[&str], Option<&str>); 4] = [
+        (&["check-config", "--config"], None),
+        (&["decode"], Some(&capture)),
+        (&["decode", "--json"], Some(&capture)),
+        (&["check", "--timeout", "2s", "--config"], None),
+    ];
+    for (args, input) in commands {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args);
+        if args.last() == Some(&"--config") {
+            cmd.arg(&config);
+        }
+        let mut child = cmd
+            .env("COVERAGE_LOG", "error")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the command writes a byte (`| head -0`).
+        drop(child.stdout.take());
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(text) = input {
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn check_config_prints_a_summary_and_config_errors_name_the_nearest_key() {
+    let site = Site::new("mqtt://127.0.0.1:1883".into(), free_port());
+    let config = site.write();
+    let out = Command::new(BIN)
+        .args(["check-config", "--config"])
+        .arg(&config)
+        .env_remove("LANG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().next().unwrap().ends_with("agent.toml: valid"),
+        "{text}"
+    );
+    assert!(text.contains("  site:") && text.contains(SITE), "{text}");
+    assert!(!text.contains("AgentConfig {"), "not a Debug dump: {text}");
+
+    let bad = std::fs::read_to_string(&config)
+        .unwrap()
+        .replacen("lat = ", "latt = ", 1);
+    std::fs::write(&config, bad).unwrap();
+    let out = check(&config, &[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("✘ config"), "{text}");
+    let quoted = lines
+        .iter()
+        .position(|l| l.ends_with(&format!("latt = {LAT}")))
+        .unwrap_or_else(|| panic!("the parser's quoted line is kept: {text}"));
+    let caret = lines[quoted + 1];
+    assert_eq!(
+        caret.find('^'),
+        lines[quoted].find("latt"),
+        "the caret is under the key: {text}"
+    );
+    assert!(
+        text.contains("unknown key `latt`; did you mean `lat`?"),
+        "{text}"
+    );
+    let run = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("did you mean `lat`?"),
+        "{run:?}"
     );
 }

@@ -179,6 +179,17 @@ async fn tcp_refused_counts_as_an_answer() {
     )))
     .await;
     assert_all_answered(&l, 1000.0);
+    assert_eq!(l.refused, Some(3), "every answer was a refusal: {l:?}");
+}
+
+#[tokio::test]
+async fn tcp_accepted_connections_are_not_refusals() {
+    let addr = tcp_server("127.0.0.1:0").await;
+    let l = run_round(&cfg(probe(Method::Tcp, &addr.to_string(), 3, 1000))).await;
+    assert_all_answered(&l, 1000.0);
+    assert_eq!(l.refused, Some(0), "{l:?}");
+    let dns = run_round(&cfg(probe(Method::Dns, &addr.to_string(), 1, 200))).await;
+    assert_eq!(dns.refused, None, "only TCP rounds count refusals");
 }
 
 #[tokio::test]

@@ -179,10 +179,7 @@ impl Config {
     /// Validates `text` as if read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file = path.to_owned();
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::toml(path, &e))?;
         let base = path.parent().map(Path::to_owned).unwrap_or_default();
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             file: file.clone(),

@@ -347,6 +347,7 @@ fn hour_of_readings(
                     rtt_ms: stats.rtt,
                     jitter_ms: stats.jitter_ms,
                     rtts_ms: rtts,
+                    refused: None,
                     error: down.then(|| "no reply (fibre cut)".to_owned()),
                 }),
             });
@@ -693,6 +694,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
             site: site.id.clone(),
             run: run_id,
             stats: Arc::new(PublishStats::default()),
+            broker: None,
         };
         publishers.push(tokio::spawn(publisher.run(opts, stop_agents.clone())));
         let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(n as u64);

@@ -25,3 +25,4 @@ pub mod locate;
 pub mod metrics;
 pub mod run;
 pub mod sink;
+pub mod summary;

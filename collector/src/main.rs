@@ -1,7 +1,11 @@
 //! `coverage-collector`: the command line over the collector library.
 //!
 //! Subcommands: `run` (the daemon), `locate` (which commune a position is in), `audit`
-//! (verdicts and claims from the stored readings), `demo` (the whole system on one machine).
+//! (verdicts and claims from the stored readings), `demo` (the whole system on one machine),
+//! `check-config` (what a config resolves to, in English or Vietnamese).
+//!
+//! Standard output goes through [`emit`], and a closed pipe anywhere in an error's chain ends
+//! the command quietly: `coverage-collector ... | head` never panics.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -9,8 +13,33 @@ use coverage_collector::config::Config;
 use coverage_collector::run;
 use coverage_net::logging::init_tracing;
 use coverage_net::shutdown::shutdown_signal;
+use coverage_shared::text::Lang;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?} is not a language of this tool: vi or en"))
+}
+
+/// Writes `text` to standard output; a closed pipe (the reader quit, `| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether an error comes from writing to a reader that went away.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 /// Checks telecom coverage claims from agents' measurements.
 #[derive(Debug, Parser)]
@@ -75,6 +104,9 @@ enum Command {
         /// The collector's TOML config.
         #[arg(long, short)]
         config: PathBuf,
+        /// Language of the summary: `vi` or `en`; default from `LANG` (`vi*` is Vietnamese).
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
     },
 }
 
@@ -119,7 +151,7 @@ fn locate(
         });
     };
     let loc = set.locate(lat, lon);
-    println!("{}", serde_json::to_string_pretty(&loc)?);
+    emit(&format!("{}\n", serde_json::to_string_pretty(&loc)?))?;
     if loc.is_inside() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -176,25 +208,26 @@ fn audit(config: Option<PathBuf>, mut args: coverage_audit::AuditArgs) -> Result
 fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = rt.block_on(coverage_collector::demo::run_demo(&args))?;
-    println!();
-    println!("{}", coverage_audit::render::summary(&outcome.report));
-    println!(
-        "Readings: {} recorded by the simulated agents, {} points written, {} rejected; {:.1} s.",
+    let mut out = format!(
+        "\n{}\nReadings: {} recorded by the simulated agents, {} points written, {} rejected; \
+         {:.1} s.\n",
+        coverage_audit::render::summary(&outcome.report),
         outcome.readings,
         outcome.points_written,
         outcome.rejected,
         outcome.elapsed.as_secs_f64()
     );
     if let Some(a) = &outcome.archive {
-        println!(
-            "Archive (line protocol, replayable into InfluxDB): {}",
+        out.push_str(&format!(
+            "Archive (line protocol, replayable into InfluxDB): {}\n",
             a.display()
-        );
+        ));
     }
-    println!("Full report:");
+    out.push_str("Full report:\n");
     for p in &outcome.reports {
-        println!("  {}", p.display());
+        out.push_str(&format!("  {}\n", p.display()));
     }
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -222,10 +255,13 @@ fn main() -> ExitCode {
         Command::Audit { config, args } => audit(config, args),
         #[cfg(feature = "demo")]
         Command::Demo { args } => demo(args),
-        Command::CheckConfig { config } => Config::load(&config).map_err(Into::into).map(|c| {
-            println!("{c:#?}");
-            ExitCode::SUCCESS
-        }),
+        Command::CheckConfig { config, lang } => (|| {
+            let cfg = Config::load(&config)?;
+            let lang =
+                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            emit(&coverage_collector::summary::summary(&cfg, lang))?;
+            Ok(ExitCode::SUCCESS)
+        })(),
         Command::Run { config } => (|| {
             let cfg = Config::load(&config)?;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -235,6 +271,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("coverage-collector: {e:#}");
             ExitCode::from(2)

@@ -433,6 +433,7 @@ fn draw(rng: &mut ChaCha8Rng, source: &Source, site: &SiteSpec, ts_ms: i64) -> (
                 rtt_ms: stats(&got),
                 jitter_ms: jitter,
                 rtts_ms: rtts,
+                refused: None,
                 error: None,
             });
             (true, body)

@@ -12,6 +12,8 @@ use crate::config::AgentConfig;
 use crate::header::reading_header;
 use chrono::Utc;
 use coverage_net::mqtt::{Endpoint, MqttConfigError, SYSTEM_CA_BUNDLE, parse_url};
+use coverage_shared::text::agent::text;
+use coverage_shared::text::{Lang, fill};
 use coverage_shared::topic::reading_topic;
 use coverage_shared::wire::{Body, Heartbeat, ModemInfo, Reading};
 use rumqttc::v5::mqttbytes::QoS;
@@ -60,10 +62,13 @@ pub struct BrokerContext {
     pub topic: String,
     /// Whether a password is configured (inline or file).
     pub has_password: bool,
+    /// The language of the line.
+    pub lang: Lang,
 }
 
 impl BrokerContext {
-    fn from_config(cfg: &AgentConfig) -> Result<BrokerContext, MqttConfigError> {
+    /// What the broker line needs from `cfg`, worded in `lang`.
+    pub fn from_config(cfg: &AgentConfig, lang: Lang) -> Result<BrokerContext, MqttConfigError> {
         let endpoint = parse_url(&cfg.mqtt.url)?;
         Ok(BrokerContext {
             url: cfg.mqtt.url.clone(),
@@ -77,6 +82,7 @@ impl BrokerContext {
                 .map_or_else(|| PathBuf::from(SYSTEM_CA_BUNDLE), |p| cfg.base.join(p)),
             topic: reading_topic(&cfg.site.id, coverage_shared::wire::Kind::Heartbeat),
             has_password: cfg.mqtt.password.is_some() || cfg.mqtt.password_file.is_some(),
+            lang,
         })
     }
 
@@ -89,15 +95,22 @@ impl BrokerContext {
     }
 
     fn user(&self) -> String {
-        self.username
-            .as_deref()
-            .map_or_else(|| "anonymous".to_owned(), |u| format!("user {u}"))
+        let t = text(self.lang);
+        self.username.as_deref().map_or_else(
+            || t.broker_anonymous.to_owned(),
+            |u| fill(t.broker_user, &[("user", &u)]),
+        )
     }
 
     fn password_place(&self) -> String {
         self.password_file.as_ref().map_or_else(
             || "mqtt.password".to_owned(),
-            |p| format!("{} (first line)", p.display()),
+            |p| {
+                fill(
+                    text(self.lang).broker_password_first_line,
+                    &[("file", &p.display())],
+                )
+            },
         )
     }
 
@@ -111,80 +124,82 @@ impl BrokerContext {
 
 /// The `broker` line for the outcome of a connect-and-publish.
 pub fn broker_check(outcome: &BrokerOutcome, ctx: &BrokerContext) -> Check {
+    let t = text(ctx.lang);
     let name = "broker";
-    let at = format!("{} as {}", ctx.url, ctx.user());
+    let at = fill(t.broker_at, &[("url", &ctx.url), ("user", &ctx.user())]);
+    let at_topic = [("at", &at as &dyn std::fmt::Display), ("topic", &ctx.topic)];
     match outcome {
         BrokerOutcome::Acked(
             reason @ (PubAckReason::Success | PubAckReason::NoMatchingSubscribers),
         ) => {
             let note = if *reason == PubAckReason::NoMatchingSubscribers {
-                " (no subscriber yet: no collector session on this broker)"
+                t.broker_no_subscriber
             } else {
                 ""
             };
-            let detail = format!(
-                "connected to {at}; test heartbeat on {} accepted{note}",
-                ctx.topic
+            let detail = fill(
+                t.broker_accepted,
+                &[("at", &at), ("topic", &ctx.topic), ("note", &note)],
             );
             if !ctx.endpoint.tls && ctx.has_password && !ctx.is_loopback() {
                 return Check::warn(
                     name,
-                    format!("{detail}; the password travels in clear text"),
-                    "use mqtts:// (port 8883) so the password and readings are encrypted",
+                    format!("{detail}{}", t.broker_clear_text),
+                    t.broker_clear_text_fix,
                 );
             }
             Check::pass(name, detail)
         }
         BrokerOutcome::Acked(PubAckReason::NotAuthorized) => Check::fail(
             name,
-            format!(
-                "connected to {at}, but the broker refused the heartbeat on {} (not authorised)",
-                ctx.topic
-            ),
-            "broker refused: check the ACL and that mqtt.username equals site.id (the ACL needs \
-             `pattern write coverage/v1/%u/#`)",
+            fill(t.broker_acl_refused, &at_topic),
+            t.broker_acl_fix,
         ),
         BrokerOutcome::Acked(other) => Check::fail(
             name,
-            format!(
-                "connected to {at}, but the broker refused the heartbeat on {}: {other:?}",
-                ctx.topic
+            fill(
+                t.broker_publish_refused,
+                &[
+                    ("at", &at),
+                    ("topic", &ctx.topic),
+                    ("reason", &format!("{other:?}")),
+                ],
             ),
             match other {
-                PubAckReason::QuotaExceeded => {
-                    "the broker's quota for this client is exhausted: ask its operator"
-                }
-                _ => "look in the broker's log for why it refused the publish",
+                PubAckReason::QuotaExceeded => t.broker_quota_fix,
+                _ => t.broker_log_publish_fix,
             },
         ),
         BrokerOutcome::Disconnected(code) => Check::fail(
             name,
-            format!("{at}: the broker closed the connection ({code:?})"),
+            fill(
+                t.broker_closed,
+                &[("at", &at), ("code", &format!("{code:?}"))],
+            ),
             match code {
-                DisconnectReasonCode::NotAuthorized => {
-                    "broker refused: check the ACL and that mqtt.username equals site.id"
-                }
-                DisconnectReasonCode::SessionTakenOver => {
-                    "another client uses the same client id: set a unique mqtt.client_id"
-                }
-                _ => "look in the broker's log for why it closed the connection",
+                DisconnectReasonCode::NotAuthorized => t.broker_closed_acl_fix,
+                DisconnectReasonCode::SessionTakenOver => t.broker_taken_over_fix,
+                _ => t.broker_log_close_fix,
             },
         ),
         BrokerOutcome::TimedOut { connected, after } => {
+            let after = humantime::format_duration(*after);
             if *connected {
                 Check::fail(
                     name,
-                    format!("connected to {at}, but no acknowledgement within {after:?}"),
-                    "the broker is overloaded or drops the publish: look in its log",
+                    fill(t.broker_no_ack, &[("at", &at), ("after", &after)]),
+                    t.broker_no_ack_fix,
                 )
             } else {
                 Check::fail(
                     name,
-                    format!("no answer from {} within {after:?}", ctx.host_port()),
-                    format!(
-                        "check the route and any firewall to the broker (`nc -vz {} {}`), and \
-                         the host and port in mqtt.url",
-                        ctx.endpoint.host, ctx.endpoint.port
+                    fill(
+                        t.broker_silent,
+                        &[("host", &ctx.host_port()), ("after", &after)],
+                    ),
+                    fill(
+                        t.broker_silent_fix,
+                        &[("host", &ctx.endpoint.host), ("port", &ctx.endpoint.port)],
                     ),
                 )
             }
@@ -193,7 +208,18 @@ pub fn broker_check(outcome: &BrokerOutcome, ctx: &BrokerContext) -> Check {
     }
 }
 
+/// Whether the broker refused this client's credentials or identity (a CONNACK with a
+/// refusal code): retrying changes nothing until someone fixes the config or the broker.
+pub fn refused_by_broker(error: &ConnectionError) -> bool {
+    matches!(
+        error,
+        ConnectionError::ConnectionRefused(_)
+            | ConnectionError::MqttState(StateError::ConnFail { .. })
+    )
+}
+
 fn connection_failure(error: &ConnectionError, ctx: &BrokerContext) -> Check {
+    let t = text(ctx.lang);
     let name = "broker";
     let text = error_chain(error);
     let code = match error {
@@ -201,51 +227,45 @@ fn connection_failure(error: &ConnectionError, ctx: &BrokerContext) -> Check {
         | ConnectionError::MqttState(StateError::ConnFail { reason: code }) => Some(*code),
         _ => None,
     };
+    let host = ctx.host_port();
     if let Some(code) = code {
-        let detail = format!(
-            "{} refused the connection as {}: {code:?}",
-            ctx.host_port(),
-            ctx.user()
+        let detail = fill(
+            t.broker_refused_conn,
+            &[
+                ("host", &host),
+                ("user", &ctx.user()),
+                ("code", &format!("{code:?}")),
+            ],
         );
         let fix = match (code, &ctx.username) {
             (ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized, None) => {
-                "the broker does not accept anonymous clients: set mqtt.username = site.id and \
-                 mqtt.password_file"
-                    .to_owned()
+                t.broker_anonymous_fix.to_owned()
             }
-            (ConnectReturnCode::BadUserNamePassword, Some(u)) => format!(
-                "bad credentials: put this site's password on the first line of {}; on the \
-                 broker, `mosquitto_passwd <password file> {u}` sets it",
-                ctx.password_place()
+            (ConnectReturnCode::BadUserNamePassword, Some(u)) => fill(
+                t.broker_bad_password_fix,
+                &[("place", &ctx.password_place()), ("user", u)],
             ),
             // mosquitto answers this for an unknown user and for a wrong password alike.
-            (ConnectReturnCode::NotAuthorized, Some(u)) => format!(
-                "the broker refused user {u}'s credentials: check that {} holds this site's \
-                 password, and that the broker's password file has user {u} \
-                 (`mosquitto_passwd <password file> {u}`)",
-                ctx.password_place()
+            (ConnectReturnCode::NotAuthorized, Some(u)) => fill(
+                t.broker_not_authorized_fix,
+                &[("place", &ctx.password_place()), ("user", u)],
             ),
             (ConnectReturnCode::ClientIdentifierNotValid | ConnectReturnCode::BadClientId, _) => {
-                "the broker rejects the client id: set mqtt.client_id".to_owned()
+                t.broker_client_id_fix.to_owned()
             }
-            (ConnectReturnCode::Banned, _) => {
-                "the broker banned this client: ask the broker's operator".to_owned()
-            }
+            (ConnectReturnCode::Banned, _) => t.broker_banned_fix.to_owned(),
             (
                 ConnectReturnCode::ServerUnavailable
                 | ConnectReturnCode::ServerBusy
                 | ConnectReturnCode::ConnectionRateExceeded,
                 _,
-            ) => "the broker is busy or unavailable: try again later; the agent keeps readings \
-                  in its spool meanwhile"
-                .to_owned(),
+            ) => t.broker_busy_fix.to_owned(),
             (
                 ConnectReturnCode::UnsupportedProtocolVersion
                 | ConnectReturnCode::RefusedProtocolVersion,
                 _,
-            ) => "the broker does not speak MQTT 5: use mosquitto 2 or another MQTT 5 broker"
-                .to_owned(),
-            _ => "look in the broker's log for why it refused the connection".to_owned(),
+            ) => t.broker_protocol_fix.to_owned(),
+            _ => t.broker_log_refused_fix.to_owned(),
         };
         return Check::fail(name, detail, fix);
     }
@@ -262,35 +282,21 @@ fn connection_failure(error: &ConnectionError, ctx: &BrokerContext) -> Check {
     if ctx.endpoint.tls && tls_words.iter().any(|w| lower.contains(w)) {
         let ca = ctx.ca_file.display();
         let fix = if lower.contains("unknownissuer") || lower.contains("unknown ca") {
-            format!(
-                "the broker's certificate is not signed by a CA in {ca}: set mqtt.ca_file to \
-                 the CA certificate (PEM) that signed it"
-            )
+            fill(t.broker_tls_issuer_fix, &[("ca", &ca)])
         } else if lower.contains("notvalidforname") {
-            format!(
-                "the certificate is not valid for {}: put the host name the certificate names \
-                 in mqtt.url",
-                ctx.endpoint.host
-            )
+            fill(t.broker_tls_name_fix, &[("host", &ctx.endpoint.host)])
         } else if lower.contains("expired") || lower.contains("notvalidyet") {
-            "the certificate is expired or not yet valid: renew it on the broker, or, if this \
-             box's clock is wrong (see the clock line), fix the clock first"
-                .to_owned()
+            t.broker_tls_expired_fix.to_owned()
         } else if lower.contains("no valid ca") {
-            format!("{ca} holds no usable PEM certificate: point mqtt.ca_file at the CA's PEM")
+            fill(t.broker_tls_no_ca_fix, &[("ca", &ca)])
         } else if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
-            "this port does not speak TLS: use mqtt:// for it, or the broker's TLS port \
-             (usually 8883)"
-                .to_owned()
+            t.broker_tls_plain_port_fix.to_owned()
         } else {
-            format!(
-                "the TLS handshake failed: check mqtt.ca_file ({ca}) and that the port in \
-                 mqtt.url is the broker's TLS port"
-            )
+            fill(t.broker_tls_other_fix, &[("ca", &ca)])
         };
         return Check::fail(
             name,
-            format!("TLS with {} failed: {text}", ctx.host_port()),
+            fill(t.broker_tls_failed, &[("host", &host), ("error", &text)]),
             fix,
         );
     }
@@ -300,30 +306,18 @@ fn connection_failure(error: &ConnectionError, ctx: &BrokerContext) -> Check {
     };
     use std::io::ErrorKind as K;
     let fix = if io_kind == Some(K::ConnectionRefused) {
-        format!(
-            "nothing accepts connections on {}: check the host and port in mqtt.url (1883 for \
-             mqtt://, 8883 for mqtts://) and that the broker runs",
-            ctx.host_port()
-        )
+        fill(t.broker_nothing_listens_fix, &[("host", &host)])
     } else if lower.contains("lookup")
         || lower.contains("name or service")
         || lower.contains("resolution")
     {
-        format!(
-            "{} does not resolve: check the name in mqtt.url and the DNS server in \
-             /etc/resolv.conf",
-            ctx.endpoint.host
-        )
+        fill(t.broker_resolve_fix, &[("host", &ctx.endpoint.host)])
     } else if matches!(
         io_kind,
         Some(K::HostUnreachable | K::NetworkUnreachable | K::TimedOut)
     ) || matches!(error, ConnectionError::Timeout(_))
     {
-        format!(
-            "no route to the broker: check this box's network and any firewall (`ip route get \
-             {}`)",
-            ctx.endpoint.host
-        )
+        fill(t.broker_no_route_fix, &[("host", &ctx.endpoint.host)])
     } else if matches!(
         io_kind,
         Some(K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted)
@@ -332,20 +326,19 @@ fn connection_failure(error: &ConnectionError, ctx: &BrokerContext) -> Check {
         ConnectionError::MqttState(StateError::ConnectionAborted)
     ) {
         if ctx.endpoint.tls {
-            "the broker closed the connection: check the port is its TLS port and whether it \
-             requires a client certificate"
-                .to_owned()
+            t.broker_closed_tls_fix.to_owned()
         } else {
-            "the broker closed the connection before answering: if this port expects TLS, use \
-             mqtts://; otherwise look in the broker's log"
-                .to_owned()
+            t.broker_closed_plain_fix.to_owned()
         }
     } else {
-        "look in the broker's log, and check mqtt.url".to_owned()
+        t.broker_other_fix.to_owned()
     };
     Check::fail(
         name,
-        format!("cannot connect to {}: {text}", ctx.host_port()),
+        fill(
+            t.broker_cannot_connect,
+            &[("host", &host), ("error", &text)],
+        ),
         fix,
     )
 }
@@ -421,10 +414,16 @@ async fn broker_session(
     }
 }
 
-pub(super) async fn check_broker(cfg: &AgentConfig, clock: &ClockWatch, limit: Duration) -> Check {
-    let ctx = match BrokerContext::from_config(cfg) {
+pub(super) async fn check_broker(
+    cfg: &AgentConfig,
+    clock: &ClockWatch,
+    limit: Duration,
+    lang: Lang,
+) -> Check {
+    let t = text(lang);
+    let ctx = match BrokerContext::from_config(cfg, lang) {
         Ok(c) => c,
-        Err(e) => return Check::fail("broker", e.to_string(), "correct mqtt.url"),
+        Err(e) => return Check::fail("broker", e.to_string(), t.broker_url_fix),
     };
     // The agent's options, but never its client id: a second session with the same id would
     // throw the running agent off the broker.
@@ -439,17 +438,11 @@ pub(super) async fn check_broker(cfg: &AgentConfig, clock: &ClockWatch, limit: D
                     key: "password_file",
                     path,
                     ..
-                } => format!(
-                    "create {} with this site's MQTT password on its first line, readable by \
-                     the agent's user only",
-                    path.display()
-                ),
-                MqttConfigError::File { path, .. } => format!(
-                    "put the CA certificate (PEM) that signed the broker's certificate at {}, \
-                     or point mqtt.ca_file at it",
-                    path.display()
-                ),
-                MqttConfigError::Url { .. } => "correct mqtt.url".to_owned(),
+                } => fill(t.broker_password_file_fix, &[("file", &path.display())]),
+                MqttConfigError::File { path, .. } => {
+                    fill(t.broker_ca_file_fix, &[("file", &path.display())])
+                }
+                MqttConfigError::Url { .. } => t.broker_url_fix.to_owned(),
             };
             return Check::fail("broker", e.to_string(), fix);
         }
@@ -487,6 +480,7 @@ mod tests {
             ca_file: PathBuf::from(SYSTEM_CA_BUNDLE),
             topic: "coverage/v1/s1/heartbeat".into(),
             has_password: user.is_some(),
+            lang: Lang::En,
         }
     }
 

@@ -3,48 +3,41 @@
 
 use super::report::{Check, age};
 use chrono::{DateTime, Utc};
+use coverage_shared::text::agent::text;
+use coverage_shared::text::{Lang, fill};
 
 /// The `clock` line: ✔ synchronised, ✘ not synchronised (or a time before 2020), `!` unknown
 /// or last synchronised more than a day ago.
-pub fn clock_check(synced: Option<bool>, age_s: Option<f64>, now: DateTime<Utc>) -> Check {
+pub fn clock_check(
+    synced: Option<bool>,
+    age_s: Option<f64>,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> Check {
+    let t = text(lang);
     let name = "clock";
     if now.timestamp() < 1_577_836_800 {
         return Check::fail(
             name,
-            format!(
-                "the time is {}: before 2020, so the collector rejects every reading",
-                now.format("%Y-%m-%d %H:%M UTC")
+            fill(
+                t.clock_before_2020,
+                &[("time", &now.format("%Y-%m-%d %H:%M UTC"))],
             ),
-            "set the time (`timedatectl set-time`) and enable NTP (`timedatectl set-ntp true`)",
+            t.clock_before_2020_fix,
         );
     }
     match synced {
         Some(true) => match age_s {
             Some(a) if a > 86_400.0 => Check::warn(
                 name,
-                format!("synchronised, but the last sync was {} ago", age(a)),
-                "the NTP server may be unreachable: `timedatectl timesync-status`; UDP port 123 \
-                 must be open",
+                fill(t.clock_stale, &[("age", &age(lang, a))]),
+                t.clock_stale_fix,
             ),
-            Some(a) => Check::pass(
-                name,
-                format!("synchronised (NTP), last sync {} ago", age(a)),
-            ),
-            None => Check::pass(name, "synchronised (NTP)"),
+            Some(a) => Check::pass(name, fill(t.clock_synced_age, &[("age", &age(lang, a))])),
+            None => Check::pass(name, t.clock_synced),
         },
-        Some(false) => Check::fail(
-            name,
-            "not synchronised: readings carry clock_synced: false and the audit excludes their \
-             signal samples",
-            "enable NTP (`timedatectl set-ntp true`) and check UDP port 123 to the NTP server is \
-             open (`timedatectl timesync-status`)",
-        ),
-        None => Check::warn(
-            name,
-            "unknown: no systemd-timesyncd marker and no answer from timedatectl",
-            "enable systemd-timesyncd (or chrony) so the agent can tell; until then readings \
-             leave clock_synced out",
-        ),
+        Some(false) => Check::fail(name, t.clock_not_synced, t.clock_not_synced_fix),
+        None => Check::warn(name, t.clock_unknown, t.clock_unknown_fix),
     }
 }
 
@@ -57,23 +50,29 @@ mod tests {
     fn clock_lines() {
         let now = Utc::now();
         assert_eq!(
-            clock_check(Some(true), Some(30.0), now).status,
+            clock_check(Some(true), Some(30.0), now, Lang::En).status,
             Status::Pass
         );
         assert!(
-            clock_check(Some(true), Some(30.0), now)
+            clock_check(Some(true), Some(30.0), now, Lang::En)
                 .detail
                 .contains("30 s")
         );
-        assert_eq!(clock_check(Some(true), None, now).status, Status::Pass);
         assert_eq!(
-            clock_check(Some(true), Some(200_000.0), now).status,
+            clock_check(Some(true), None, now, Lang::En).status,
+            Status::Pass
+        );
+        assert_eq!(
+            clock_check(Some(true), Some(200_000.0), now, Lang::En).status,
             Status::Warn
         );
-        assert_eq!(clock_check(Some(false), None, now).status, Status::Fail);
-        assert_eq!(clock_check(None, None, now).status, Status::Warn);
+        assert_eq!(
+            clock_check(Some(false), None, now, Lang::En).status,
+            Status::Fail
+        );
+        assert_eq!(clock_check(None, None, now, Lang::En).status, Status::Warn);
         let epoch = DateTime::from_timestamp(0, 0).unwrap();
-        let c = clock_check(Some(true), None, epoch);
+        let c = clock_check(Some(true), None, epoch, Lang::En);
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.contains("1970-01-01"), "{c:?}");
     }

@@ -7,7 +7,8 @@ use super::report::{Check, metres, num};
 use crate::config::{AgentConfig, SiteConfig};
 use chrono::{DateTime, Utc};
 use coverage_shared::boundary::{BoundaryRegistry, Location, NEAR_EDGE_M};
-use std::fmt::Write as _;
+use coverage_shared::text::agent::text;
+use coverage_shared::text::{Lang, fill};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,17 +48,24 @@ pub fn load_boundaries(dirs: &[PathBuf]) -> Result<(BoundaryRegistry, PathBuf), 
     Err(errors.join("; "))
 }
 
-fn place(loc: &Location<'_>) -> String {
+/// Where a located position is, in words: `Phường Đức Xuân (thai-nguyen-2025 01840)`.
+pub fn place(loc: &Location<'_>, lang: Lang) -> String {
+    let t = text(lang);
     match (loc.commune, loc.nearest) {
-        (Some(c), _) => format!("{} ({} {})", c.name, loc.set, c.code),
-        (None, Some(n)) => format!(
-            "outside every commune of {} (nearest {} {}, {} away)",
-            loc.set,
-            n.name,
-            n.code,
-            metres(loc.edge_distance_m)
+        (Some(c), _) => fill(
+            t.place_in,
+            &[("name", &c.name), ("set", &loc.set), ("code", &c.code)],
         ),
-        (None, None) => format!("outside every commune of {}", loc.set),
+        (None, Some(n)) => fill(
+            t.place_outside_near,
+            &[
+                ("set", &loc.set),
+                ("name", &n.name),
+                ("code", &n.code),
+                ("distance", &metres(lang, loc.edge_distance_m)),
+            ],
+        ),
+        (None, None) => fill(t.place_outside, &[("set", &loc.set)]),
     }
 }
 
@@ -70,35 +78,38 @@ pub fn commune_check(
     site: &SiteConfig,
     now: DateTime<Utc>,
     source: &Path,
+    lang: Lang,
 ) -> Check {
+    let t = text(lang);
     let name = "commune";
     let Some(today) = registry.in_force_at(now).or_else(|| registry.sets().last()) else {
         return Check::warn(
             name,
-            format!("no boundary set in {}", source.display()),
-            "install the project's data/boundaries files",
+            fill(t.commune_no_set, &[("dir", &source.display())]),
+            t.commune_install_fix,
         );
     };
     let loc = today.locate(site.lat, site.lon);
-    let here = place(&loc);
+    let here = place(&loc, lang);
     let Some(commune) = loc.commune else {
         return Check::fail(
             name,
-            format!("position {}, {} is {here}", site.lat, site.lon),
-            "check site.lat and site.lon: WGS84 decimal degrees, latitude first (swapped? a \
-             sign lost?); survey the antenna's position again",
+            fill(
+                t.commune_outside,
+                &[("lat", &site.lat), ("lon", &site.lon), ("place", &here)],
+            ),
+            t.commune_outside_fix,
         );
     };
+    let located = [
+        ("set", &today.name() as &dyn std::fmt::Display),
+        ("code", &commune.code),
+    ];
     let Some(conf) = &site.commune else {
         return Check::warn(
             name,
-            format!("position is in {here}; site.commune is not set"),
-            format!(
-                "add commune = {{ set = \"{}\", code = \"{}\" }} to [site] if that is the \
-                 commune the site was installed for",
-                today.name(),
-                commune.code
-            ),
+            fill(t.commune_unset, &[("place", &here)]),
+            fill(t.commune_unset_fix, &located),
         );
     };
     let conf_set = match registry.get(&conf.set) {
@@ -106,33 +117,41 @@ pub fn commune_check(
         Err(e) => {
             return Check::fail(
                 name,
-                format!("position is in {here}; site.commune: {e}"),
-                format!(
-                    "use a known set: commune = {{ set = \"{}\", code = \"{}\" }}",
-                    today.name(),
-                    commune.code
-                ),
+                fill(t.commune_bad_set, &[("place", &here), ("error", &e)]),
+                fill(t.commune_bad_set_fix, &located),
             );
         }
     };
     let Some(conf_commune) = conf_set.commune(&conf.code) else {
+        let list = format!(
+            "{}/{}",
+            source.display(),
+            conf_set.info().file.replace(".geojson", ".csv")
+        );
         return Check::fail(
             name,
-            format!(
-                "position is in {here}; site.commune.code {} is not a commune of {}",
-                conf.code, conf.set
+            fill(
+                t.commune_bad_code,
+                &[("place", &here), ("code", &conf.code), ("set", &conf.set)],
             ),
-            format!(
-                "correct the code (the set's communes are listed in {}/{}): the position says \
-                 commune = {{ set = \"{}\", code = \"{}\" }}",
-                source.display(),
-                conf_set.info().file.replace(".geojson", ".csv"),
-                today.name(),
-                commune.code
+            fill(
+                t.commune_bad_code_fix,
+                &[
+                    ("list", &list),
+                    ("today", &today.name()),
+                    ("located", &commune.code),
+                ],
             ),
         );
     };
-    let configured = format!("{} ({} {})", conf_commune.name, conf.set, conf.code);
+    let configured = fill(
+        t.place_in,
+        &[
+            ("name", &conf_commune.name),
+            ("set", &conf.set),
+            ("code", &conf.code),
+        ],
+    );
     // The configured commune in today's set, for the message: the same code, or a 2020 code
     // through the 2020→2025 mapping.
     let expected: Option<String> = if conf_set.name() == today.name() {
@@ -150,56 +169,54 @@ pub fn commune_check(
         .unwrap_or(false);
     if !matches {
         let mapped = match &expected {
-            Some(code) if conf_set.name() != today.name() => {
-                format!(
-                    ", which is {} {code} since {}",
-                    today.name(),
-                    today.info().valid_from
-                )
-            }
+            Some(code) if conf_set.name() != today.name() => fill(
+                t.commune_mapped,
+                &[
+                    ("set", &today.name()),
+                    ("code", code),
+                    ("since", &today.info().valid_from),
+                ],
+            ),
             _ => String::new(),
         };
         return Check::fail(
             name,
-            format!("position is in {here}, but site.commune is {configured}{mapped}"),
-            format!(
-                "survey the position again; if it is right, set commune = {{ set = \"{}\", \
-                 code = \"{}\" }}",
-                today.name(),
-                commune.code
+            fill(
+                t.commune_mismatch,
+                &[
+                    ("place", &here),
+                    ("configured", &configured),
+                    ("mapped", &mapped),
+                ],
             ),
+            fill(t.commune_mismatch_fix, &located),
         );
     }
-    let mut detail = format!(
-        "position is in {here} as configured; {} from the nearest edge",
-        metres(loc.edge_distance_m)
+    let mut detail = fill(
+        t.commune_ok,
+        &[
+            ("place", &here),
+            ("distance", &metres(lang, loc.edge_distance_m)),
+        ],
     );
     let mut fixes = Vec::new();
     if loc.near_edge(NEAR_EDGE_M) {
-        let _ = write!(
-            detail,
-            " (within {} m: the placement is uncertain)",
-            num(NEAR_EDGE_M)
-        );
-        fixes.push(
-            "survey the position precisely (and set acc_m); reports flag sites this close to \
-             an edge"
-                .to_owned(),
-        );
+        detail.push_str(&fill(
+            t.commune_near_edge,
+            &[("metres", &num(lang, NEAR_EDGE_M))],
+        ));
+        fixes.push(t.commune_near_edge_fix.to_owned());
     }
     if conf_set.name() != today.name() {
-        let _ = write!(
-            detail,
-            "; site.commune uses {}, {} is in force since {}",
-            conf.set,
-            today.name(),
-            today.info().valid_from
-        );
-        fixes.push(format!(
-            "update site.commune to {{ set = \"{}\", code = \"{}\" }}",
-            today.name(),
-            commune.code
+        detail.push_str(&fill(
+            t.commune_old_set,
+            &[
+                ("old", &conf.set),
+                ("today", &today.name()),
+                ("since", &today.info().valid_from),
+            ],
         ));
+        fixes.push(fill(t.commune_old_set_fix, &located));
     }
     if fixes.is_empty() {
         Check::pass(name, detail)
@@ -208,40 +225,46 @@ pub fn commune_check(
     }
 }
 
-pub(super) async fn check_commune(cfg: &AgentConfig, limit: Duration) -> Check {
+pub(super) async fn check_commune(cfg: &AgentConfig, limit: Duration, lang: Lang) -> Check {
+    let t = text(lang);
     let exe = std::env::current_exe().ok();
     let dirs = boundary_dirs(&cfg.boundaries_dir, exe.as_deref());
     let site = cfg.site.clone();
     let configured = cfg.boundaries_dir.clone();
     let work = tokio::task::spawn_blocking(move || match load_boundaries(&dirs) {
         Ok((registry, dir)) => {
-            let mut c = commune_check(&registry, &site, Utc::now(), &dir);
+            let mut c = commune_check(&registry, &site, Utc::now(), &dir, lang);
             if dir != configured {
-                let _ = write!(
-                    c.detail,
-                    "; boundaries from {} (none in boundaries_dir {})",
-                    dir.display(),
-                    configured.display()
-                );
+                c.detail.push_str(&fill(
+                    t.commune_from_elsewhere,
+                    &[
+                        ("found", &dir.display()),
+                        ("configured", &configured.display()),
+                    ],
+                ));
             }
             c
         }
         Err(errors) => Check::warn(
             "commune",
-            format!("no boundary files found ({errors}); the position was not checked"),
-            format!(
-                "install the project's data/boundaries files into {} (or set boundaries_dir)",
-                configured.display()
-            ),
+            fill(t.commune_no_files, &[("errors", &errors)]),
+            fill(t.commune_no_files_fix, &[("dir", &configured.display())]),
         ),
     });
     match tokio::time::timeout(limit, work).await {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => Check::warn("commune", format!("lookup failed: {e}"), "report this bug"),
+        Ok(Err(e)) => Check::warn(
+            "commune",
+            fill(t.commune_lookup_failed, &[("error", &e)]),
+            t.bug_fix,
+        ),
         Err(_) => Check::warn(
             "commune",
-            format!("loading the boundary files took longer than {limit:?}"),
-            "run check again with a longer --timeout",
+            fill(
+                t.commune_slow,
+                &[("limit", &humantime::format_duration(limit))],
+            ),
+            t.commune_slow_fix,
         ),
     }
 }
@@ -283,6 +306,7 @@ mod tests {
             &site(lat, lon, Some(("thai-nguyen-2025", "01840"))),
             now,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Pass, "{c:?}");
         assert!(
@@ -295,6 +319,7 @@ mod tests {
             &site(lat, lon, Some(("bac-kan-2020", "01834"))),
             now,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Warn, "{c:?}");
         assert!(c.fix.unwrap().contains("code = \"01840\""));
@@ -304,6 +329,7 @@ mod tests {
             &site(lat, lon, Some(("thai-nguyen-2025", "01843"))),
             now,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Fail, "{c:?}");
         // Unknown code, unknown set, none configured, outside.
@@ -312,6 +338,7 @@ mod tests {
             &site(lat, lon, Some(("thai-nguyen-2025", "99999"))),
             now,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Fail);
         let c = commune_check(
@@ -319,11 +346,12 @@ mod tests {
             &site(lat, lon, Some(("nowhere-2030", "01840"))),
             now,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Fail);
-        let c = commune_check(&reg, &site(lat, lon, None), now, dir);
+        let c = commune_check(&reg, &site(lat, lon, None), now, dir, Lang::En);
         assert_eq!(c.status, Status::Warn);
-        let c = commune_check(&reg, &site(lon, lat, None), now, dir);
+        let c = commune_check(&reg, &site(lon, lat, None), now, dir, Lang::En);
         assert_eq!(c.status, Status::Fail, "swapped coordinates: {c:?}");
         // In 2024 the 2020 set is in force: the example's own code, but near an edge.
         let then = "2024-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
@@ -332,9 +360,22 @@ mod tests {
             &site(lat, lon, Some(("bac-kan-2020", "01834"))),
             then,
             dir,
+            Lang::En,
         );
         assert_eq!(c.status, Status::Warn, "{c:?}");
         assert!(c.detail.contains("within 250 m"), "{c:?}");
+    }
+
+    #[test]
+    fn the_example_config_passes_the_commune_check_today() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/agent.example.toml"
+        ));
+        let cfg = AgentConfig::load(path).unwrap();
+        let c = commune_check(&registry(), &cfg.site, Utc::now(), path, Lang::En);
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+        assert!(crate::check::no_modem_warning(&cfg, Lang::En).is_none());
     }
 
     #[test]

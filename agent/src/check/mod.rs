@@ -35,23 +35,32 @@ mod report;
 mod signal;
 mod state;
 
+pub use broker::refused_by_broker;
 pub use broker::{BrokerContext, BrokerOutcome, broker_check};
 pub use clock::clock_check;
+pub use commune::place;
 pub use commune::{boundary_dirs, commune_check, load_boundaries};
-pub use config::config_failure;
+pub use config::{config_failure, no_modem_warning};
+pub(crate) use modem::modem_route;
 pub use modem::{modem_answering, modem_failure, modem_in_use};
-pub use probe::probe_check;
+pub(crate) use probe::probe_what;
+pub use probe::{probe_check, round_counts};
+pub(crate) use report::num;
 pub use report::{Check, Report, Status};
-pub use signal::{SignalContext, signal_checks};
+pub use signal::{
+    SignalContext, band_word, coverage_sentence, operator_text, signal_checks, value_text,
+};
 pub use state::{agent_running, state_check};
 
 use crate::clock::ClockWatch;
 use crate::config::AgentConfig;
+use crate::lang::LangArg;
 use broker::check_broker;
 use chrono::Utc;
 use commune::check_commune;
 use config::config_pass;
 use coverage_shared::signal::{BandTable, UsablePolicy};
+use coverage_shared::text::Lang;
 use modem::check_modem;
 use probe::check_probe;
 use state::check_state;
@@ -73,20 +82,26 @@ pub struct CheckArgs {
     /// and timeout need.
     #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+    /// The language of the screen.
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
-/// Runs every check for the config at `path`; each check is bounded by `limit` (a probe round
-/// by its own span if longer). A config that does not load gives a one-line report.
-pub async fn check_file(path: &Path, limit: Duration) -> Report {
+/// Runs every check for the config at `path` in `lang`; each check is bounded by `limit` (a
+/// probe round by its own span if longer). A config that does not load gives a one-line report.
+pub async fn check_file(path: &Path, limit: Duration, lang: Lang) -> Report {
     let mut report = Report::default();
     let cfg = match AgentConfig::load(path) {
         Ok(c) => c,
         Err(e) => {
-            report.push(config_failure(&e));
+            report.push(config_failure(&e, lang));
             return report;
         }
     };
-    report.push(config_pass(&cfg));
+    report.push(config_pass(&cfg, lang));
+    if let Some(w) = no_modem_warning(&cfg, lang) {
+        report.push(w);
+    }
 
     let clock = ClockWatch::new();
     let _ = tokio::time::timeout(limit, clock.refresh()).await;
@@ -95,30 +110,31 @@ pub async fn check_file(path: &Path, limit: Duration) -> Report {
         bands: BandTable::default(),
         placement: Some(cfg.site.placement),
         clock_synced: clock.synced(),
+        lang,
     };
     let deadline = Instant::now() + limit;
     let running = agent_running(&cfg.state_dir);
     let (state, modems, probes, broker, commune) = tokio::join!(
-        check_state(&cfg, limit),
+        check_state(&cfg, limit, lang),
         futures::future::join_all(
             cfg.modems
                 .iter()
                 .map(|m| check_modem(m, &ctx, deadline, running))
         ),
-        futures::future::join_all(cfg.probes.iter().map(|p| check_probe(p, limit))),
-        check_broker(&cfg, &clock, limit),
-        check_commune(&cfg, limit),
+        futures::future::join_all(cfg.probes.iter().map(|p| check_probe(p, limit, lang))),
+        check_broker(&cfg, &clock, limit, lang),
+        check_commune(&cfg, limit, lang),
     );
     report.push(state);
     report.checks.extend(modems.into_iter().flatten());
     report.checks.extend(probes);
     report.push(broker);
-    report.push(clock_check(clock.synced(), clock.age_s(), Utc::now()));
+    report.push(clock_check(clock.synced(), clock.age_s(), Utc::now(), lang));
     report.push(commune);
     report
 }
 
 /// `coverage-agent check`.
 pub async fn run(args: &CheckArgs) -> Report {
-    check_file(&args.config, args.timeout).await
+    check_file(&args.config, args.timeout, args.lang.resolve()).await
 }

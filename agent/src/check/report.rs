@@ -4,7 +4,13 @@
 //!
 //! Pure: no I/O. Also the small formatters every check's wording shares (numbers, distances,
 //! ages, error chains), so that two checks never word the same value differently.
+//!
+//! Words come from the agent's catalogue table (`coverage_shared::text::agent`), in the
+//! language of `--lang`. A check's `name` stays the English identifier (`probe dc-ping`) in
+//! JSON, for scripts; the screen shows its first word in the chosen language.
 
+use coverage_shared::text::agent::{AgentText, text};
+use coverage_shared::text::{Lang, fill, format};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -119,44 +125,68 @@ impl Report {
         (n(Status::Pass), n(Status::Warn), n(Status::Fail))
     }
 
-    /// The screen: one line per check (`✔ name  detail`), the fix indented under it, and a
-    /// summary line. Details and fixes are kept to one line each.
-    pub fn render_text(&self) -> String {
-        let width = self
+    /// The screen in `lang`: one line per check (`✔ name  detail`), the fix indented under
+    /// it, and a summary line. Details and fixes are kept to one line each, except the config
+    /// check's detail, which keeps the TOML parser's layout (the caret under the key).
+    pub fn render_text(&self, lang: Lang) -> String {
+        let t = text(lang);
+        let names: Vec<String> = self
             .checks
             .iter()
-            .map(|c| c.name.chars().count())
+            .map(|c| display_name(t, &c.name))
+            .collect();
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
             .max()
             .unwrap_or(0)
             .min(MAX_NAME_WIDTH);
+        let indent = width + 4;
         let mut out = String::new();
-        for c in &self.checks {
-            let _ = writeln!(
-                out,
-                "{} {:<width$}  {}",
-                c.status.symbol(),
-                c.name,
+        for (c, name) in self.checks.iter().zip(&names) {
+            let detail = if c.name == "config" && c.detail.contains('\n') {
+                // The parser's own layout, indented under the line it belongs to.
+                let mut lines = c.detail.lines();
+                let first = lines.next().unwrap_or_default().to_owned();
+                lines.fold(first, |mut acc, l| {
+                    let _ = write!(acc, "\n{:indent$}{l}", "");
+                    acc
+                })
+            } else {
                 one_line(&c.detail)
-            );
+            };
+            let pad = width.saturating_sub(name.chars().count());
+            let _ = writeln!(out, "{} {name}{:pad$}  {detail}", c.status.symbol(), "");
             if let Some(fix) = &c.fix {
-                let _ = writeln!(
-                    out,
-                    "{:indent$}fix: {}",
-                    "",
-                    one_line(fix),
-                    indent = width + 4
-                );
+                let _ = writeln!(out, "{:indent$}{} {}", "", t.fix_label, one_line(fix));
             }
         }
         let (pass, warn, fail) = self.counts();
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let n = self.checks.len();
+        let checks = fill(
+            if n == 1 { t.checks_one } else { t.checks_many },
+            &[("n", &n)],
+        );
+        let warnings = fill(
+            if warn == 1 {
+                t.warnings_one
+            } else {
+                t.warnings_many
+            },
+            &[("n", &warn)],
+        );
         let _ = writeln!(
             out,
-            "{}: {} passed, {}, {} failed.",
-            plural(self.checks.len(), "check"),
-            pass,
-            plural(warn, "warning"),
-            fail
+            "{}",
+            fill(
+                t.summary,
+                &[
+                    ("checks", &checks),
+                    ("pass", &pass),
+                    ("warnings", &warnings),
+                    ("fail", &fail),
+                ],
+            )
         );
         out
     }
@@ -172,41 +202,76 @@ impl Report {
     }
 }
 
+/// A check's name on the screen: its first word (`probe`, `modem`) in the language, the rest
+/// (the probe's or modem's own name) as configured.
+fn display_name(t: &AgentText, name: &str) -> String {
+    let (word, rest) = match name.split_once(' ') {
+        Some((w, r)) => (w, Some(r)),
+        None => (name, None),
+    };
+    let word = match word {
+        "config" => t.name_config,
+        "state" => t.name_state,
+        "modem" => t.name_modem,
+        "signal" => t.name_signal,
+        "network" => t.name_network,
+        "probe" => t.name_probe,
+        "broker" => t.name_broker,
+        "clock" => t.name_clock,
+        "commune" => t.name_commune,
+        other => other,
+    };
+    match rest {
+        Some(r) => format!("{word} {r}"),
+        None => word.to_owned(),
+    }
+}
+
 /// Newlines and runs of whitespace (from command output, error chains) become one space, so a
 /// check stays on its line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `-92`, `-92.5`: whole numbers without a decimal point.
-pub(super) fn num(v: f64) -> String {
+/// `-92`, `-92.5` (`-92,5` in Vietnamese): whole numbers without a decimal point.
+pub(crate) fn num(lang: Lang, v: f64) -> String {
     if v.fract() == 0.0 {
-        format!("{v:.0}")
+        format::decimal(lang, v, 0)
     } else {
-        format!("{v:.1}")
+        format::decimal(lang, v, 1)
     }
 }
 
-/// `870 m`, `1.2 km`.
-pub(super) fn metres(m: f64) -> String {
+/// `870 m`, `1.2 km` (`1,2 km`).
+pub(super) fn metres(lang: Lang, m: f64) -> String {
     if m < 1000.0 {
-        format!("{m:.0} m")
+        format!("{} m", format::decimal(lang, m, 0))
     } else {
-        format!("{:.1} km", m / 1000.0)
+        format!("{} km", format::decimal(lang, m / 1000.0, 1))
     }
 }
 
-/// `45 s`, `12 min`, `3.5 h`, `2.0 days`.
-pub(super) fn age(seconds: f64) -> String {
-    if seconds < 120.0 {
-        format!("{seconds:.0} s")
+/// `45 s`, `12 min`, `3.5 h`, `2.0 days`, in the language's words.
+pub(super) fn age(lang: Lang, seconds: f64) -> String {
+    let t = text(lang);
+    let (template, value) = if seconds < 120.0 {
+        (t.unit_s, format::decimal(lang, seconds, 0))
     } else if seconds < 7200.0 {
-        format!("{:.0} min", seconds / 60.0)
+        (t.unit_min, format::decimal(lang, seconds / 60.0, 0))
     } else if seconds < 172_800.0 {
-        format!("{:.1} h", seconds / 3600.0)
+        (t.unit_h, format::decimal(lang, seconds / 3600.0, 1))
     } else {
-        format!("{:.1} days", seconds / 86_400.0)
-    }
+        (t.unit_days, format::decimal(lang, seconds / 86_400.0, 1))
+    };
+    fill(template, &[("n", &value)])
+}
+
+/// `{n} {word}` with the singular or plural word.
+pub(super) fn counted(t: &AgentText, n: usize, one: &str, many: &str) -> String {
+    fill(
+        t.count_one,
+        &[("n", &n), ("what", &if n == 1 { one } else { many })],
+    )
 }
 
 /// An error and its sources, joined with `: ` (skipping a source its parent already quotes).
@@ -244,7 +309,7 @@ mod tests {
 
     #[test]
     fn renders_one_line_per_check_with_fixes_indented() {
-        let text = sample_report().render_text();
+        let text = sample_report().render_text(Lang::En);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "✔ config         agent.toml: site s1");
         assert_eq!(lines[1], "! clock          unknown");
@@ -256,6 +321,41 @@ mod tests {
         assert_eq!(lines[4], "                 fix: plug it in");
         assert_eq!(lines[5], "3 checks: 1 passed, 1 warning, 1 failed.");
         assert_eq!(lines.len(), 6);
+    }
+
+    #[test]
+    fn vietnamese_screen_translates_names_and_the_summary() {
+        let text = sample_report().render_text(Lang::Vi);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("✔ cấu hình"), "{text}");
+        assert!(lines[3].starts_with("✘ đo trễ dc-ping"), "{text}");
+        assert!(lines[2].trim_start().starts_with("cách sửa: "), "{text}");
+        assert_eq!(lines[5], "3 mục kiểm tra: 1 đạt, 1 cảnh báo, 1 lỗi.");
+        assert_eq!(age(Lang::Vi, 5400.0), "90 phút");
+        assert_eq!(metres(Lang::Vi, 1234.0), "1,2 km");
+        assert_eq!(num(Lang::Vi, -92.5), "-92,5");
+    }
+
+    #[test]
+    fn the_config_line_keeps_the_parsers_layout() {
+        let r = Report {
+            checks: vec![Check::fail(
+                "config",
+                "a.toml: TOML parse error at line 2, column 1\n  |\n2 | latt = 1\n  | ^^^^\nunknown field `latt`",
+                "fix it",
+            )],
+        };
+        let text = r.render_text(Lang::En);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "✘ config  a.toml: TOML parse error at line 2, column 1"
+        );
+        assert_eq!(lines[2], "          2 | latt = 1");
+        assert_eq!(
+            lines[3], "            | ^^^^",
+            "the caret stays under the key"
+        );
     }
 
     #[test]
@@ -287,7 +387,7 @@ mod tests {
         let r = Report {
             checks: vec![Check::pass("x".repeat(40), "d"), Check::pass("y", "d")],
         };
-        let text = r.render_text();
+        let text = r.render_text(Lang::En);
         let second = text.lines().nth(1).unwrap();
         assert_eq!(second, format!("✔ {:<24}  d", "y"));
     }

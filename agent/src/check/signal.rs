@@ -5,9 +5,12 @@
 use super::report::{Check, num};
 use crate::modem::ModemSample;
 use coverage_shared::signal::{
-    self, BandTable, Exclusion, Sample, SampleClass, UsablePolicy, deciding_field, deciding_value,
+    self, Band, BandTable, Exclusion, Sample, SampleClass, UsablePolicy, deciding_field,
+    deciding_value,
 };
-use coverage_shared::wire::{Plmn, Reg, Tech};
+use coverage_shared::text::agent::{AgentText, text};
+use coverage_shared::text::{Lang, fill};
+use coverage_shared::wire::{Plmn, RadioValues, Reg, Tech};
 
 /// What decides whether a signal sample is usable, as the audit will decide it.
 #[derive(Debug, Clone, Default)]
@@ -20,10 +23,12 @@ pub struct SignalContext {
     pub placement: Option<coverage_shared::wire::Placement>,
     /// The clock status the agent would stamp on the reading.
     pub clock_synced: Option<bool>,
+    /// The language of the lines.
+    pub lang: Lang,
 }
 
 /// `RSRP`, `SS-RSRP`, `RSCP`, `RSSI` for a deciding field.
-fn value_label(field: &str) -> &'static str {
+pub fn value_label(field: &str) -> &'static str {
     match field {
         "rsrp_dbm" => "RSRP",
         "ss_rsrp_dbm" => "SS-RSRP",
@@ -33,35 +38,132 @@ fn value_label(field: &str) -> &'static str {
     }
 }
 
-fn operator_text(p: &Plmn) -> String {
+/// A quality band in words.
+pub fn band_word(t: &AgentText, band: Band) -> &'static str {
+    match band {
+        Band::None => t.band_none,
+        Band::Poor => t.band_poor,
+        Band::Moderate => t.band_moderate,
+        Band::Good => t.band_good,
+        Band::Great => t.band_great,
+    }
+}
+
+/// `Viettel (452-04)`, or `452-04` without a name.
+pub fn operator_text(p: &Plmn) -> String {
     match &p.name {
         Some(n) => format!("{n} ({})", p.id()),
         None => p.id(),
     }
 }
 
+/// The deciding value with its band (`RSRP -100 dBm (good)`), or what is missing.
+pub fn value_text(r: &RadioValues, ctx: &SignalContext) -> String {
+    let t = text(ctx.lang);
+    let band = band_word(t, signal::quality_band(r, &ctx.bands));
+    match (deciding_field(r.tech), deciding_value(r)) {
+        (Some(f), Some(v)) => fill(
+            t.signal_value,
+            &[
+                ("label", &value_label(f)),
+                ("value", &num(ctx.lang, v)),
+                ("band", &band),
+            ],
+        ),
+        (Some(f), None) => fill(t.signal_value_missing, &[("label", &value_label(f))]),
+        (None, _) => fill(t.signal_no_cell, &[("band", &band)]),
+    }
+}
+
 /// Why a sample is unusable, in words (the audit's rules, DESIGN.md).
-fn unusable_reason(sample: &ModemSample, operator: &str, ctx: &SignalContext) -> String {
-    let r = &sample.radio;
+fn unusable_reason(r: &RadioValues, operator: &str, ctx: &SignalContext) -> String {
+    let lang = ctx.lang;
+    let t = text(lang);
     if matches!(r.reg, Reg::Searching | Reg::None | Reg::Limited) {
-        return format!("not registered for data ({})", r.reg.as_str());
+        return fill(t.why_not_registered, &[("reg", &r.reg.as_str())]);
     }
     if r.tech == Tech::None {
-        return "no serving cell".to_owned();
+        return t.why_no_cell.to_owned();
     }
     if r.reg == Reg::Roaming && !ctx.policy.roaming_counts(operator) {
-        return format!("roaming, and roaming does not count for {operator}");
+        return fill(t.why_roaming, &[("operator", &operator)]);
     }
     if !ctx.policy.tech_counts(r.tech) {
-        return format!("{} does not count for the audit", r.tech.as_str());
+        return fill(t.why_tech, &[("tech", &r.tech.as_str())]);
     }
     let label = deciding_field(r.tech).map_or("value", value_label);
     match (
         deciding_value(r),
         ctx.policy.thresholds_for(ctx.placement).for_tech(r.tech),
     ) {
-        (Some(v), Some(min)) => format!("{label} {} dBm is below {} dBm", num(v), num(min)),
-        _ => "below the threshold".to_owned(),
+        (Some(v), Some(min)) => fill(
+            t.why_below,
+            &[
+                ("label", &label),
+                ("value", &num(lang, v)),
+                ("min", &num(lang, min)),
+            ],
+        ),
+        _ => t.why_below_threshold.to_owned(),
+    }
+}
+
+/// Why a sample is excluded from the audit, and the fix.
+fn excluded_reason(r: &RadioValues, reason: Exclusion, t: &AgentText) -> (String, &'static str) {
+    match reason {
+        Exclusion::RegDenied => (t.why_denied.to_owned(), t.see_network),
+        Exclusion::RegUnknown => (t.why_reg_unknown.to_owned(), t.see_network),
+        Exclusion::NoDecidingValue => (
+            fill(
+                t.why_no_value,
+                &[(
+                    "label",
+                    &deciding_field(r.tech).map_or("value", value_label),
+                )],
+            ),
+            t.signal_fix_no_value,
+        ),
+        Exclusion::ClockNotSynced => (t.why_clock.to_owned(), t.see_clock),
+    }
+}
+
+/// The audit's class of one sample, and why, in words: "counts for coverage: yes, because
+/// RSRP -100 dBm is at or above -110 dBm" (what `check` and `decode` say).
+pub fn coverage_sentence(r: &RadioValues, operator: &str, ctx: &SignalContext) -> String {
+    let lang = ctx.lang;
+    let t = text(lang);
+    let class = signal::classify(
+        Sample {
+            radio: r,
+            operator,
+            placement: ctx.placement,
+            clock_synced: ctx.clock_synced,
+        },
+        &ctx.policy,
+    );
+    match class {
+        SampleClass::Usable => {
+            let label = deciding_field(r.tech).map_or("value", value_label);
+            let why = match (
+                deciding_value(r),
+                ctx.policy.thresholds_for(ctx.placement).for_tech(r.tech),
+            ) {
+                (Some(v), Some(min)) => fill(
+                    t.why_usable,
+                    &[
+                        ("label", &label),
+                        ("value", &num(lang, v)),
+                        ("min", &num(lang, min)),
+                    ],
+                ),
+                _ => label.to_owned(),
+            };
+            fill(t.counts_yes, &[("why", &why)])
+        }
+        SampleClass::Unusable => fill(t.counts_no, &[("why", &unusable_reason(r, operator, ctx))]),
+        SampleClass::Excluded(reason) => {
+            fill(t.counts_no, &[("why", &excluded_reason(r, reason, t).0)])
+        }
     }
 }
 
@@ -72,14 +174,11 @@ fn unusable_reason(sample: &ModemSample, operator: &str, ctx: &SignalContext) ->
 /// `network`: registration and operator (✘ denied, limited, searching, not registered, or no
 /// SIM operator known, each with its likely cause; `!` unknown).
 pub fn signal_checks(modem: &str, sample: &ModemSample, ctx: &SignalContext) -> [Check; 2] {
+    let lang = ctx.lang;
+    let t = text(lang);
     let r = &sample.radio;
     let operator = sample.operator.as_ref().map(Plmn::id).unwrap_or_default();
-    let band = signal::quality_band(r, &ctx.bands);
-    let value = match (deciding_field(r.tech), deciding_value(r)) {
-        (Some(f), Some(v)) => format!("{} {} dBm ({})", value_label(f), num(v), band.as_str()),
-        (Some(f), None) => format!("{} not reported", value_label(f)),
-        (None, _) => format!("no serving cell ({})", band.as_str()),
-    };
+    let value = value_text(r, ctx);
     let class = signal::classify(
         Sample {
             radio: r,
@@ -89,6 +188,7 @@ pub fn signal_checks(modem: &str, sample: &ModemSample, ctx: &SignalContext) -> 
         },
         &ctx.policy,
     );
+    let tech = r.tech.as_str();
     let signal_name = format!("signal {modem}");
     let signal = match class {
         SampleClass::Usable => {
@@ -96,63 +196,41 @@ pub fn signal_checks(modem: &str, sample: &ModemSample, ctx: &SignalContext) -> 
                 .policy
                 .thresholds_for(ctx.placement)
                 .for_tech(r.tech)
-                .map(|m| format!(" (at or above {} dBm)", num(m)))
+                .map(|m| fill(t.signal_at_or_above, &[("min", &num(lang, m))]))
                 .unwrap_or_default();
             Check::pass(
                 signal_name,
-                format!("{}, {value}; usable for the audit{min}", r.tech.as_str()),
+                fill(
+                    t.signal_usable,
+                    &[("tech", &tech), ("value", &value), ("min", &min)],
+                ),
             )
         }
         SampleClass::Unusable => {
-            let why = unusable_reason(sample, &operator, ctx);
+            let why = unusable_reason(r, &operator, ctx);
             let fix = if matches!(r.reg, Reg::Searching | Reg::None | Reg::Limited) {
-                "see the network line".to_owned()
+                t.see_network
             } else if r.tech == Tech::None || deciding_value(r).is_some() {
-                "the antenna gets no usable signal here: check the antenna cable and connectors, \
-                 try the external antenna or a higher spot; if phones nearby do no better, this \
-                 is the commune's real coverage and the site measures it"
-                    .to_owned()
+                t.signal_fix_weak
             } else {
-                "see the audit policy (roaming_counts_for, usable_techs)".to_owned()
+                t.signal_fix_policy
             };
             Check::warn(
                 signal_name,
-                format!(
-                    "{}, {value}; counts as unusable for the audit: {why}",
-                    r.tech.as_str()
+                fill(
+                    t.signal_unusable,
+                    &[("tech", &tech), ("value", &value), ("why", &why)],
                 ),
                 fix,
             )
         }
         SampleClass::Excluded(reason) => {
-            let (why, fix) = match reason {
-                Exclusion::RegDenied => (
-                    "registration denied".to_owned(),
-                    "see the network line".to_owned(),
-                ),
-                Exclusion::RegUnknown => (
-                    "registration unknown".to_owned(),
-                    "see the network line".to_owned(),
-                ),
-                Exclusion::NoDecidingValue => (
-                    format!(
-                        "the modem gives no {}",
-                        deciding_field(r.tech).map_or("value", value_label)
-                    ),
-                    "for ModemManager, check `mmcli -m 0 --signal-get` shows values \
-                     (signal_refresh); for AT modems, set `vendor` to the modem's maker"
-                        .to_owned(),
-                ),
-                Exclusion::ClockNotSynced => (
-                    "the clock is not synchronised".to_owned(),
-                    "see the clock line".to_owned(),
-                ),
-            };
+            let (why, fix) = excluded_reason(r, reason, t);
             Check::warn(
                 signal_name,
-                format!(
-                    "{}, {value}; excluded from the audit: {why}",
-                    r.tech.as_str()
+                fill(
+                    t.signal_excluded,
+                    &[("tech", &tech), ("value", &value), ("why", &why)],
                 ),
                 fix,
             )
@@ -160,60 +238,37 @@ pub fn signal_checks(modem: &str, sample: &ModemSample, ctx: &SignalContext) -> 
     };
 
     let net_name = format!("network {modem}");
+    let reg = r.reg.as_str();
     let network = match &sample.operator {
         None => Check::fail(
             net_name,
-            format!(
-                "registration {}; the modem does not say which SIM it has, so the agent \
-                 skips every signal sample",
-                r.reg.as_str()
-            ),
-            "check the SIM is inserted and unlocked; for AT modems `AT+CIMI` must answer the \
-             IMSI, for ModemManager `mmcli -i 0` must show the SIM's operator",
+            fill(t.net_no_sim_operator, &[("reg", &reg)]),
+            t.net_no_sim_operator_fix,
         ),
         Some(home) => {
             let serving = sample
                 .serving
                 .as_ref()
-                .map(|s| format!(", serving network {}", operator_text(s)))
+                .map(|s| fill(t.net_serving, &[("operator", &operator_text(s))]))
                 .unwrap_or_default();
-            let detail = format!(
-                "{} on SIM operator {}{serving}",
-                r.reg.as_str(),
-                operator_text(home)
+            let detail = fill(
+                t.net_detail,
+                &[
+                    ("reg", &reg),
+                    ("operator", &operator_text(home)),
+                    ("serving", &serving),
+                ],
             );
+            let d = [("detail", &detail as &dyn std::fmt::Display)];
             match r.reg {
-                Reg::Home | Reg::Roaming => Check::pass(net_name, format!("registered: {detail}")),
-                Reg::Searching => Check::fail(
-                    net_name,
-                    format!("not registered: {detail}"),
-                    "the modem finds no network it may use: check the antenna connections and \
-                     placement, and that the SIM's operator covers this spot",
-                ),
-                Reg::Denied => Check::fail(
-                    net_name,
-                    format!("refused: {detail}"),
-                    "the network refused the SIM: it may not be activated, be barred or have no \
-                     data plan; call the operator with the ICCID",
-                ),
-                Reg::Limited => Check::fail(
-                    net_name,
-                    format!("limited service: {detail}"),
-                    "emergency or SMS only: the SIM has no data service here; check its data \
-                     plan and APN with the operator",
-                ),
-                Reg::None => Check::fail(
-                    net_name,
-                    format!("not registered, not searching: {detail}"),
-                    "the modem is not trying to register (radio off or a manual operator \
-                     choice): `mmcli -m 0 -e`, or `AT+CFUN=1` and `AT+COPS=0`",
-                ),
-                Reg::Unknown => Check::warn(
-                    net_name,
-                    format!("registration unknown: {detail}"),
-                    "the modem does not report its data registration (+CGREG/+CEREG/+C5GREG); \
-                     samples are excluded from the audit until it does",
-                ),
+                Reg::Home | Reg::Roaming => Check::pass(net_name, fill(t.net_registered, &d)),
+                Reg::Searching => {
+                    Check::fail(net_name, fill(t.net_searching, &d), t.net_searching_fix)
+                }
+                Reg::Denied => Check::fail(net_name, fill(t.net_denied, &d), t.net_denied_fix),
+                Reg::Limited => Check::fail(net_name, fill(t.net_limited, &d), t.net_limited_fix),
+                Reg::None => Check::fail(net_name, fill(t.net_none, &d), t.net_none_fix),
+                Reg::Unknown => Check::warn(net_name, fill(t.net_unknown, &d), t.net_unknown_fix),
             }
         }
     };
@@ -308,6 +363,26 @@ mod tests {
         let [_, network] = signal_checks("m", &s, &ctx());
         assert_eq!(network.status, Status::Fail);
         assert!(network.detail.contains("skips every signal sample"));
+    }
+
+    #[test]
+    fn the_coverage_sentence_says_why_in_both_languages() {
+        let s = lte(Reg::Home, Some(-100.0));
+        assert_eq!(
+            coverage_sentence(&s.radio, "452-04", &ctx()),
+            "counts for coverage: yes, because RSRP -100 dBm is at or above -110 dBm"
+        );
+        let s = lte(Reg::Home, Some(-112.5));
+        let vi = SignalContext {
+            lang: Lang::Vi,
+            ..ctx()
+        };
+        assert_eq!(
+            coverage_sentence(&s.radio, "452-04", &vi),
+            "được tính cho phủ sóng: không, vì RSRP -112,5 dBm thấp hơn ngưỡng -110 dBm"
+        );
+        let [signal, _] = signal_checks("m", &s, &vi);
+        assert!(signal.detail.contains("(trung bình)"), "{signal:?}");
     }
 
     #[test]

@@ -8,21 +8,19 @@
 use super::report::Check;
 use crate::config::AgentConfig;
 use crate::spool::{Spool, SpoolConfig, SpoolError};
-use std::fmt::Write as _;
+use coverage_shared::text::agent::text;
+use coverage_shared::text::{Lang, fill};
 use std::path::Path;
 use std::time::Duration;
 
 /// Whether the state directory is usable, with the run id and the spool's depth when present.
 /// Writes (and removes) one small file in the directory; opens the spool only if it exists,
 /// and only when no running agent holds it.
-pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
+pub fn state_check(dir: &Path, spool: &SpoolConfig, lang: Lang) -> Check {
+    let t = text(lang);
     let name = "state";
-    let not_writable_fix = format!(
-        "the agent's user must be able to write {}: under systemd the unit's StateDirectory= \
-         creates it (run check with sudo to see what the agent sees), otherwise \
-         `chown` it to the agent's user",
-        dir.display()
-    );
+    let shown = dir.display();
+    let not_writable_fix = fill(t.state_not_writable_fix, &[("dir", &shown)]);
     if !dir.exists() {
         let Some(ancestor) = dir
             .ancestors()
@@ -38,25 +36,27 @@ pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
         else {
             return Check::fail(
                 name,
-                format!("{} does not exist", dir.display()),
+                fill(t.state_missing, &[("dir", &shown)]),
                 not_writable_fix,
             );
         };
         return match rustix::fs::access(ancestor, rustix::fs::Access::WRITE_OK) {
             Ok(()) => Check::pass(
                 name,
-                format!(
-                    "{} does not exist yet; the agent creates it ({} is writable)",
-                    dir.display(),
-                    ancestor.display()
+                fill(
+                    t.state_will_create,
+                    &[("dir", &shown), ("parent", &ancestor.display())],
                 ),
             ),
             Err(e) => Check::fail(
                 name,
-                format!(
-                    "{} does not exist and cannot be created: {}: {e}",
-                    dir.display(),
-                    ancestor.display()
+                fill(
+                    t.state_cannot_create,
+                    &[
+                        ("dir", &shown),
+                        ("parent", &ancestor.display()),
+                        ("error", &e),
+                    ],
                 ),
                 not_writable_fix,
             ),
@@ -65,8 +65,8 @@ pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
     if !dir.is_dir() {
         return Check::fail(
             name,
-            format!("{} is not a directory", dir.display()),
-            "set state_dir to a directory (default /var/lib/coverage-agent)",
+            fill(t.state_not_dir, &[("dir", &shown)]),
+            t.state_not_dir_fix,
         );
     }
     let probe_file = dir.join(format!(".check-{}", std::process::id()));
@@ -81,16 +81,14 @@ pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
         let _ = std::fs::remove_file(&probe_file);
         return Check::fail(
             name,
-            format!("cannot write in {}: {e}", dir.display()),
+            fill(t.state_cannot_write, &[("dir", &shown), ("error", &e)]),
             not_writable_fix,
         );
     }
-    let mut detail = format!("{} writable", dir.display());
+    let mut detail = fill(t.state_writable, &[("dir", &shown)]);
     match std::fs::read_to_string(dir.join("run")) {
-        Ok(run) => {
-            let _ = write!(detail, "; run {}", run.trim());
-        }
-        Err(_) => detail.push_str("; no run id yet (the agent creates one at its first start)"),
+        Ok(run) => detail.push_str(&fill(t.state_run, &[("run", &run.trim())])),
+        Err(_) => detail.push_str(t.state_no_run),
     }
     let spool_dir = dir.join("spool");
     if !spool_dir.is_dir() {
@@ -98,35 +96,24 @@ pub fn state_check(dir: &Path, spool: &SpoolConfig) -> Check {
     }
     match Spool::open(&spool_dir, spool.clone()) {
         Ok(s) => {
-            let _ = write!(
-                detail,
-                "; spool: {} unsent reading{} in {} segment{}",
-                s.depth(),
-                if s.depth() == 1 { "" } else { "s" },
-                s.segment_count(),
-                if s.segment_count() == 1 { "" } else { "s" }
-            );
+            detail.push_str(&fill(
+                t.state_spool,
+                &[("depth", &s.depth()), ("segments", &s.segment_count())],
+            ));
             if s.corrupt() > 0 {
-                let _ = write!(detail, ", {} damaged region(s) skipped", s.corrupt());
-                return Check::warn(
-                    name,
-                    detail,
-                    "the spool skipped damaged records (power loss or a failing SD card); if it \
-                     recurs, replace the SD card",
-                );
+                detail.push_str(&fill(t.state_spool_damaged, &[("n", &s.corrupt())]));
+                return Check::warn(name, detail, t.state_spool_damaged_fix);
             }
             Check::pass(name, detail)
         }
         Err(SpoolError::Locked { .. }) => {
-            detail.push_str("; spool in use by the running agent (its depth is in heartbeats)");
+            detail.push_str(t.state_spool_in_use);
             Check::pass(name, detail)
         }
-        Err(e) => Check::fail(
-            name,
-            format!("{detail}; spool unusable: {e}"),
-            "the agent cannot open its spool: check permissions and free space on the state \
-             directory's file system (`df -h`)",
-        ),
+        Err(e) => {
+            detail.push_str(&fill(t.state_spool_unusable, &[("error", &e)]));
+            Check::fail(name, detail, t.state_spool_unusable_fix)
+        }
     }
 }
 
@@ -142,24 +129,28 @@ pub fn agent_running(state_dir: &Path) -> bool {
     )
 }
 
-pub(super) async fn check_state(cfg: &AgentConfig, limit: Duration) -> Check {
+pub(super) async fn check_state(cfg: &AgentConfig, limit: Duration, lang: Lang) -> Check {
+    let t = text(lang);
     let dir = cfg.state_dir.clone();
     let spool = cfg.spool.clone();
     match tokio::time::timeout(
         limit,
-        tokio::task::spawn_blocking(move || state_check(&dir, &spool)),
+        tokio::task::spawn_blocking(move || state_check(&dir, &spool, lang)),
     )
     .await
     {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => Check::fail("state", format!("check failed: {e}"), "report this bug"),
+        Ok(Err(e)) => Check::fail("state", fill(t.bug, &[("error", &e)]), t.bug_fix),
         Err(_) => Check::fail(
             "state",
-            format!(
-                "{} did not answer within {limit:?}",
-                cfg.state_dir.display()
+            fill(
+                t.state_hangs,
+                &[
+                    ("dir", &cfg.state_dir.display()),
+                    ("limit", &humantime::format_duration(limit)),
+                ],
             ),
-            "the state directory's storage hangs: check the SD card or disk (`dmesg`)",
+            t.state_hangs_fix,
         ),
     }
 }
@@ -172,12 +163,13 @@ mod tests {
     #[test]
     fn state_dir_checks() {
         let dir = tempfile::tempdir().unwrap();
-        let c = state_check(&dir.path().join("new"), &SpoolConfig::default());
+        let c = state_check(&dir.path().join("new"), &SpoolConfig::default(), Lang::En);
         assert_eq!(c.status, Status::Pass, "{c:?}");
         assert!(c.detail.contains("does not exist yet"));
         let c = state_check(
             Path::new("relative-state-dir-that-does-not-exist"),
             &SpoolConfig::default(),
+            Lang::En,
         );
         assert_eq!(
             c.status,
@@ -185,17 +177,17 @@ mod tests {
             "a relative path resolves against `.`: {c:?}"
         );
         std::fs::write(dir.path().join("run"), "0123456789abcdef\n").unwrap();
-        let c = state_check(dir.path(), &SpoolConfig::default());
+        let c = state_check(dir.path(), &SpoolConfig::default(), Lang::En);
         assert!(c.detail.contains("run 0123456789abcdef"), "{c:?}");
         let spool = Spool::open(dir.path().join("spool"), SpoolConfig::default()).unwrap();
-        let c = state_check(dir.path(), &SpoolConfig::default());
+        let c = state_check(dir.path(), &SpoolConfig::default(), Lang::En);
         assert!(c.detail.contains("in use by the running agent"), "{c:?}");
         assert!(agent_running(dir.path()));
         drop(spool);
         assert!(!agent_running(dir.path()));
         assert!(!agent_running(&dir.path().join("nowhere")));
-        let c = state_check(dir.path(), &SpoolConfig::default());
-        assert!(c.detail.contains("spool: 0 unsent readings"), "{c:?}");
+        let c = state_check(dir.path(), &SpoolConfig::default(), Lang::En);
+        assert!(c.detail.contains("spool: 0 unsent reading(s)"), "{c:?}");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             2,

@@ -33,7 +33,10 @@ mod template;
 pub use args::{Ask, ModemChoice, Settings, Terminal, resolve};
 pub use render::{render, verify};
 
+use crate::lang::LangArg;
 use coverage_net::mqtt::parse_url;
+use coverage_shared::text::agent::text;
+use coverage_shared::text::{Lang, fill};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -98,6 +101,13 @@ pub struct InitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Directory with the boundary files for the commune check (default: where `check` looks,
+    /// /usr/share/coverage-monitor/boundaries, then beside the binary and in the checkout).
+    #[arg(long)]
+    pub boundaries_dir: Option<PathBuf>,
+    /// The language of the questions and messages.
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 /// Why no config was written.
@@ -108,6 +118,18 @@ pub enum InitError {
     Missing {
         /// The flag, `--site`.
         flag: &'static str,
+    },
+    /// `--commune` is needed and standard input is not a terminal; the position's commune is
+    /// proposed.
+    #[error(
+        "--commune is required (standard input is not a terminal, so it cannot be asked for); \
+         the position lies in {place}: --commune {proposal}"
+    )]
+    MissingCommune {
+        /// Where the position lies, in words.
+        place: String,
+        /// `SET:CODE` of that commune.
+        proposal: String,
     },
     /// A value is not acceptable.
     #[error("{flag}: {message}")]
@@ -143,6 +165,31 @@ pub enum InitError {
     /// this module must be changed together).
     #[error("the config template does not fit deploy/agent.example.toml: {0}")]
     Template(String),
+}
+
+impl InitError {
+    /// The message in `lang` (the `Display` text is English).
+    pub fn localized(&self, lang: Lang) -> String {
+        let t = text(lang);
+        match self {
+            InitError::Missing { flag } => fill(t.init_missing, &[("flag", flag)]),
+            InitError::MissingCommune { place, proposal } => fill(
+                t.init_missing_commune,
+                &[("place", place), ("proposal", proposal)],
+            ),
+            InitError::Invalid { flag, message } => {
+                fill(t.init_invalid, &[("flag", flag), ("message", message)])
+            }
+            InitError::Exists { path } => fill(t.init_exists, &[("path", &path.display())]),
+            InitError::Io { path, source } => {
+                fill(t.init_io, &[("path", &path.display()), ("error", source)])
+            }
+            InitError::Prompt { flag, source } => {
+                fill(t.init_prompt_failed, &[("flag", flag), ("error", source)])
+            }
+            InitError::Template(m) => fill(t.init_template, &[("message", m)]),
+        }
+    }
 }
 
 /// Writes `text` to `path` with mode 0644: to a temporary file in the same directory (fsync),
@@ -208,43 +255,51 @@ pub fn run_with(args: &InitArgs, asker: Option<&mut dyn Ask>) -> Result<String, 
         });
     }
     let settings = resolve(args, asker)?;
-    let text = render(&settings)?;
-    let cfg = verify(&text, &args.out, &settings)?;
-    write_config(&args.out, &text, args.force)?;
+    let config = render(&settings)?;
+    let cfg = verify(&config, &args.out, &settings)?;
+    write_config(&args.out, &config, args.force)?;
 
+    let t = text(args.lang.resolve());
     let password_file = cfg.base.join(&settings.credentials_file);
     let password_file = std::path::absolute(&password_file).unwrap_or(password_file);
-    let mut out = format!(
-        "Wrote {} for site {} ({} modem, fibre probes to {} over {}).\nNext:\n",
-        args.out.display(),
-        settings.site,
-        settings.modem.driver(),
-        settings.target,
-        settings.fibre_interface
-    );
-    if password_file.exists() {
-        out.push_str(&format!(
-            "  1. The MQTT password is read from {} (first line); it exists.\n",
-            password_file.display()
-        ));
-    } else {
-        out.push_str(&format!(
-            "  1. Put the MQTT password of user {} on the first line of {} (init never \
-             writes passwords), readable by the agent's user only.\n",
-            settings.site,
-            password_file.display()
-        ));
+    let mut out = String::new();
+    for note in &settings.notes {
+        out.push_str(note);
+        out.push('\n');
     }
-    if parse_url(&settings.broker).is_ok_and(|e| e.tls) && settings.ca_file.is_none() {
-        out.push_str(
-            "     The broker's certificate is checked against the system CA bundle; set \
-             mqtt.ca_file if it uses a private CA.\n",
-        );
-    }
-    out.push_str(&format!(
-        "  2. Run: coverage-agent check --config {}\n",
-        args.out.display()
+    out.push_str(&fill(
+        t.init_wrote,
+        &[
+            ("path", &args.out.display()),
+            ("site", &settings.site),
+            ("driver", &settings.modem.driver()),
+            ("target", &settings.target),
+            ("iface", &settings.fibre_interface),
+        ],
     ));
+    out.push('\n');
+    if let Some(place) = &settings.place {
+        out.push_str(&fill(t.init_commune_line, &[("place", place)]));
+        out.push('\n');
+    }
+    out.push_str(t.init_next);
+    out.push('\n');
+    let file = [("file", &password_file.display() as &dyn std::fmt::Display)];
+    if password_file.exists() {
+        out.push_str(&fill(t.init_password_exists, &file));
+    } else {
+        out.push_str(&fill(
+            t.init_password_missing,
+            &[("site", &settings.site), ("file", &password_file.display())],
+        ));
+    }
+    out.push('\n');
+    if parse_url(&settings.broker).is_ok_and(|e| e.tls) && settings.ca_file.is_none() {
+        out.push_str(t.init_system_ca);
+        out.push('\n');
+    }
+    out.push_str(&fill(t.init_run_check, &[("path", &args.out.display())]));
+    out.push('\n');
     Ok(out)
 }
 
@@ -276,6 +331,9 @@ mod tests {
             fibre_interface: Some("enp1s0".into()),
             target: Some("10.6.0.9".into()),
             out: PathBuf::from("/etc/coverage-agent/agent.toml"),
+            lang: LangArg {
+                lang: Some(Lang::En),
+            },
             ..InitArgs::default()
         }
     }

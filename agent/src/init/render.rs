@@ -204,10 +204,10 @@ mod tests {
 
     fn example_settings() -> Settings {
         Settings {
-            site: "bk-01834-a".into(),
+            site: "tn-01840-a".into(),
             lat: 22.162534,
             lon: 105.844234,
-            commune: ("bac-kan-2020".into(), "01834".into()),
+            commune: ("thai-nguyen-2025".into(), "01840".into()),
             broker: "mqtts://broker.example.invalid:8883".into(),
             credentials_file: "mqtt-password".into(),
             ca_file: Some("ca.crt".into()),
@@ -217,6 +217,8 @@ mod tests {
             mobile_interface: Some("wwan0".into()),
             placement: "indoor".into(),
             antenna: "external".into(),
+            place: None,
+            notes: vec![],
         }
     }
 

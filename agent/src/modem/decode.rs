@@ -16,6 +16,11 @@
 //! Readers of the wire format ignore unknown keys, so the object stays a valid `signal`
 //! fragment.
 //!
+//! A final error result (`ERROR`, `+CME ERROR: ...`) is the modem refusing a command: it is
+//! listed under `refused` with the command echoed before it, and a capture of nothing but
+//! refusals is [`DecodeError::Refused`] (the modem refused, and which command), not an
+//! unrecognised reply.
+//!
 //! `reg` follows DESIGN.md: only `+CGREG`/`+CEREG`/`+C5GREG` (or ModemManager's registration
 //! state) decide it; a lone `+CREG` reply leaves it `null` (its state is under `details`).
 //! Decoding never panics: any input gives a [`Decoded`] or a [`DecodeError`].
@@ -24,8 +29,8 @@ use coverage_shared::wire::{Cell, Plmn, Reg, Tech};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::mmcli;
 use super::observe::{Interpreted, Observation};
+use super::{fields, mmcli};
 
 /// The input format of [`decode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +47,10 @@ pub enum DecodeError {
     /// Nothing but whitespace came in.
     #[error("empty input: paste a modem reply (AT or mmcli -J) on standard input")]
     Empty,
+    /// The modem answered only with refusals (`ERROR`, `+CME ERROR: ...`): it refused the
+    /// command(s), so there is nothing to decode.
+    #[error("the modem refused {}", refusals_text(.0))]
+    Refused(Vec<Refusal>),
     /// No line or document of a known kind was found.
     #[error("no known {format} reply in the input (first line: {first_line:?})")]
     NotRecognised {
@@ -50,6 +59,53 @@ pub enum DecodeError {
         /// The first line of the input, shortened.
         first_line: String,
     },
+}
+
+/// A command the modem refused: the echoed command (when the capture has it) and the final
+/// result code (`ERROR`, `+CME ERROR: 10`, `+CME ERROR: not found`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The command as echoed (`AT+CPSI?`), when the capture shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The modem's final result code, as it printed it.
+    pub error: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.command {
+            Some(c) => write!(f, "{c} ({})", self.error),
+            None => write!(f, "a command ({})", self.error),
+        }
+    }
+}
+
+fn refusals_text(r: &[Refusal]) -> String {
+    r.iter()
+        .map(Refusal::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The commands an AT capture shows refused: each final error result (`ERROR`,
+/// `+CME ERROR: ...`, `+CMS ERROR: ...`) with the command echoed before it, if any.
+pub fn refusals(input: &str) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    let mut last_echo: Option<String> = None;
+    for line in input.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if fields::is_echo(line) {
+            last_echo = Some(line.to_owned());
+        } else if fields::is_final_ok(line) {
+            last_echo = None;
+        } else if fields::is_final_error(line) && line != "4" {
+            out.push(Refusal {
+                command: last_echo.take(),
+                error: line.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// A network as far as the reply names it.
@@ -119,6 +175,9 @@ pub struct Decoded {
     /// Every source decoded, keyed by source (`cesq`, `qeng`, `mmcli`, ...).
     #[serde(skip_serializing_if = "Map::is_empty")]
     pub details: Map<String, Value>,
+    /// Commands of the capture the modem refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refusal>,
 }
 
 impl From<Interpreted> for Decoded {
@@ -167,6 +226,7 @@ impl From<Interpreted> for Decoded {
             no_service: i.no_service,
             notes: i.notes,
             details: i.details,
+            refused: Vec::new(),
         }
     }
 }
@@ -261,6 +321,14 @@ pub fn decode(input: &str, format: Option<DecodeFormat>) -> Result<Decoded, Deco
             }
         }
     };
+    let refused = match format {
+        DecodeFormat::At => refusals(&input),
+        DecodeFormat::Mmcli if found == 0 => refusals(&input),
+        DecodeFormat::Mmcli => Vec::new(),
+    };
+    if found == 0 && !refused.is_empty() {
+        return Err(DecodeError::Refused(refused));
+    }
     if found == 0 {
         return Err(DecodeError::NotRecognised {
             format: match format {
@@ -270,7 +338,9 @@ pub fn decode(input: &str, format: Option<DecodeFormat>) -> Result<Decoded, Deco
             first_line: first_line(&input),
         });
     }
-    Ok(obs.finish().into())
+    let mut decoded: Decoded = obs.finish().into();
+    decoded.refused = refused;
+    Ok(decoded)
 }
 
 #[cfg(test)]
@@ -317,5 +387,26 @@ mod tests {
             decode("{\"x\":1}", None),
             Err(DecodeError::NotRecognised { .. })
         ));
+    }
+
+    #[test]
+    fn refusals_name_the_command() {
+        let e = decode("AT+CPSI?\r\nERROR\r\n", None).unwrap_err();
+        assert_eq!(
+            e,
+            DecodeError::Refused(vec![Refusal {
+                command: Some("AT+CPSI?".into()),
+                error: "ERROR".into()
+            }])
+        );
+        assert_eq!(e.to_string(), "the modem refused AT+CPSI? (ERROR)");
+        let e = decode("+CME ERROR: 10\n", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the modem refused a command (+CME ERROR: 10)"
+        );
+        let d = decode("AT+CSQ\r\n+CSQ: 19,99\r\nOK\r\nAT+CPSI?\r\nERROR\r\n", None).unwrap();
+        assert_eq!(d.refused.len(), 1, "{d:?}");
+        assert_eq!(d.rssi_dbm, Some(-75.0));
     }
 }

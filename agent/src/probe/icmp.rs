@@ -121,6 +121,7 @@ pub(crate) async fn round(cfg: &ProbeConfig, ip: IpAddr) -> Result<Outcome, Prob
         rtts,
         dup,
         error: errors.into_message(),
+        refused: None,
     })
 }
 

@@ -20,7 +20,9 @@
 //! | `dns` | one query from a new UDP socket ([`dns`]) | a response with our id and question, **any rcode** | no response in time, ICMP port unreachable |
 //!
 //! TCP treats a refusal as an answer because the question a TCP round asks is "is the host
-//! reachable over this link": an RST can only come back if the path works. HTTP and DNS ask
+//! reachable over this link": an RST can only come back if the path works. The reading says how
+//! many answers were refusals (`refused`, DESIGN.md), so `check` and `measure` can say "refused
+//! (host reachable, port closed)" instead of claiming the service answered. HTTP and DNS ask
 //! whether a *service* answers, so only a protocol answer counts. Duplicates can only be seen
 //! for ICMP (one socket hears every copy of a reply); TCP, HTTP and DNS report `dup` 0.
 //!
@@ -93,6 +95,8 @@ pub(crate) struct Outcome {
     pub(crate) dup: u32,
     /// Why probes were lost, when something other than silence explains it.
     pub(crate) error: Option<String>,
+    /// TCP only: how many answers were refusals (RST); `None` for other methods.
+    pub(crate) refused: Option<u32>,
 }
 
 impl Outcome {
@@ -102,6 +106,7 @@ impl Outcome {
             rtts: vec![None; count],
             dup: 0,
             error: Some(error),
+            refused: None,
         }
     }
 
@@ -129,6 +134,7 @@ impl Outcome {
                 1 => f,
                 n => format!("{n} probes failed; first: {f}"),
             }),
+            refused: None,
         }
     }
 
@@ -153,6 +159,7 @@ impl Outcome {
             }),
             jitter_ms: s.jitter_ms.map(tidy),
             rtts_ms,
+            refused: self.refused,
             error: self.error,
         }
     }

@@ -221,6 +221,7 @@ mod tests {
             rtt_ms: None,
             jitter_ms: None,
             rtts_ms: vec![Some(1.0)],
+            refused: None,
             error: None,
         })
     }

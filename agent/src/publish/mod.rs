@@ -25,6 +25,10 @@
 //!   mosquitto 2.0.11 does exactly that to an ACL refusal: PUBACK 135, then it closes the
 //!   connection. Such a late PUBACK still counts: a refusal is logged and pauses publishing, a
 //!   success acknowledges the reading (it was rewound, so this saves a duplicate).
+//! - A refusal, of the credentials at CONNECT or of a reading by the ACL, is explained once in
+//!   the log with `check`'s words for it (what was refused and the fix), then the retries back
+//!   off quietly (DEBUG) until a reading is delivered. "Connection lost" is said only of a
+//!   connection that was up; a connection never made is "cannot connect".
 //! - Reconnections back off ([`reconnect_backoff`]); a CONNACK alone does not reset the delay,
 //!   a delivery (or a connection that stays up) does. When mosquitto closes the connection after a refusal,
 //!   a publish written in the meantime can fail first and the PUBACK 135 dies with the socket:
@@ -41,6 +45,7 @@ mod state;
 
 pub use state::{AckOutcome, Action, InFlight, PublisherState, ResendQueue};
 
+use crate::check::{BrokerContext, BrokerOutcome, broker_check, refused_by_broker};
 use crate::spool::{Record, SharedSpool};
 use coverage_net::backoff::{Backoff, ConnectionBackoff};
 use coverage_net::mqtt::Poller;
@@ -125,6 +130,9 @@ pub struct Publisher {
     pub run: String,
     /// Counters.
     pub stats: Arc<PublishStats>,
+    /// The broker as `check` describes it, to say the fix of a refusal in the log in `check`'s
+    /// words (`None`: refusals are logged without it).
+    pub broker: Option<BrokerContext>,
 }
 
 impl Publisher {
@@ -157,7 +165,12 @@ impl Publisher {
                         let actions = state.on_puback(ack.pkid, ack.reason, Instant::now());
                         for a in &actions {
                             if let Action::Refused(seq) = a {
-                                tracing::error!(site = %self.site, seq, reason = ?ack.reason, pause = ?REFUSAL_PAUSE, "Broker refused a reading (check the ACL and that mqtt.username equals the site id); it stays in the spool.");
+                                if state.say_refusal() {
+                                    let fix = self.explain(&BrokerOutcome::Acked(ack.reason));
+                                    tracing::error!(site = %self.site, seq, reason = ?ack.reason, pause = ?REFUSAL_PAUSE, fix = %fix, "Broker refused a reading; it stays in the spool, and publishing retries quietly until one is accepted.");
+                                } else {
+                                    tracing::debug!(site = %self.site, seq, reason = ?ack.reason, "Broker refused a reading again.");
+                                }
                             }
                         }
                         actions
@@ -169,8 +182,21 @@ impl Publisher {
                     }
                     Ok(_) => Vec::new(),
                     Err(e) => {
-                        if state.log_connection_error() {
-                            tracing::warn!(site = %self.site, error = %e, in_flight = state.in_flight(), "MQTT connection lost; readings stay in the spool.");
+                        if refused_by_broker(&e) {
+                            // Retrying cannot help until someone fixes the credentials: say the
+                            // fix once, as `check` would, then back off quietly.
+                            if state.say_refusal() {
+                                let fix = self.explain(&BrokerOutcome::Failed { connected: false, error: e });
+                                tracing::error!(site = %self.site, fix = %fix, "Broker refused the connection; readings stay in the spool, and reconnecting retries quietly with backoff.");
+                            } else {
+                                tracing::debug!(site = %self.site, error = %e, "Broker refused the connection again.");
+                            }
+                        } else if state.log_connection_error() {
+                            if state.was_connected() {
+                                tracing::warn!(site = %self.site, error = %e, in_flight = state.in_flight(), "MQTT connection lost; readings stay in the spool.");
+                            } else {
+                                tracing::warn!(site = %self.site, error = %e, "Cannot connect to the broker; readings stay in the spool.");
+                            }
                         }
                         state.on_connection_error()
                     }
@@ -220,6 +246,20 @@ impl Publisher {
         }
         let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_millis(500), events.next()).await;
+    }
+
+    /// `check`'s broker line for `outcome` (what was found, and the fix), for the log.
+    fn explain(&self, outcome: &BrokerOutcome) -> String {
+        match &self.broker {
+            Some(ctx) => {
+                let c = broker_check(outcome, ctx);
+                match c.fix {
+                    Some(fix) => format!("{}; fix: {fix}", c.detail),
+                    None => c.detail,
+                }
+            }
+            None => "check the broker's password file and ACL (`coverage-agent check`)".to_owned(),
+        }
     }
 
     /// Hands the next unsent readings to rumqttc, up to the window; then, with the room left,

@@ -60,6 +60,9 @@ pub struct PublisherState {
     /// and closes (mosquitto after an ACL denial) then has its PUBACK read before the close,
     /// instead of the close surfacing first as a broken pipe on the next queued publish.
     window: usize,
+    /// Whether a refusal (credentials, ACL) has been explained in the log since the last
+    /// delivery: the fix is said once, then the retries back off quietly.
+    refusal_said: bool,
 }
 
 impl Default for PublisherState {
@@ -79,6 +82,7 @@ impl PublisherState {
             paused_until: None,
             backoff: reconnect_backoff(),
             window: WINDOW,
+            refusal_said: false,
         }
     }
 
@@ -102,6 +106,7 @@ impl PublisherState {
             AckOutcome::Delivered(seq) => {
                 self.backoff.delivered();
                 self.window = WINDOW;
+                self.refusal_said = false;
                 vec![Action::Ack(seq), Action::Fill]
             }
             AckOutcome::Refused(seq) => {
@@ -116,6 +121,19 @@ impl PublisherState {
     /// otherwise throttled by the number of failures in a row.
     pub fn log_connection_error(&self) -> bool {
         self.connected || log_throttle(self.backoff.failures())
+    }
+
+    /// Whether the connection was up when the error came: "connection lost" is said only of
+    /// a connection that was made.
+    pub fn was_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// A refusal (the broker refused the credentials at CONNECT, or a reading by its ACL):
+    /// `true` the first time since the last delivery, when the log should say what to fix;
+    /// afterwards the retries back off without repeating it.
+    pub fn say_refusal(&mut self) -> bool {
+        !std::mem::replace(&mut self.refusal_said, true)
     }
 
     /// A connection error: slow start if readings were in flight on a live connection, the
@@ -636,6 +654,27 @@ mod tests {
         assert_eq!(
             f.acked(7, PubAckReason::NotAuthorized),
             AckOutcome::Untracked
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_explained_once_until_a_delivery() {
+        let mut s = PublisherState::new();
+        assert!(!s.was_connected(), "nothing was connected yet");
+        assert!(s.say_refusal());
+        assert!(!s.say_refusal());
+        assert!(!s.say_refusal(), "retries stay quiet");
+        let now = Instant::now();
+        s.on_connack(now);
+        assert!(s.was_connected());
+        offer_and_send(&mut s, 1, 1, 1);
+        assert_eq!(
+            s.on_puback(1, PubAckReason::Success, now)[0],
+            Action::Ack(1)
+        );
+        assert!(
+            s.say_refusal(),
+            "after a delivery a new refusal is explained again"
         );
     }
 }

@@ -102,6 +102,7 @@ impl SiteRegistry {
         let text = String::from_utf8(bytes).map_err(|e| ConfigError::Parse {
             file: path.to_owned(),
             message: format!("not UTF-8: {e}"),
+            hint: None,
         })?;
         SiteRegistry::parse(&text, path)
     }
@@ -109,10 +110,7 @@ impl SiteRegistry {
     /// Validates `text` as if read from `path` (see the module doc for what is checked); errors
     /// name the file and the key (`sites[3].operators[1]`).
     pub fn parse(text: &str, path: &Path) -> Result<SiteRegistry, ConfigError> {
-        let raw: RawRegistry = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let raw: RawRegistry = toml::from_str(text).map_err(|e| ConfigError::toml(path, &e))?;
         let mut sites = raw.sites;
         validate(&mut sites).map_err(|(key, message)| ConfigError::Invalid {
             file: path.to_owned(),

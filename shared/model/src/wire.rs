@@ -583,6 +583,11 @@ pub struct Latency {
     /// Every probe's RTT in send order, `None` for a lost one.
     #[serde(default)]
     pub rtts_ms: Vec<Option<f64>>,
+    /// TCP only: how many of the answers were a refusal (RST, "connection refused"). They are
+    /// counted in `received` (the host answered, so the path works); the audit ignores this
+    /// field. `None` for other methods and for agents that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<u32>,
     /// Why the round failed, when it did (e.g. interface down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -799,6 +804,7 @@ mod tests {
                 }),
                 jitter_ms: Some(0.0625),
                 rtts_ms: vec![Some(1.0), None, Some(2.0)],
+                refused: None,
                 error: None,
             }),
         };

@@ -153,6 +153,7 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -
             f = f.field(field::SENT, i64::from(l.sent));
             f = f.field(field::RECEIVED, i64::from(l.received));
             f = f.field("dup", i64::from(l.dup));
+            f = int(f, "refused", l.refused.map(i64::from));
             if let Some(r) = &l.rtt_ms {
                 f = float(f, "rtt_min_ms", Some(r.min));
                 f = float(f, field::RTT_P50_MS, Some(r.p50));
@@ -337,6 +338,27 @@ mod tests {
         assert!(matches!(p.field_value("sent"), Some(FieldValue::I64(10))));
         assert!(p.field_value("clock_synced").is_none());
         assert_eq!(p.tag_value("link").map(|t| t.as_str()), Some("fibre"));
+    }
+
+    #[test]
+    fn tcp_refusals_are_an_integer_field_and_absent_otherwise() {
+        let json = r#"{"v":1,"site":"s1","run":"r1","seq":8,"ts":"2025-11-01T07:00:00Z","kind":"latency",
+            "pos":{"lat":22.16,"lon":105.84,"src":"config"},"agent":"0.1.0","target":"10.0.0.1:443",
+            "method":"tcp","link":"fibre","sent":5,"received":5,"refused":5,"rtts_ms":[1,1,1,1,1]}"#;
+        let text = line(&reading("coverage/v1/s1/latency", json), &placed());
+        let p = parse_lines(&text).next().unwrap().unwrap();
+        assert!(
+            matches!(p.field_value("refused"), Some(FieldValue::I64(5))),
+            "{text}"
+        );
+        assert!(matches!(
+            p.field_value("received"),
+            Some(FieldValue::I64(5))
+        ));
+        let older = json.replace(r#""refused":5,"#, "");
+        let text = line(&reading("coverage/v1/s1/latency", &older), &placed());
+        let p = parse_lines(&text).next().unwrap().unwrap();
+        assert!(p.field_value("refused").is_none(), "{text}");
     }
 
     #[test]

@@ -5,18 +5,21 @@
 //! [`catalogue!`](crate::catalogue): a struct of `&'static str` fields plus an `EN` and a `VI`
 //! constant of it. A missing key in one language does not compile; a template whose
 //! placeholders (`{share}`) differ between the languages fails the key test below. The audit
-//! report uses [`report`] and [`html`]; the agent's `check` and `init` will use tables of their
-//! own beside them (the agent links only what it uses, so it stays small).
+//! report uses [`report`] and [`html`]; the agent's `check`, `init` and `decode` use [`agent`]
+//! (directly, never through [`Catalogue`]: the agent links only what it uses, so it stays
+//! small).
 //!
 //! Invariants: every string is non-empty in both languages; a template's placeholders are the
 //! same set in both; commune, district and operator names are never translated (they are data,
 //! not catalogue strings).
 
+pub mod agent;
 pub mod format;
 pub mod html;
 pub mod live;
 pub mod operators;
 pub mod report;
+pub mod server;
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -49,10 +52,13 @@ macro_rules! catalogue {
 }
 
 /// A language of the user interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
-    /// English.
+    /// English (the default).
+    #[default]
     En,
     /// Vietnamese.
     Vi,
@@ -106,15 +112,21 @@ pub struct Catalogue {
     pub html: &'static html::HtmlText,
     /// The collector's live map.
     pub live: &'static live::LiveText,
+    /// The agent's field tools (`check`, `init`, `decode`).
+    pub agent: &'static agent::AgentText,
+    /// The collector's `check-config`.
+    pub server: &'static server::ServerText,
 }
 
 impl Catalogue {
     /// Every `(table.key, text)` of this language.
     pub fn entries(&self) -> Vec<(String, &'static str)> {
-        let tables: [(&str, Vec<(&'static str, &'static str)>); 3] = [
+        let tables: [(&str, Vec<(&'static str, &'static str)>); 5] = [
             ("report", self.report.entries()),
             ("html", self.html.entries()),
             ("live", self.live.entries()),
+            ("agent", self.agent.entries()),
+            ("server", self.server.entries()),
         ];
         tables
             .into_iter()
@@ -129,6 +141,8 @@ pub static EN: Catalogue = Catalogue {
     report: &report::EN,
     html: &html::EN,
     live: &live::EN,
+    agent: &agent::EN,
+    server: &server::EN,
 };
 
 /// The Vietnamese catalogue.
@@ -137,6 +151,8 @@ pub static VI: Catalogue = Catalogue {
     report: &report::VI,
     html: &html::VI,
     live: &live::VI,
+    agent: &agent::VI,
+    server: &server::VI,
 };
 
 /// The catalogue of `lang`.
