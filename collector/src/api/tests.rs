@@ -61,7 +61,7 @@ async fn start(token: Option<&str>, rollups: &str) -> Server {
     });
     let state = ApiState {
         metrics: Arc::new(crate::metrics::Metrics::new()),
-        token: token.map(|t| Secret::from_file_contents(t)),
+        token: token.map(Secret::from_file_contents),
         boundaries: Arc::new(BoundaryRegistry::embedded().unwrap()),
         board: Some(board),
         store: Some(Store::Archive(ArchiveStore::new(&archive))),

@@ -160,49 +160,6 @@ impl MqttConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_schemes_and_default_ports() {
-        assert_eq!(
-            parse_url("mqtt://127.0.0.1").unwrap(),
-            Endpoint {
-                host: "127.0.0.1".into(),
-                port: 1883,
-                tls: false
-            }
-        );
-        assert_eq!(parse_url("mqtts://broker.example:9999").unwrap().port, 9999);
-        assert!(parse_url("mqtts://broker.example").unwrap().tls);
-        assert_eq!(parse_url("mqtt://[::1]:1884").unwrap().host, "::1");
-        let err = parse_url("http://x").unwrap_err().to_string();
-        assert!(err.contains("mqtt.url") && err.contains("http"), "{err}");
-        assert!(parse_url("not a url").is_err());
-    }
-
-    #[test]
-    fn password_file_is_read_relative_to_the_config() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("pw"), "s3cret\n").unwrap();
-        let cfg: MqttConfig =
-            toml::from_str("url = \"mqtt://localhost\"\nusername = \"s1\"\npassword_file = \"pw\"")
-                .unwrap();
-        assert_eq!(
-            cfg.password(dir.path()).unwrap().unwrap().expose(),
-            "s3cret"
-        );
-        let missing: MqttConfig =
-            toml::from_str("url = \"mqtt://localhost\"\npassword_file = \"nope\"").unwrap();
-        let err = missing.password(dir.path()).unwrap_err().to_string();
-        assert!(
-            err.contains("mqtt.password_file") && err.contains("nope"),
-            "{err}"
-        );
-    }
-}
-
 /// What one poll of rumqttc's event loop gives, with the loop handed back.
 type PollOutput = (
     rumqttc::v5::EventLoop,
@@ -245,5 +202,48 @@ impl Poller {
         let (eventloop, event) = (&mut self.pending).await;
         self.pending = Self::poll(eventloop);
         event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_schemes_and_default_ports() {
+        assert_eq!(
+            parse_url("mqtt://127.0.0.1").unwrap(),
+            Endpoint {
+                host: "127.0.0.1".into(),
+                port: 1883,
+                tls: false
+            }
+        );
+        assert_eq!(parse_url("mqtts://broker.example:9999").unwrap().port, 9999);
+        assert!(parse_url("mqtts://broker.example").unwrap().tls);
+        assert_eq!(parse_url("mqtt://[::1]:1884").unwrap().host, "::1");
+        let err = parse_url("http://x").unwrap_err().to_string();
+        assert!(err.contains("mqtt.url") && err.contains("http"), "{err}");
+        assert!(parse_url("not a url").is_err());
+    }
+
+    #[test]
+    fn password_file_is_read_relative_to_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pw"), "s3cret\n").unwrap();
+        let cfg: MqttConfig =
+            toml::from_str("url = \"mqtt://localhost\"\nusername = \"s1\"\npassword_file = \"pw\"")
+                .unwrap();
+        assert_eq!(
+            cfg.password(dir.path()).unwrap().unwrap().expose(),
+            "s3cret"
+        );
+        let missing: MqttConfig =
+            toml::from_str("url = \"mqtt://localhost\"\npassword_file = \"nope\"").unwrap();
+        let err = missing.password(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("mqtt.password_file") && err.contains("nope"),
+            "{err}"
+        );
     }
 }
