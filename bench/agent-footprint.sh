@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Footprint of coverage-agent (issue 3, section 5; not a test): builds the release binary, then
+# Footprint of coverage-agent (issue 3, section 5; not a test): builds the shipped (`dist` profile) binary, then
 # runs the agent for DURATION seconds at the DEFAULT schedule (60 s signal, 60 s heartbeat) with a
 # simulated modem and three probes, as in deploy/agent.example.toml: ICMP to 127.0.0.1, TCP to the
 # broker's port, and DNS to a local UDP responder (PROBE3=http: HTTP to a local
@@ -7,7 +7,7 @@
 # over TLS, mqtts:// with a generated CA, as in production). It samples VmRSS and VmHWM from
 # /proc/<pid>/status every second, and prints:
 #
-#   - the stripped release binary size,
+#   - the stripped shipped binary size,
 #   - steady-state RSS (median of the samples in the last half of the run) and peak RSS (VmHWM),
 #   - CPU time (utime + stime from /proc/<pid>/stat) and CPU % over the run,
 #   - how many readings a subscriber received, by kind (the agent did its job).
@@ -17,7 +17,7 @@
 # Usage:  bench/agent-footprint.sh                      # 180 s
 #         DURATION=600 bench/agent-footprint.sh
 #         MALLOC_ARENA_MAX=2 bench/agent-footprint.sh   # glibc arenas, as in the systemd unit
-#         SKIP_BUILD=1 bench/agent-footprint.sh         # reuse target/release/coverage-agent
+#         SKIP_BUILD=1 bench/agent-footprint.sh         # reuse target/dist/coverage-agent
 #         AGENT_BIN=/path/to/coverage-agent bench/agent-footprint.sh   # measure that binary
 #         PROBE3=http bench/agent-footprint.sh          # HTTP probe instead of DNS
 #         TLS=1 bench/agent-footprint.sh                # MQTT over TLS
@@ -79,10 +79,10 @@ mib() { # bytes -> MiB with two decimals
 
 # ---- 1. the binary ----
 if [[ -z ${SKIP_BUILD:-} && -z ${AGENT_BIN:-} ]]; then
-    echo "== cargo build --release -p coverage-agent"
-    (cd "$ROOT" && cargo build --release --locked -p coverage-agent)
+    echo "== cargo build --profile dist -p coverage-agent"
+    (cd "$ROOT" && cargo build --profile dist --locked -p coverage-agent)
 fi
-BIN=${AGENT_BIN:-$TARGET_DIR/release/coverage-agent}
+BIN=${AGENT_BIN:-$TARGET_DIR/dist/coverage-agent}
 [[ -x $BIN ]] || { echo "agent-footprint: no $BIN" >&2; exit 2; }
 cp "$BIN" "$WORK/coverage-agent.stripped"
 strip "$WORK/coverage-agent.stripped"

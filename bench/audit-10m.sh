@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The audit over 10 million readings, against the InfluxQL queries alone (issue 8).
 #
-# 1. Builds coverage-gen and coverage-collector (release).
+# 1. Builds coverage-gen and coverage-collector (the shipped `dist` profile).
 # 2. Starts InfluxDB 1.x (Debian `influxd`) on free loopback ports in a temp dir, with the
 #    cut-down config of docs/reference/infra-notes.md §4 (as tests/src/influxd.rs does).
 # 3. Generates a scenario over the real bac-kan-2020 communes (`coverage-gen spread`): SITES
@@ -38,11 +38,11 @@ for bin in influxd curl jq python3; do
     command -v "$bin" >/dev/null || { echo "error: $bin is needed (apt-get install influxdb curl jq python3)" >&2; exit 1; }
 done
 
-echo "== building (release)"
-cargo build --release --locked -p coverage-gen -p coverage-collector
+echo "== building (dist profile, as shipped)"
+cargo build --profile dist --locked -p coverage-gen -p coverage-collector
 target_dir=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
-GEN=$target_dir/release/coverage-gen
-COLLECTOR=${COLLECTOR_BIN:-$target_dir/release/coverage-collector}
+GEN=$target_dir/dist/coverage-gen
+COLLECTOR=${COLLECTOR_BIN:-$target_dir/dist/coverage-collector}
 
 work=$(mktemp -d /tmp/audit-10m.XXXXXX)
 influx_pid=

@@ -86,6 +86,14 @@ pub struct DemoArgs {
     /// Seed of the simulation.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Keep the collector running after the audit and serve the live map, the HTTP API and
+    /// `/metrics` on `--listen` until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// The collector's HTTP address (the live map at `/`, the API, `/metrics`); default with
+    /// `--serve` 127.0.0.1:9108, else any free loopback port.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
     /// Show the collector's, the agents' and the embedded broker's logs (by default only the
     /// demo's own progress and the summary; `COVERAGE_LOG` still sets the filter).
     #[arg(short, long)]
@@ -157,6 +165,55 @@ pub struct DemoOutcome {
     pub rejected: u64,
     /// Wall time of the whole run.
     pub elapsed: Duration,
+    /// The coordinator's derived points (`rollups.lp` beside the archive; in InfluxDB's
+    /// `rollups` policy with `--influx-url`).
+    pub rollups: Option<PathBuf>,
+    /// Rollup windows the coordinator computed (hours and days).
+    pub rollup_windows: u64,
+    /// With `--serve`: the still running collector.
+    pub serving: Option<Serving>,
+}
+
+/// The collector kept running by `--serve`.
+#[derive(Debug)]
+pub struct Serving {
+    /// The live map's address.
+    pub url: String,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<Result<Arc<Metrics>, crate::run::RunError>>,
+    agents: CancellationToken,
+}
+
+impl Serving {
+    /// Serves until `signal` completes (Ctrl-C), then stops the collector.
+    pub async fn until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        self.agents.cancel();
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// The demo's simulated time: `from` when the agents start, then one simulated hour per `tick`
+/// of wall time, held at `end` (the coordinator then sees every window of the period closed,
+/// and site status stays as it was when the period ended).
+#[derive(Debug)]
+struct SimClock {
+    from: DateTime<Utc>,
+    end: DateTime<Utc>,
+    tick: Duration,
+    started: std::sync::OnceLock<tokio::time::Instant>,
+}
+
+impl crate::coordinator::Clock for SimClock {
+    fn now(&self) -> DateTime<Utc> {
+        let Some(t0) = self.started.get() else {
+            return self.from;
+        };
+        let hours = t0.elapsed().as_secs_f64() / self.tick.as_secs_f64().max(1e-6);
+        let t = self.from + Span::milliseconds((hours * 3_600_000.0) as i64);
+        t.min(self.end)
+    }
 }
 
 /// How a simulated site behaves.
@@ -472,6 +529,9 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     }
     let hours = args.days * 24;
     let to = args.from + Span::hours(i64::from(hours));
+    let listen = args
+        .listen
+        .or_else(|| args.serve.then(|| ([127, 0, 0, 1], 9108).into()));
     let out = &args.out;
     let agents_dir = out.join("agents");
     let archive = out.join("archive.lp");
@@ -481,12 +541,17 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
             std::fs::remove_dir_all(p).map_err(io(p))?;
         }
     }
-    if archive.exists() {
-        std::fs::remove_file(&archive).map_err(io(&archive))?;
+    let rollups_file = crate::coordinator::store::rollups_path(&archive);
+    for f in [&archive, &rollups_file] {
+        if f.exists() {
+            std::fs::remove_file(f).map_err(io(f))?;
+        }
     }
     std::fs::create_dir_all(&agents_dir).map_err(io(&agents_dir))?;
     let out = std::fs::canonicalize(out).map_err(io(out))?;
     let archive = out.join("archive.lp");
+    // Empty until the first write: the coordinator reads it from the start.
+    std::fs::File::create(&archive).map_err(io(&archive))?;
 
     let registry = Arc::new(BoundaryRegistry::embedded()?);
     let set = registry.in_force_at(args.from).ok_or_else(|| {
@@ -593,7 +658,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
             ..DeadLetterConfig::default()
         },
         http: HttpConfig {
-            listen: ([127, 0, 0, 1], 0).into(),
+            listen: listen.unwrap_or_else(|| ([127, 0, 0, 1], 0).into()),
             token_file: None,
         },
         http_token: None,
@@ -601,16 +666,32 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         boundaries_dir: None,
         registry: site_registry,
         audit: audit_cfg.clone(),
-        // The demo's own switch (lead): the coordinator runs on its simulated clock once wired.
-        coordinator: crate::coordinator::CoordinatorConfig::default(),
+        // The coordinator on the simulated clock: rollups and site status as in a deployment,
+        // polled often enough for an hour that lasts about a second.
+        coordinator: crate::coordinator::CoordinatorConfig {
+            enabled: true,
+            instance: Some("demo-collector".into()),
+            settle: Duration::from_secs(600),
+            poll_every: Duration::from_millis(200),
+            status_every: Duration::from_secs(1),
+            ..crate::coordinator::CoordinatorConfig::default()
+        },
         rollups: crate::coordinator::RollupsConfig::default(),
         verdict_period_days: 30,
     };
+    let tick = args.duration.mul_f64(0.8) / hours.max(1);
+    let clock = Arc::new(SimClock {
+        from: args.from,
+        end: to + Span::hours(1),
+        tick,
+        started: std::sync::OnceLock::new(),
+    });
     let metrics = Arc::new(Metrics::new());
     let stop_collector = CancellationToken::new();
-    let collector = tokio::spawn(crate::run::run_with(
+    let collector = tokio::spawn(crate::run::run_with_clock(
         collector_cfg,
         metrics.clone(),
+        clock.clone(),
         stop_collector.clone().cancelled_owned(),
     ));
     // The collector's subscription must exist before agents publish: wait for its session.
@@ -634,8 +715,8 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     let mut spool_stats: Vec<SpoolStats> = Vec::new();
     let mut publishers = Vec::new();
     let mut generators = Vec::new();
-    let tick = args.duration.mul_f64(0.8) / hours.max(1);
     let t_start = tokio::time::Instant::now();
+    let _ = clock.started.set(t_start);
     let readings = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let site_count = sites.len().max(1) as u64;
     let progress = demo_progress(u64::from(hours));
@@ -795,14 +876,48 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop_agents.cancel();
-    for p in publishers {
-        let _ = p.await;
+    // The coordinator computes each window once it has closed on the simulated clock: wait
+    // for the last hour of the period.
+    let rollups_deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let until = metrics.rollup_closed_until.get();
+        progress.set_message("coordinator: computing the last rollups".to_owned());
+        if until >= to.timestamp() {
+            break;
+        }
+        if Instant::now() > rollups_deadline {
+            stop_agents.cancel();
+            stop_collector.cancel();
+            return Err(DemoError::Timeout(format!(
+                "the coordinator did not compute the period's rollups in time (computed until {})",
+                DateTime::from_timestamp(until, 0).map_or("nothing".into(), |t| t.to_rfc3339())
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop_collector.cancel();
-    let metrics = collector
-        .await
-        .map_err(|e| DemoError::Timeout(format!("collector task: {e}")))??;
+    let rollup_windows = metrics.rollup_windows_total();
+    let serving = if args.serve {
+        let url = format!(
+            "http://{}/",
+            listen.unwrap_or_else(|| ([127, 0, 0, 1], 9108).into())
+        );
+        Some(Serving {
+            url,
+            stop: stop_collector.clone(),
+            task: collector,
+            agents: stop_agents.clone(),
+        })
+    } else {
+        stop_agents.cancel();
+        for p in publishers {
+            let _ = p.await;
+        }
+        stop_collector.cancel();
+        collector
+            .await
+            .map_err(|e| DemoError::Timeout(format!("collector task: {e}")))??;
+        None
+    };
     let points_written = metrics.points_written.get();
     let rejected = metrics.rejected_total();
     progress.finish_and_clear();
@@ -848,10 +963,15 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     Ok(DemoOutcome {
         report,
         reports,
+        rollups: influx
+            .is_none()
+            .then(|| crate::coordinator::store::rollups_path(&archive)),
         archive: influx.is_none().then_some(archive),
         readings: total,
         points_written,
         rejected,
         elapsed: began.elapsed(),
+        rollup_windows,
+        serving,
     })
 }

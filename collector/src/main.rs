@@ -223,11 +223,30 @@ fn demo(args: coverage_collector::demo::DemoArgs) -> Result<ExitCode> {
             a.display()
         ));
     }
+    out.push_str(&format!(
+        "Rollups: {} hourly and daily windows computed by the coordinator",
+        outcome.rollup_windows
+    ));
+    match &outcome.rollups {
+        Some(r) => out.push_str(&format!(" ({})\n", r.display())),
+        None => out.push_str(" (InfluxDB, retention policy `rollups`)\n"),
+    }
     out.push_str("Full report:\n");
     for p in &outcome.reports {
         out.push_str(&format!("  {}\n", p.display()));
     }
+    if let Some(serving) = &outcome.serving {
+        out.push_str(&format!(
+            "Live map, HTTP API and /metrics: {} (Ctrl-C to stop)\n",
+            serving.url
+        ));
+    }
     emit(&out)?;
+    if let Some(serving) = outcome.serving {
+        rt.block_on(serving.until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        }));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

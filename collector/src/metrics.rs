@@ -90,6 +90,9 @@ pub struct Metrics {
     pub rollup_marks: Counter,
     /// Coordinator: how long the last rollup computation took (fetch, compute, write), seconds.
     pub rollup_last_duration: Gauge<f64, AtomicU64>,
+    /// Coordinator: end of the last closed hour computed, Unix seconds (its lag behind now is
+    /// how far the rollups are behind).
+    pub rollup_closed_until: Gauge,
     /// Coordinator: rollup computations that failed (retried at the next poll).
     pub rollup_errors: Counter,
     /// Any instance: `stored_late` marks written after storing late readings.
@@ -134,6 +137,7 @@ impl Metrics {
             rollup_windows: Family::default(),
             rollup_marks: Counter::default(),
             rollup_last_duration: Gauge::default(),
+            rollup_closed_until: Gauge::default(),
             rollup_errors: Counter::default(),
             late_marks_written: Counter::default(),
             site_last_seen_age: Family::default(),
@@ -209,6 +213,11 @@ impl Metrics {
             m.rollup_last_duration.clone(),
         );
         registry.register(
+            "rollup_closed_until_seconds",
+            "End of the last closed hour the coordinator computed, Unix time",
+            m.rollup_closed_until.clone(),
+        );
+        registry.register(
             "rollup_errors",
             "Rollup computations that failed and are retried",
             m.rollup_errors.clone(),
@@ -245,6 +254,20 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// Rollup windows computed, hours and days together.
+    pub fn rollup_windows_total(&self) -> u64 {
+        ["1h", "1d"]
+            .iter()
+            .map(|w| {
+                self.rollup_windows
+                    .get_or_create(&WindowLabel {
+                        window: (*w).to_owned(),
+                    })
+                    .get()
+            })
+            .sum()
     }
 
     /// Sets the site gauges from one status pass: `(site, status, seconds since last seen)`.

@@ -408,6 +408,9 @@ impl Rollups {
         self.metrics.rollup_marks.inc_by(ready.len() as u64);
         let before = *progress;
         progress.hours_until = Some(progress.hours_until.unwrap_or(closed).max(closed));
+        if let Some(h) = progress.hours_until {
+            self.metrics.rollup_closed_until.set(h / 1000);
+        }
         if let Some(t) = new_marks.iter().map(|(_, ts)| *ts).max() {
             progress.marks_until = Some(progress.marks_until.unwrap_or(t).max(t));
         }
