@@ -141,7 +141,13 @@ fn a_partial_write_dead_letters_only_the_refused_readings() -> Result<()> {
     let now = chrono::Utc::now() - chrono::Duration::minutes(30);
     let ts = |i: u64| ts_after(now, i);
     // Another writer stored `rsrp_dbm` as a string in this shard: every signal point the
-    // collector writes there (a float, as the schema says) is now a field type conflict.
+    // collector writes there (a float, as the schema says) is now a field type conflict. The
+    // shard is one of the `raw` policy, where the collector writes readings (it alters the
+    // policy at start-up, so it must exist before the conflicting point is written).
+    influx.query(
+        "coverage",
+        r#"CREATE RETENTION POLICY "raw" ON "coverage" DURATION 0s REPLICATION 1 DEFAULT"#,
+    )?;
     influx.write_lp_with_precision(
         "coverage",
         &format!(
