@@ -19,7 +19,7 @@ use coverage_agent::{check, explain, init, probe, run, summary};
 use coverage_net::logging::init_tracing;
 use coverage_net::shutdown::shutdown_signal;
 use coverage_shared::wire::{Body, Reading, Signal};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -155,16 +155,9 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes `text` to standard output. A closed pipe (the reader quit, `| head`) is not an
-/// error: the command has nothing left to say.
+/// Writes `text` to standard output; a closed pipe (the reader quit, `| head`) is not an error.
 fn emit(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("writing to standard output")
-        }
-        _ => Ok(()),
-    }
+    coverage_net::stdout::emit(text).context("writing to standard output")
 }
 
 /// One line per probe round whose answers were refusals, for the person watching `measure`

@@ -7,7 +7,6 @@ use crate::config::AgentConfig;
 use coverage_net::mqtt::SYSTEM_CA_BUNDLE;
 use coverage_shared::text::agent::text;
 use coverage_shared::text::{Lang, fill, format};
-use std::fmt::Write as _;
 
 /// `64 MiB`, `512 KiB`, `1.5 GiB`.
 fn bytes(lang: Lang, n: u64) -> String {
@@ -174,17 +173,9 @@ pub fn summary(cfg: &AgentConfig, lang: Lang) -> String {
             ),
         ));
     }
-    let width = rows
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0);
     let mut out = fill(t.cc_valid, &[("file", &cfg.file.display())]);
     out.push('\n');
-    for (label, value) in rows {
-        let pad = width - label.chars().count();
-        let _ = writeln!(out, "  {label}:{:pad$} {value}", "");
-    }
+    out.push_str(&coverage_shared::text::format::label_rows(&rows));
     out
 }
 

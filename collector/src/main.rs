@@ -14,7 +14,6 @@ use coverage_collector::run;
 use coverage_net::logging::init_tracing;
 use coverage_net::shutdown::shutdown_signal;
 use coverage_shared::text::Lang;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,13 +23,7 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 /// Writes `text` to standard output; a closed pipe (the reader quit, `| head`) is not an error.
 fn emit(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("writing to standard output")
-        }
-        _ => Ok(()),
-    }
+    coverage_net::stdout::emit(text).context("writing to standard output")
 }
 
 /// Whether an error comes from writing to a reader that went away.

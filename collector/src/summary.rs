@@ -6,7 +6,6 @@ use crate::config::{Config, Store};
 use crate::sink::influx::InfluxApi;
 use coverage_shared::text::server::text;
 use coverage_shared::text::{Lang, fill};
-use std::fmt::Write as _;
 
 fn duration(d: std::time::Duration) -> String {
     humantime::format_duration(d).to_string()
@@ -121,17 +120,9 @@ pub fn summary(cfg: &Config, lang: Lang) -> String {
             ],
         ),
     ));
-    let width = rows
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0);
     let mut out = fill(t.valid, &[("file", &cfg.file.display())]);
     out.push('\n');
-    for (label, value) in rows {
-        let pad = width - label.chars().count();
-        let _ = writeln!(out, "  {label}:{:pad$} {value}", "");
-    }
+    out.push_str(&coverage_shared::text::format::label_rows(&rows));
     out
 }
 

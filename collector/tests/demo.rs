@@ -20,9 +20,12 @@ async fn demo_delivers_every_reading_and_audits_the_plan() {
         broker_url: None,
         max_sites: Some(24),
         seed: 1,
+        serve: false,
+        listen: None,
         verbose: false,
     };
     let outcome = run_demo(&args).await.unwrap();
+    assert!(outcome.serving.is_none());
 
     // Nothing lost, nothing rejected, and the archive holds every point once.
     assert!(outcome.readings > 10_000, "{}", outcome.readings);
@@ -70,6 +73,61 @@ async fn demo_delivers_every_reading_and_audits_the_plan() {
     assert_eq!(fibre.verdict, ClaimVerdict::Unproven);
     assert_eq!((fibre.lower, fibre.upper), (25.0, 100.0));
     assert!(claim("mobile:communes:100").lower <= claim("mobile:communes:100").upper);
+
+    // The coordinator ran on the simulated clock: every hour and both days computed, and the
+    // last day's trailing verdict of each commune is the audit's verdict of the same period
+    // (nothing was measured before it).
+    assert!(
+        outcome.rollup_windows >= 48 + 2,
+        "{}",
+        outcome.rollup_windows
+    );
+    let rollups = std::fs::read_to_string(outcome.rollups.as_ref().unwrap()).unwrap();
+    let mut last: std::collections::BTreeMap<String, (i64, String)> = Default::default();
+    for line in rollups.lines() {
+        let Some(rest) = line.strip_prefix("commune_coverage,") else {
+            continue;
+        };
+        // Tags end at the first space that is not escaped (names hold `\ `).
+        let end = rest
+            .char_indices()
+            .find(|&(i, c)| c == ' ' && !rest[..i].ends_with('\\'))
+            .unwrap()
+            .0;
+        let (tags, rest) = (&rest[..end], &rest[end + 1..]);
+        let wanted = [",window=1d", ",service=mobile", ",operator=any"];
+        if !wanted.iter().all(|w| tags.contains(w)) {
+            continue;
+        }
+        let commune = tags
+            .split(',')
+            .find_map(|t| t.strip_prefix("commune="))
+            .unwrap()
+            .to_owned();
+        let (fields, ts) = rest.rsplit_once(' ').unwrap();
+        let verdict = fields
+            .split(',')
+            .find_map(|f| f.strip_prefix("period_verdict="))
+            .unwrap()
+            .trim_matches('"')
+            .to_owned();
+        let ts: i64 = ts.parse().unwrap();
+        let e = last.entry(commune).or_insert((ts, verdict.clone()));
+        if ts >= e.0 {
+            *e = (ts, verdict);
+        }
+    }
+    assert_eq!(last.len(), 108, "every commune has a daily point");
+    for c in &r.communes {
+        let audit = serde_json::to_value(c.mobile).unwrap();
+        assert_eq!(
+            Some(last[&c.code].1.as_str()),
+            audit.as_str(),
+            "commune {} ({})",
+            c.code,
+            c.name
+        );
+    }
 }
 
 /// A newcomer's first run: only the demo's own progress and the summary, no `ERROR` or `WARN`

@@ -420,17 +420,19 @@ impl Series {
 }
 
 #[derive(Debug, Deserialize)]
-struct Answer {
-    #[serde(default)]
-    results: Vec<StatementResult>,
+#[serde(bound = "S: serde::de::DeserializeOwned")]
+struct Answer<S> {
+    #[serde(default = "Vec::new")]
+    results: Vec<StatementResult<S>>,
     #[serde(default)]
     error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct StatementResult {
-    #[serde(default)]
-    series: Vec<Series>,
+#[serde(bound = "S: serde::de::DeserializeOwned")]
+struct StatementResult<S> {
+    #[serde(default = "Vec::new")]
+    series: Vec<S>,
     #[serde(default)]
     error: Option<String>,
 }
@@ -438,7 +440,13 @@ struct StatementResult {
 /// Parses one JSON line of a (chunked) `/query` answer into its series; an error message when
 /// InfluxDB reported one.
 pub fn parse_answer(line: &[u8]) -> Result<Vec<Series>, String> {
-    let answer: Answer =
+    parse_answer_as(line)
+}
+
+/// [`parse_answer`] into any series type `S` (the collector's coordinator keeps cells as JSON
+/// values): InfluxDB's envelope (`results`, per-statement and whole-answer `error`) read once.
+pub fn parse_answer_as<S: serde::de::DeserializeOwned>(line: &[u8]) -> Result<Vec<S>, String> {
+    let answer: Answer<S> =
         serde_json::from_slice(line).map_err(|e| format!("answer is not InfluxDB JSON: {e}"))?;
     if let Some(error) = answer.error {
         return Err(error);

@@ -111,37 +111,10 @@ impl Series {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct Answer {
-    #[serde(default)]
-    results: Vec<StatementResult>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct StatementResult {
-    #[serde(default)]
-    series: Vec<Series>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// Parses a (non-chunked) `/query` answer; InfluxDB's own error message when it has one.
+/// Parses a (non-chunked) `/query` answer; InfluxDB's own error message when it has one (the
+/// audit's reader of the same envelope).
 pub fn parse_answer(body: &[u8]) -> Result<Vec<Series>, String> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| format!("answer is not InfluxDB JSON: {e}"))?;
-    if let Some(error) = answer.error {
-        return Err(error);
-    }
-    let mut out = Vec::new();
-    for result in answer.results {
-        if let Some(error) = result.error {
-            return Err(error);
-        }
-        out.extend(result.series);
-    }
-    Ok(out)
+    coverage_audit::source::influxql::parse_answer_as(body)
 }
 
 /// An InfluxQL identifier in double quotes.

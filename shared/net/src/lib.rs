@@ -7,11 +7,13 @@
 //!   connection-health wrapper that resets it only once a connection proves healthy.
 //! - [`shutdown`]: the Ctrl-C / SIGTERM future `main` hands to `run(config, shutdown)`.
 //! - [`logging`]: tracing set-up to standard error from `COVERAGE_LOG`.
+//! - [`stdout`]: standard output where a closed pipe ends the output quietly.
 
 pub mod backoff;
 pub mod logging;
 pub mod mqtt;
 pub mod shutdown;
+pub mod stdout;
 pub mod tls;
 
 pub use backoff::{Backoff, ConnectionBackoff};

@@ -51,6 +51,23 @@ pub fn date(lang: Lang, d: chrono::NaiveDate) -> String {
     }
 }
 
+/// `label: value` lines, indented two spaces, the values aligned after the longest label
+/// (counted in characters, so Vietnamese labels align too): the `check-config` screens.
+pub fn label_rows(rows: &[(&str, String)]) -> String {
+    use std::fmt::Write;
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (label, value) in rows {
+        let pad = width - label.chars().count();
+        let _ = writeln!(out, "  {label}:{:pad$} {value}", "");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
