@@ -655,6 +655,7 @@ file = "sites.toml"
 target = "10.6.0.1"
 [coordinator]
 enabled = true
+status_every = "5s"
 "#,
             mqtt = broker.url(),
             influx = influx.url(),
@@ -694,6 +695,10 @@ enabled = true
         (
             "site_status of g-silent in the last 2 minutes",
             r#"SELECT count("status") FROM "rollups"."site_status" WHERE "site" = 'g-silent' AND time > now() - 2m"#,
+        ),
+        (
+            "site_status of g-lte with its last reading, in the last 2 minutes (a pass after the readings were stored)",
+            r#"SELECT count("last_reading_age_s") FROM "rollups"."site_status" WHERE "site" = 'g-lte' AND time > now() - 2m"#,
         ),
         (
             "daily commune rollups",

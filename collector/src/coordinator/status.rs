@@ -306,12 +306,15 @@ pub fn site_statuses(
         .collect()
 }
 
-/// The `site_status` lines of `statuses` at `minute` (the pass's time, truncated to the minute).
-pub fn status_lines(statuses: &[SiteStatus], minute: DateTime<Utc>) -> String {
+/// The `site_status` lines of `statuses` at `at` (the pass's time, to the second).
+pub fn status_lines(statuses: &[SiteStatus], at: DateTime<Utc>) -> String {
     use coverage_shared::schema::lines::status::{StatusPoint, line};
-    let ts = minute
-        .duration_trunc(chrono::TimeDelta::minutes(1))
-        .unwrap_or(minute)
+    // The pass's own second, not its minute: `status` is a tag, so a site whose status changed
+    // between two passes of one minute would otherwise hold two points at the same time, one
+    // per status, and `last("status")` could pick the older.
+    let ts = at
+        .duration_trunc(chrono::TimeDelta::seconds(1))
+        .unwrap_or(at)
         .timestamp_millis();
     let mut out = String::new();
     for s in statuses {
@@ -913,8 +916,8 @@ mod tests {
         assert_eq!(p.series.measurement.as_str(), derived::SITE_STATUS);
         assert_eq!(
             p.timestamp,
-            Some(now.timestamp_millis() - 30_000),
-            "the minute"
+            Some(now.timestamp_millis()),
+            "the pass's second"
         );
         let t = |k: &str| p.tag_value(k).map(|v| v.to_string());
         assert_eq!(t(tag::SITE).as_deref(), Some("a"));
