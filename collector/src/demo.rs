@@ -195,8 +195,8 @@ impl Serving {
 }
 
 /// The demo's simulated time: `from` when the agents start, then one simulated hour per `tick`
-/// of wall time, held at `end` (the coordinator then sees every window of the period closed,
-/// and site status stays as it was when the period ended).
+/// of wall time, held at `end`, just after the period (the coordinator then sees every window
+/// of the period closed, and site status stays as it was when the period ended).
 #[derive(Debug)]
 struct SimClock {
     from: DateTime<Utc>,
@@ -682,7 +682,9 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
     let tick = args.duration.mul_f64(0.8) / hours.max(1);
     let clock = Arc::new(SimClock {
         from: args.from,
-        end: to + Span::hours(1),
+        // Past the last hour's `settle` (so it is computed), and close enough to the last
+        // heartbeat that the live map shows the sites alive, as they were when the period ended.
+        end: to + Span::minutes(11),
         tick,
         started: std::sync::OnceLock::new(),
     });
