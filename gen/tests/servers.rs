@@ -137,7 +137,7 @@ fn every_written_point_is_stored() -> Result<()> {
     assert_eq!(stats.points, expected);
     assert_eq!(stats.batches, expected.div_ceil(100));
     let mut stored = 0;
-    for m in ["signal", "latency", "throughput"] {
+    for m in ["signal", "latency", "throughput", "heartbeat"] {
         let rows = influxd.query_rows("gen", &format!("SELECT count(seq) FROM {m}"))?;
         stored += rows[0]["count"].as_u64().context("count")?;
     }
