@@ -2,13 +2,23 @@
 //! its own, so the running collector's session is not taken over) that
 //!
 //! 1. connects (TCP, TLS, CONNACK: the credentials),
-//! 2. subscribes to the readings filter at QoS 0 and reads the SUBACK reason (an ACL denial is
-//!    SUBACK 0x87 on mosquitto). Always the plain filter, never `$share/...`: a member of the
-//!    shared group would take readings away from the running collectors (mosquitto checks a
-//!    shared subscription against the topic without its prefix, so the right is the same);
+//! 2. subscribes to the readings filter at QoS 0 and reads the SUBACK reason (`0x87` when the
+//!    broker refuses the filter at subscribe time). Always the plain filter, never `$share/...`:
+//!    a member of the shared group would take readings away from the running collectors
+//!    (mosquitto checks a shared subscription against the topic without its prefix, so the
+//!    right is the same);
 //! 3. publishes one QoS 1 resend request for the probe site [`PROBE_SITE`] (`from` > `to`, so an
-//!    agent would ignore it) and reads the PUBACK. mosquitto 2.0 acknowledges a publish its ACL
-//!    denied as a success, so a success only proves the session can publish: the line says so.
+//!    agent would ignore it; collectors ignore resend topics), reads the PUBACK, and waits for
+//!    the request to come back through the subscription (it matches `coverage/v1/+/+`).
+//!
+//! What each answer proves, as seen with mosquitto 2.0.11: it grants a wildcard filter with
+//! SUBACK 0x00 even to a user that may read almost none of it (its read ACL applies to each
+//! message delivered), and answers a denied QoS 1 publish from an MQTT 5 client with PUBACK
+//! 0x87, then closes the connection (rumqttc reports the close; the PUBACK is lost with it).
+//! So the echo is the proof of both rights: delivered back, the broker let this user publish
+//! resend requests and read through the filter. Without it the lines say what is known: a
+//! granted SUBACK is a warning (not proven), a PUBACK success passes with the caveat that a
+//! broker may acknowledge a publish its ACL dropped.
 //!
 //! [`broker_checks`] turns a [`BrokerOutcome`] into lines without I/O; [`check_broker`] runs the
 //! session, each step under its own timeout.
@@ -54,6 +64,10 @@ pub struct BrokerOutcome {
     pub subscribe: Step<SubscribeReasonCode>,
     /// PUBACK for the resend request.
     pub resend: Step<PubAckReason>,
+    /// Whether the resend request came back through the subscription.
+    pub echoed: bool,
+    /// How long the echo was waited for.
+    pub waited: Duration,
 }
 
 /// What the lines need to say about the configuration.
@@ -171,13 +185,35 @@ pub fn broker_checks(outcome: &BrokerOutcome, ctx: &BrokerContext) -> Vec<Check>
         }
     }
     let user = ctx.user_name();
+    let waited = humantime::format_duration(outcome.waited).to_string();
+    let resend_acked = matches!(
+        outcome.resend,
+        Step::Answered(PubAckReason::Success | PubAckReason::NoMatchingSubscribers)
+    );
     lines.push(match &outcome.subscribe {
-        Step::Answered(r @ SubscribeReasonCode::Success(_)) => Check::pass(
+        Step::Answered(r @ SubscribeReasonCode::Success(_)) if outcome.echoed => Check::pass(
             t.check_subscribe,
             fill(
                 t.subscribe_granted,
                 &[("filter", &ctx.filter), ("code", &reason_text(*r))],
             ),
+        ),
+        Step::Answered(r @ SubscribeReasonCode::Success(_)) => Check::warn(
+            t.check_subscribe,
+            fill(
+                if resend_acked {
+                    t.subscribe_unproven
+                } else {
+                    t.subscribe_untested
+                },
+                &[
+                    ("filter", &ctx.filter),
+                    ("code", &reason_text(*r)),
+                    ("topic", &ctx.topic),
+                    ("after", &waited),
+                ],
+            ),
+            fill(t.subscribe_refused_fix, &[("user", &user)]),
         ),
         Step::Answered(r) => Check::fail(
             t.check_subscribe,
@@ -190,21 +226,29 @@ pub fn broker_checks(outcome: &BrokerOutcome, ctx: &BrokerContext) -> Vec<Check>
         other => unanswered(t.check_subscribe, "SUBACK", other, ctx),
     });
     lines.push(match &outcome.resend {
-        Step::Answered(r @ (PubAckReason::Success | PubAckReason::NoMatchingSubscribers)) => {
-            Check::pass(
-                t.check_resend,
-                fill(
-                    t.resend_acked,
-                    &[("topic", &ctx.topic), ("reason", &format!("{r:?}"))],
-                ),
-            )
-        }
+        Step::Answered(r) if resend_acked => Check::pass(
+            t.check_resend,
+            fill(
+                if outcome.echoed {
+                    t.resend_delivered
+                } else {
+                    t.resend_acked
+                },
+                &[("topic", &ctx.topic), ("reason", &format!("{r:?}"))],
+            ),
+        ),
         Step::Answered(r) => Check::fail(
             t.check_resend,
             fill(
                 t.resend_refused,
                 &[("topic", &ctx.topic), ("reason", &format!("{r:?}"))],
             ),
+            fill(t.resend_refused_fix, &[("user", &user)]),
+        ),
+        // mosquitto closes the connection of an MQTT 5 client whose publish its ACL denied.
+        Step::Failed(_) | Step::Closed(_) => Check::fail(
+            t.check_resend,
+            fill(t.resend_closed, &[("topic", &ctx.topic)]),
             fill(t.resend_refused_fix, &[("user", &user)]),
         ),
         other => unanswered(t.check_resend, "PUBACK", other, ctx),
@@ -255,7 +299,10 @@ fn unanswered<T>(name: &str, packet: &str, step: &Step<T>, ctx: &BrokerContext) 
             ),
             t.no_answer_fix,
         ),
-        Step::Failed(e) => connection_failure(e, ctx),
+        Step::Failed(e) => Check {
+            name: name.to_owned(),
+            ..connection_failure(e, ctx)
+        },
         Step::NotTried | Step::Answered(_) => Check::fail(name, t.not_tried, t.broker_other_fix),
     }
 }
@@ -354,9 +401,39 @@ async fn wait<T>(
 }
 
 /// The resend request's payload: the agents' `{run, from, to}` with `from` > `to`, which an
-/// agent ignores.
-fn probe_payload() -> Vec<u8> {
-    br#"{"run":"collector-check","from":1,"to":0}"#.to_vec()
+/// agent ignores; the run carries `nonce`, so the echo is this check's own.
+fn probe_payload(nonce: u32) -> Vec<u8> {
+    format!(r#"{{"run":"collector-check-{nonce:08x}","from":1,"to":0}}"#).into_bytes()
+}
+
+/// Waits for the PUBACK of the resend request and for the request itself to come back through
+/// the subscription, both within `limit`.
+async fn echo(
+    poller: &mut Poller,
+    limit: Duration,
+    topic: &[u8],
+    payload: &[u8],
+) -> (Step<PubAckReason>, bool) {
+    let mut ack = Step::TimedOut(limit);
+    let mut echoed = false;
+    let deadline = tokio::time::Instant::now() + limit;
+    while !(echoed && matches!(ack, Step::Answered(_))) {
+        let Ok(event) = tokio::time::timeout_at(deadline, poller.next()).await else {
+            break;
+        };
+        match event {
+            Ok(Event::Incoming(Packet::PubAck(a))) => ack = Step::Answered(a.reason),
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                echoed |= p.topic.as_ref() == topic && p.payload.as_ref() == payload;
+            }
+            Ok(Event::Incoming(Packet::Disconnect(d))) => {
+                return (Step::Closed(d.reason_code), echoed);
+            }
+            Ok(_) => {}
+            Err(e) => return (Step::Failed(e), echoed),
+        }
+    }
+    (ack, echoed)
 }
 
 /// Runs the session; each step waits at most `limit`.
@@ -406,31 +483,38 @@ pub async fn check_broker(cfg: &Config, limit: Duration, lang: Lang) -> Vec<Chec
         .await,
         subscribe: Step::NotTried,
         resend: Step::NotTried,
+        echoed: false,
+        waited: limit,
     };
-    if matches!(outcome.connect, Step::Answered(_)) {
-        if client
-            .subscribe(ctx.filter.clone(), QoS::AtMostOnce)
+    if !matches!(outcome.connect, Step::Answered(_)) {
+        return broker_checks(&outcome, &ctx);
+    }
+    if client
+        .subscribe(ctx.filter.clone(), QoS::AtMostOnce)
+        .await
+        .is_ok()
+    {
+        outcome.subscribe = wait(&mut poller, limit, |p| match p {
+            Packet::SubAck(s) => s.return_codes.first().copied(),
+            _ => None,
+        })
+        .await;
+    }
+    let mut alive = !matches!(outcome.subscribe, Step::Failed(_) | Step::Closed(_));
+    let payload = probe_payload(rand::random());
+    if alive
+        && client
+            .publish(ctx.topic.clone(), QoS::AtLeastOnce, false, payload.clone())
             .await
             .is_ok()
-        {
-            outcome.subscribe = wait(&mut poller, limit, |p| match p {
-                Packet::SubAck(s) => s.return_codes.first().copied(),
-                _ => None,
-            })
-            .await;
-        }
-        if !matches!(outcome.subscribe, Step::Failed(_) | Step::Closed(_))
-            && client
-                .publish(ctx.topic.clone(), QoS::AtLeastOnce, false, probe_payload())
-                .await
-                .is_ok()
-        {
-            outcome.resend = wait(&mut poller, limit, |p| match p {
-                Packet::PubAck(a) => Some(a.reason),
-                _ => None,
-            })
-            .await;
-        }
+    {
+        let topic = ctx.topic.as_bytes();
+        let (resend, echoed) = echo(&mut poller, limit, topic, &payload).await;
+        alive = !matches!(resend, Step::Failed(_) | Step::Closed(_));
+        outcome.resend = resend;
+        outcome.echoed = echoed;
+    }
+    if alive {
         let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_millis(500), poller.next()).await;
     }
@@ -460,6 +544,8 @@ mod tests {
             connect: Step::Answered(ConnectReturnCode::Success),
             subscribe,
             resend,
+            echoed: true,
+            waited: Duration::from_secs(5),
         }
     }
 
@@ -525,6 +611,8 @@ mod tests {
             )),
             subscribe: Step::NotTried,
             resend: Step::NotTried,
+            echoed: false,
+            waited: Duration::from_secs(5),
         };
         let lines = broker_checks(&refused, &ctx(Some("collector")));
         assert_eq!(lines.len(), 1, "nothing else is tried");
@@ -544,6 +632,8 @@ mod tests {
             ))),
             subscribe: Step::NotTried,
             resend: Step::NotTried,
+            echoed: false,
+            waited: Duration::from_secs(5),
         };
         let lines = broker_checks(&closed, &ctx(Some("collector")));
         assert!(

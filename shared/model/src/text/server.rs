@@ -110,12 +110,23 @@ crate::catalogue! {
         broker_closed_fix,
         /// `{filter}` granted (SUBACK `{code}`).
         subscribe_granted,
+        /// `{filter}` granted (SUBACK `{code}`), but the check's publish on `{topic}` did not come
+        /// back within `{after}`.
+        subscribe_unproven,
+        /// `{filter}` granted (SUBACK `{code}`), not confirmed by a delivery (`{topic}`,
+        /// `{after}`: the publish was refused).
+        subscribe_untested,
         /// The broker refused `{filter}`: SUBACK `{code}`.
         subscribe_refused,
         /// Fix: the ACL must let `{user}` read the readings.
         subscribe_refused_fix,
         /// The QoS 1 publish on `{topic}` was acknowledged (`{reason}`); what that proves.
         resend_acked,
+        /// The publish on `{topic}` was acknowledged (`{reason}`) and came back through the
+        /// subscription.
+        resend_delivered,
+        /// The broker closed the connection after the publish on `{topic}`.
+        resend_closed,
         /// The broker refused the publish on `{topic}`: PUBACK `{reason}`.
         resend_refused,
         /// Fix: the ACL must let `{user}` write resend requests.
@@ -236,10 +247,14 @@ pub const EN: ServerText = ServerText {
     broker_file_fix: "{key}: create {file}, readable by the collector's user",
     broker_closed: "the broker closed the connection at the {step} step ({code})",
     broker_closed_fix: "look in the broker's log for why it closed the connection",
-    subscribe_granted: "{filter} granted (SUBACK {code})",
+    subscribe_granted: "{filter} granted (SUBACK {code}); the check's own request came back through it",
+    subscribe_unproven: "{filter} granted (SUBACK {code}), but the check's own publish on {topic} did not come back within {after}: the broker may grant a filter and still not deliver what its ACL forbids (mosquitto does)",
+    subscribe_untested: "{filter} granted (SUBACK {code}); not confirmed by a delivery, since the publish on {topic} failed (waited {after})",
     subscribe_refused: "the broker refused the subscription to {filter}: SUBACK {code}",
     subscribe_refused_fix: "let user {user} read the readings in the broker's ACL (`user {user}` then `topic read coverage/v1/#`, as deploy/mosquitto/acl)",
-    resend_acked: "QoS 1 publish on {topic} sent and acknowledged (PUBACK {reason}); the broker does not say whether its ACL allowed it (mosquitto 2.0 acknowledges a denied publish as a success)",
+    resend_delivered: "QoS 1 publish on {topic} acknowledged (PUBACK {reason}) and delivered back: the broker's ACL allowed it",
+    resend_acked: "QoS 1 publish on {topic} sent and acknowledged (PUBACK {reason}), but not delivered back: the broker does not say whether its ACL allowed it (a broker may acknowledge a publish it dropped)",
+    resend_closed: "the broker closed the connection after the publish on {topic}: mosquitto 2.0 answers a publish its ACL denies with PUBACK 0x87 and closes the connection",
     resend_refused: "the broker refused the publish on {topic}: PUBACK {reason}",
     resend_refused_fix: "let user {user} write resend requests in the broker's ACL (`topic write coverage/v1/+/resend`, as deploy/mosquitto/acl)",
     no_answer: "no {packet} within {after}",
@@ -264,7 +279,7 @@ pub const EN: ServerText = ServerText {
     dir_creatable: "{dir} does not exist yet; the collector creates it in {ancestor}, which is writable (for {file})",
     dir_not_writable: "{dir} is not writable: {error}",
     dir_fix: "create {dir} and make it writable by the collector's user",
-    boundaries_ok: "{n} set(s) from {from}: {sets}",
+    boundaries_ok: "{n} set(s) ({from}): {sets}",
     boundaries_failed: "the boundary sets from {from} do not load: {error}",
     boundaries_fix: "correct boundaries.dir, or remove it to use the sets compiled in",
     registry_ok: "{n} site(s) in {file}, each inside the commune it names ({unnamed} name no commune)",
@@ -326,10 +341,14 @@ pub const VI: ServerText = ServerText {
     broker_file_fix: "{key}: tạo {file}, người dùng của máy chủ thu thập phải đọc được",
     broker_closed: "broker đã đóng kết nối ở bước {step} ({code})",
     broker_closed_fix: "xem nhật ký của broker để biết vì sao nó đóng kết nối",
-    subscribe_granted: "{filter} được chấp nhận (SUBACK {code})",
+    subscribe_granted: "{filter} được chấp nhận (SUBACK {code}); yêu cầu thử của chính lần kiểm tra đã được nhận lại qua nó",
+    subscribe_unproven: "{filter} được chấp nhận (SUBACK {code}), nhưng bản tin thử trên {topic} không được nhận lại trong {after}: broker có thể chấp nhận đăng ký mà vẫn không chuyển những gì ACL cấm (mosquitto làm vậy)",
+    subscribe_untested: "{filter} được chấp nhận (SUBACK {code}); chưa xác nhận được bằng một lần nhận, vì bản tin trên {topic} thất bại (đã chờ {after})",
     subscribe_refused: "broker từ chối đăng ký nhận {filter}: SUBACK {code}",
     subscribe_refused_fix: "cho người dùng {user} quyền đọc bản ghi trong ACL của broker (`user {user}` rồi `topic read coverage/v1/#`, như deploy/mosquitto/acl)",
-    resend_acked: "đã gửi bản tin QoS 1 trên {topic} và được xác nhận (PUBACK {reason}); broker không cho biết ACL có cho phép hay không (mosquitto 2.0 xác nhận thành công cả bản tin bị ACL chặn)",
+    resend_delivered: "bản tin QoS 1 trên {topic} được xác nhận (PUBACK {reason}) và được chuyển lại: ACL của broker đã cho phép",
+    resend_acked: "đã gửi bản tin QoS 1 trên {topic} và được xác nhận (PUBACK {reason}), nhưng không được chuyển lại: broker không cho biết ACL có cho phép hay không (broker có thể xác nhận cả bản tin nó đã bỏ)",
+    resend_closed: "broker đã đóng kết nối sau bản tin trên {topic}: mosquitto 2.0 trả lời bản tin bị ACL chặn bằng PUBACK 0x87 rồi đóng kết nối",
     resend_refused: "broker từ chối bản tin trên {topic}: PUBACK {reason}",
     resend_refused_fix: "cho người dùng {user} quyền gửi yêu cầu gửi lại trong ACL của broker (`topic write coverage/v1/+/resend`, như deploy/mosquitto/acl)",
     no_answer: "không nhận được {packet} trong {after}",
@@ -354,7 +373,7 @@ pub const VI: ServerText = ServerText {
     dir_creatable: "{dir} chưa có; máy chủ thu thập sẽ tạo nó trong {ancestor}, thư mục này ghi được (cho {file})",
     dir_not_writable: "{dir} không ghi được: {error}",
     dir_fix: "tạo {dir} và cho người dùng của máy chủ thu thập quyền ghi",
-    boundaries_ok: "{n} bộ từ {from}: {sets}",
+    boundaries_ok: "{n} bộ ({from}): {sets}",
     boundaries_failed: "không nạp được bộ ranh giới từ {from}: {error}",
     boundaries_fix: "sửa boundaries.dir, hoặc bỏ nó để dùng các bộ có sẵn trong chương trình",
     registry_ok: "{n} điểm đo trong {file}, mỗi điểm nằm trong xã đã ghi ({unnamed} điểm không ghi xã)",
