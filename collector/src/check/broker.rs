@@ -562,16 +562,35 @@ mod tests {
         assert!(lines.iter().all(|c| c.status == Status::Pass), "{lines:#?}");
         assert!(lines[0].detail.contains("as user collector"), "{lines:#?}");
         assert!(lines[1].detail.contains("SUBACK 0x00"), "{lines:#?}");
+        assert!(lines[2].detail.contains("delivered back"), "{lines:#?}");
+        assert!(
+            lines[2]
+                .detail
+                .contains("coverage/v1/collector-check/resend")
+        );
+        let mut unproven = outcome(
+            Step::Answered(SubscribeReasonCode::Success(QoS::AtMostOnce)),
+            Step::Answered(PubAckReason::Success),
+        );
+        unproven.echoed = false;
+        let lines = broker_checks(&unproven, &ctx(Some("collector")));
+        assert_eq!(lines[1].status, Status::Warn, "a grant alone proves little");
+        assert_eq!(lines[2].status, Status::Pass);
         assert!(
             lines[2]
                 .detail
                 .contains("does not say whether its ACL allowed it"),
             "{lines:#?}"
         );
+        let closed = outcome(
+            Step::Answered(SubscribeReasonCode::Success(QoS::AtMostOnce)),
+            Step::Failed(ConnectionError::MqttState(StateError::ConnectionAborted)),
+        );
+        let lines = broker_checks(&closed, &ctx(Some("collector")));
+        assert_eq!(lines[2].status, Status::Fail, "{lines:#?}");
         assert!(
-            lines[2]
-                .detail
-                .contains("coverage/v1/collector-check/resend")
+            lines[2].detail.contains("closed the connection"),
+            "{lines:#?}"
         );
     }
 
