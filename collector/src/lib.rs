@@ -6,6 +6,10 @@
 //! archive file). The audit (aggregates -> verdicts -> claims -> reports) is its own crate,
 //! `coverage-audit`, which the `audit` subcommand runs.
 //!
+//! [`check`] is the pre-flight of a config (`coverage-collector check`): the broker, the store,
+//! the boundary sets, the site registry and the dead-letter directory, one line each with its
+//! fix.
+//!
 //! `demo` (feature `demo`, on by default) runs the whole system on one machine with nothing
 //! installed, with simulated agents: it is the only module that depends on the agent crate, and
 //! the feature is what pulls that crate in, so a build with `--no-default-features` proves
@@ -13,6 +17,7 @@
 
 pub mod ack;
 pub mod api;
+pub mod check;
 pub mod config;
 pub mod coordinator;
 pub mod deadletter;

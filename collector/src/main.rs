@@ -2,7 +2,8 @@
 //!
 //! Subcommands: `run` (the daemon), `locate` (which commune a position is in), `audit`
 //! (verdicts and claims from the stored readings), `demo` (the whole system on one machine),
-//! `check-config` (what a config resolves to, in English or Vietnamese).
+//! `check-config` (what a config resolves to, in English or Vietnamese), `check` (the pre-flight:
+//! broker, store, boundary sets, site registry, dead-letter directory; exit 1 when one fails).
 //!
 //! Standard output goes through [`emit`], and a closed pipe anywhere in an error's chain ends
 //! the command quietly: `coverage-collector ... | head` never panics.
@@ -100,6 +101,23 @@ enum Command {
         /// Language of the summary: `vi` or `en`; default from `LANG` (`vi*` is Vietnamese).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
+    },
+    /// Check that a config works: the broker (connect, credentials, subscribe, publish resend
+    /// requests), InfluxDB (reachable, database, write, query) or the archive's directory, the
+    /// boundary sets, the site registry's positions and the dead-letter directory.
+    ///
+    /// One line per check with its fix. Exit code: 0 when no check failed (warnings allowed),
+    /// 1 when one failed, 2 when the config does not load.
+    Check {
+        /// The collector's TOML config.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Language of the screen: `vi` or `en`; default from `LANG` (`vi*` is Vietnamese).
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+        /// Longest wait for each step (connect, SUBACK, PUBACK, each InfluxDB request).
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
     },
 }
 
@@ -255,6 +273,12 @@ fn main() -> ExitCode {
     };
     #[cfg(not(feature = "demo"))]
     let default_log = "info";
+    // `check` says everything in its lines; rumqttc's own warnings (a refused SUBACK) would
+    // repeat them.
+    let default_log = match &cli.command {
+        Command::Check { .. } => "error,rumqttc=off",
+        _ => default_log,
+    };
     init_tracing(default_log);
     let result = match cli.command {
         Command::Locate {
@@ -273,6 +297,23 @@ fn main() -> ExitCode {
                 lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
             emit(&coverage_collector::summary::summary(&cfg, lang))?;
             Ok(ExitCode::SUCCESS)
+        })(),
+        Command::Check {
+            config,
+            lang,
+            timeout,
+        } => (|| {
+            let cfg = Config::load(&config)?;
+            let lang =
+                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let report = rt.block_on(coverage_collector::check::check_config(&cfg, timeout, lang));
+            emit(&report.render_text(lang))?;
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         })(),
         Command::Run { config } => (|| {
             let cfg = Config::load(&config)?;

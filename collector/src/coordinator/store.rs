@@ -221,6 +221,32 @@ impl InfluxStore {
         }
     }
 
+    /// `GET /ping`: the server's version (`X-Influxdb-Version`, `?` when it does not say), or
+    /// why it did not answer 204.
+    pub async fn ping(&self) -> Result<String, StoreError> {
+        let resp = self
+            .auth(self.http.get(format!("{}/ping", self.base)))
+            .send()
+            .await
+            .map_err(|e| StoreError::Http {
+                url: self.base.clone(),
+                message: crate::check::error_chain(&e),
+            })?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(StoreError::Http {
+                url: self.base.clone(),
+                message: format!("/ping answered HTTP {}", status.as_u16()),
+            });
+        }
+        Ok(resp
+            .headers()
+            .get("x-influxdb-version")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?")
+            .to_owned())
+    }
+
     /// Runs one read statement (`SELECT`, `SHOW`) and returns its series.
     pub async fn query(&self, statement: &str) -> Result<Vec<Series>, StoreError> {
         self.send(statement, false).await
