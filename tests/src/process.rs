@@ -81,6 +81,18 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// `coverage-collector run --config {config}` in `dir` (`COVERAGE_LOG=info`, its log in
+    /// `{name}.log`), once it has connected to the broker.
+    pub fn collector(dir: &Path, name: &str, config: &str) -> Result<Daemon> {
+        let mut cmd = Command::new(crate::cargo_bin("coverage-collector")?);
+        cmd.args(["run", "--config", config])
+            .current_dir(dir)
+            .env("COVERAGE_LOG", "info");
+        let mut d = Daemon::spawn(name, cmd, dir.join(format!("{name}.log")))?;
+        d.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
+        Ok(d)
+    }
+
     /// Starts `command` in a new process group with stdin from /dev/null and stdout and stderr
     /// appended to `log_path`. Program, arguments, environment changes and working directory
     /// are taken from `command` (its stdio, `env_clear` and other settings are not).

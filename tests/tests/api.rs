@@ -209,12 +209,7 @@ status_every = "1s"
             influx = influx.url(),
         ),
     )?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", "collector.toml"])
-        .current_dir(d)
-        .env("COVERAGE_LOG", "info");
-    let mut collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
-    collector.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
+    let mut collector = Daemon::collector(d, "collector", "collector.toml")?;
 
     // Three agents from now on, in real time: a signal sample and a heartbeat every 2 s.
     let start = Utc::now();

@@ -28,7 +28,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -39,8 +38,7 @@ use coverage_e2e::grafana::{
     relative_ms, schema,
 };
 use coverage_e2e::{
-    Daemon, Influxd, Mosquitto, MosquittoOptions, cargo_bin, free_port, poll_until, temp_dir,
-    workspace_root,
+    Daemon, Influxd, Mosquitto, MosquittoOptions, free_port, poll_until, temp_dir, workspace_root,
 };
 use coverage_gen::{MqttTarget, Scenario, generate, publish_mqtt};
 use coverage_shared::boundary::BoundaryRegistry;
@@ -661,12 +659,7 @@ status_every = "5s"
             influx = influx.url(),
         ),
     )?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", "collector.toml"])
-        .current_dir(d)
-        .env("COVERAGE_LOG", "info");
-    let mut collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
-    collector.wait_for_log("Connected to the broker", Duration::from_secs(30))?;
+    let mut collector = Daemon::collector(d, "collector", "collector.toml")?;
 
     let now = Utc::now().duration_trunc(TimeDelta::minutes(1))?;
     let history = scenario_ending(history_end())?;

@@ -101,13 +101,7 @@ fn counter(rt: &tokio::runtime::Runtime, port: u16, name: &str) -> Result<f64> {
 fn collector(dir: &Path, name: &str, (text, _): &(String, u16)) -> Result<Daemon> {
     let file = format!("collector-{name}.toml");
     std::fs::write(dir.join(&file), text)?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", &file])
-        .current_dir(dir)
-        .env("COVERAGE_LOG", "info");
-    let mut d = Daemon::spawn(name, cmd, dir.join(format!("{name}.log")))?;
-    d.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
-    Ok(d)
+    Daemon::collector(dir, name, &file)
 }
 
 fn count_points(influx: &Influxd) -> Option<u64> {

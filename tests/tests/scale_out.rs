@@ -12,13 +12,10 @@
 
 use anyhow::{Context, Result, ensure};
 use chrono::{Duration as Span, SecondsFormat, Utc};
-use coverage_e2e::{
-    Daemon, Influxd, Mosquitto, MosquittoOptions, cargo_bin, free_port, poll_until, temp_dir,
-};
+use coverage_e2e::{Daemon, Influxd, Mosquitto, MosquittoOptions, free_port, poll_until, temp_dir};
 use coverage_gen::{MqttTarget, Scenario, generate, publish_mqtt};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 /// Four sites (over the two days the test sets): signal every 5 minutes per SIM, fibre rounds every 10.
@@ -112,13 +109,7 @@ path = "dead-letter-{client}.jsonl"
 fn member(dir: &Path, name: &str, text: &str) -> Result<Daemon> {
     let file = format!("collector-{name}.toml");
     std::fs::write(dir.join(&file), text)?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", &file])
-        .current_dir(dir)
-        .env("COVERAGE_LOG", "info");
-    let mut d = Daemon::spawn(name, cmd, dir.join(format!("{name}.log")))?;
-    d.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
-    Ok(d)
+    Daemon::collector(dir, name, &file)
 }
 
 /// `count(seq)` of `measurement`, per site.

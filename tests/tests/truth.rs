@@ -132,12 +132,7 @@ target = "10.6.0.1"
             influx = influx.url(),
         ),
     )?;
-    let mut cmd = Command::new(cargo_bin("coverage-collector")?);
-    cmd.args(["run", "--config", "collector.toml"])
-        .current_dir(d)
-        .env("COVERAGE_LOG", "info");
-    let mut collector = Daemon::spawn("coverage-collector", cmd, d.join("collector.log"))?;
-    collector.wait_for_log("Connected to the broker", Duration::from_secs(30))?;
+    let mut collector = Daemon::collector(d, "collector", "collector.toml")?;
 
     // Publish the scenario as the sites' agents would.
     let scenario = Scenario::parse(SCENARIO, "tests/scenarios/truth.toml")?;
