@@ -1,14 +1,11 @@
 //! Shared by the audit integration tests: a deterministic data set (as line protocol, written
 //! identically to InfluxDB and to an archive file), a brute-force aggregation of it computed
-//! from the generated values (not from the lines), and a throw-away InfluxDB 1.x server.
+//! from the generated values (not from the lines), and a throw-away InfluxDB 1.x server (the workspace's `coverage-harness`).
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use coverage_audit::source::archive::{influx_median, parse_placement};
 use coverage_audit::source::{
@@ -757,93 +754,37 @@ pub fn write_archive(path: &Path, lines: &[String]) {
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
+/// A loopback port nothing listens on (free a moment ago).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    coverage_harness::free_port().expect("a free loopback port")
 }
 
-/// A throw-away InfluxDB 1.x (`influxd`) on loopback, killed on drop.
+/// A throw-away InfluxDB 1.x (`influxd`) on loopback, from the workspace's test harness
+/// (retries on taken ports, errors carry its log), with async helpers that write and run
+/// statements as a user.
 pub struct Influxd {
-    child: Child,
+    _server: coverage_harness::Influxd,
     pub url: String,
-    _dir: tempfile::TempDir,
 }
 
 impl Influxd {
-    /// Starts `influxd` with its own meta/data/wal dirs and free HTTP and RPC ports, and waits
-    /// until `/ping` answers.
+    /// Starts `influxd` and waits until `/ping` answers.
     pub fn start() -> Influxd {
         Influxd::start_with(false)
     }
 
     /// As [`Influxd::start`], with `auth-enabled` as given.
     pub fn start_with(auth: bool) -> Influxd {
-        let which = Command::new("sh")
-            .args(["-c", "command -v influxd"])
-            .output()
-            .unwrap();
-        assert!(
-            which.status.success(),
-            "influxd is not installed: `apt-get install -y influxdb` (Debian's InfluxDB 1.x) runs the audit's InfluxQL tests"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        // Hold both ports until the config is written, so they differ.
-        let (http, rpc) = {
-            let a = TcpListener::bind("127.0.0.1:0").unwrap();
-            let b = TcpListener::bind("127.0.0.1:0").unwrap();
-            (
-                a.local_addr().unwrap().port(),
-                b.local_addr().unwrap().port(),
-            )
-        };
-        let conf = format!(
-            "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n[meta]\n  dir = \"{0}/meta\"\n[data]\n  dir = \"{0}/data\"\n  wal-dir = \"{0}/wal\"\n  query-log-enabled = false\n  index-version = \"inmem\"\n[http]\n  bind-address = \"127.0.0.1:{http}\"\n  auth-enabled = {auth}\n  log-enabled = false\n[monitor]\n  store-enabled = false\n",
-            d.display()
-        );
-        std::fs::write(d.join("influxdb.conf"), conf).unwrap();
-        let log = std::fs::File::create(d.join("influxd.log")).unwrap();
-        let child = Command::new("influxd")
-            .arg("-config")
-            .arg(d.join("influxdb.conf"))
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{http}");
-        let server = Influxd {
-            child,
-            url,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ok = std::net::TcpStream::connect(("127.0.0.1", http)).is_ok()
-                && Command::new("curl")
-                    .args([
-                        "-s",
-                        "-o",
-                        "/dev/null",
-                        "-w",
-                        "%{http_code}",
-                        &format!("{}/ping", server.url),
-                    ])
-                    .output()
-                    .map(|o| o.stdout == b"204")
-                    .unwrap_or(false);
-            if ok {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "influxd did not answer /ping within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+        let mut options = coverage_harness::InfluxdOptions::default();
+        if auth {
+            options = options.with_auth();
         }
-        server
+        let server = coverage_harness::Influxd::start_with(options)
+            .unwrap_or_else(|e| panic!("starting influxd: {e:#}"));
+        Influxd {
+            url: server.url(),
+            _server: server,
+        }
     }
 
     /// Runs a statement with POST (CREATE DATABASE...).
@@ -892,12 +833,5 @@ impl Influxd {
                 r.text().await.unwrap_or_default()
             );
         }
-    }
-}
-
-impl Drop for Influxd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

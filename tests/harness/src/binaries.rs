@@ -68,8 +68,9 @@ fn is_executable(path: &Path) -> bool {
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the test crate lives one level below the workspace root")
+        .ancestors()
+        .nth(2)
+        .expect("the harness crate lives at tests/harness below the workspace root")
 }
 
 /// How long the nested build may take: a cold build of both daemons on 2 cores takes a few
