@@ -1,16 +1,28 @@
-//! Acknowledging an MQTT message once its point is dealt with: the token the ingest loop hands
-//! the sink with every point, and the point itself.
+//! Acknowledging a point once it is dealt with: the token that travels with every point, and
+//! the point itself. A token acknowledges either an MQTT message (PUBACK, sent by the ingest
+//! loop) or a record of the write-ahead log (`crate::wal`: the record is done once the sink
+//! stored it).
 //!
-//! Its own module so that the dependency points one way: `ingest` makes tokens, `sink` spends
-//! them, and neither imports the other for it. Invariant: a token acknowledges at most once
-//! (`ack` takes it by value); a dropped token sends nothing, so the broker redelivers.
+//! Its own module so that the dependency points one way: `ingest` and `wal` make tokens, `wal`
+//! and `sink` spend them, and none imports another for it. Invariant: a token acknowledges at
+//! most once (`ack` takes it by value); a dropped token sends nothing, so the broker
+//! redelivers the message, or the log hands the record out again.
 
 use rumqttc::v5::mqttbytes::v5::Publish;
 use tokio::sync::mpsc;
 
-/// Acknowledges one MQTT message once its point is dealt with.
+/// Acknowledges one MQTT message or one log record once its point is dealt with.
 #[derive(Debug)]
-pub struct AckToken(Option<AckRequest>);
+pub struct AckToken(Option<Target>);
+
+#[derive(Debug)]
+enum Target {
+    Mqtt(AckRequest),
+    Wal {
+        key: u64,
+        to: mpsc::UnboundedSender<u64>,
+    },
+}
 
 /// A PUBACK the sink asks the ingest loop to send.
 #[derive(Debug)]
@@ -29,9 +41,20 @@ impl AckToken {
     /// Asks for the PUBACK to be sent; never blocks. Dropped when the ingest has stopped (the
     /// broker then redelivers the message to the next session).
     pub fn ack(self) {
-        if let Some(a) = self.0 {
-            let _ = a.to.send((a.publish, a.generation));
+        match self.0 {
+            Some(Target::Mqtt(a)) => {
+                let _ = a.to.send((a.publish, a.generation));
+            }
+            Some(Target::Wal { key, to }) => {
+                let _ = to.send(key);
+            }
+            None => {}
         }
+    }
+
+    /// A token that reports the log record `key` done on `to` (the log's drainer).
+    pub fn wal(key: u64, to: mpsc::UnboundedSender<u64>) -> AckToken {
+        AckToken(Some(Target::Wal { key, to }))
     }
 
     /// A token that asks for the PUBACK of `publish`, received on connection `generation`, on
@@ -41,11 +64,11 @@ impl AckToken {
         generation: u64,
         to: mpsc::UnboundedSender<(Publish, u64)>,
     ) -> AckToken {
-        AckToken(Some(AckRequest {
+        AckToken(Some(Target::Mqtt(AckRequest {
             publish,
             generation,
             to,
-        }))
+        })))
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! This module only composes and validates: each component owns its own table's type
 //! (`[influx]` and `[sink]` in [`crate::sink`], `[ingest]` in [`crate::ingest`],
-//! `[dead_letter]` in [`crate::deadletter`], `[http]` in [`crate::api`], `[audit]` in the
+//! `[dead_letter]` in [`crate::deadletter`], `[wal]` in [`crate::wal`], `[http]` in
+//! [`crate::api`], `[audit]` in the
 //! `coverage-audit` crate), so no component depends on this module.
 //!
 //! Every key is documented in `deploy/collector.example.toml`, which a test parses. Unknown keys
@@ -14,6 +15,7 @@ use crate::coordinator::{CoordinatorConfig, RollupsConfig};
 use crate::deadletter::DeadLetterConfig;
 use crate::ingest::IngestConfig;
 use crate::sink::{InfluxApi, InfluxConfig, SinkConfig};
+use crate::wal::WalConfig;
 use coverage_audit::{AuditConfig, AuditError, QueryEndpoint};
 use coverage_net::mqtt::MqttConfig;
 use coverage_shared::secret::Secret;
@@ -68,6 +70,9 @@ pub struct RawConfig {
     /// Dead letters.
     #[serde(default)]
     pub dead_letter: DeadLetterConfig,
+    /// The write-ahead log (without it, a message is acknowledged once stored in InfluxDB).
+    #[serde(default)]
+    pub wal: Option<WalConfig>,
     /// Operations endpoint.
     #[serde(default)]
     pub http: HttpConfig,
@@ -144,6 +149,8 @@ pub struct Config {
     pub sink: SinkConfig,
     /// Dead letters, path resolved.
     pub dead_letter: DeadLetterConfig,
+    /// The write-ahead log, directory resolved; `None`: acknowledge after the store.
+    pub wal: Option<WalConfig>,
     /// Operations endpoint.
     pub http: HttpConfig,
     /// The bearer token the HTTP API requires (`[http] token_file`, read); `None`: none.
@@ -253,6 +260,9 @@ impl Config {
         if let Err((key, problem)) = raw.dead_letter.validate() {
             return Err(invalid(key, problem));
         }
+        if let Some(Err((key, problem))) = raw.wal.as_ref().map(WalConfig::validate) {
+            return Err(invalid(&key, problem));
+        }
         if raw.sink.batch_lines == 0 {
             return Err(invalid("sink.batch_lines", "must be at least 1".into()));
         }
@@ -328,6 +338,10 @@ impl Config {
             path: base.join(&raw.dead_letter.path),
             ..raw.dead_letter
         };
+        let wal = raw.wal.map(|w| WalConfig {
+            dir: base.join(&w.dir),
+            ..w
+        });
         Ok(Config {
             boundaries_dir: raw.boundaries.dir.map(|d| base.join(d)),
             file,
@@ -338,6 +352,7 @@ impl Config {
             store,
             sink: raw.sink,
             dead_letter,
+            wal,
             http: raw.http,
             http_token,
             api: raw.api,

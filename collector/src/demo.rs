@@ -657,6 +657,13 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
             path: out.join("dead-letter.jsonl"),
             ..DeadLetterConfig::default()
         },
+        // As deployed: each reading on disk before its PUBACK.
+        wal: Some(crate::wal::WalConfig {
+            dir: out.join("wal"),
+            max_bytes: 256 << 20,
+            segment_bytes: 8 << 20,
+            batch_lines: 2000,
+        }),
         http: HttpConfig {
             listen: listen.unwrap_or_else(|| ([127, 0, 0, 1], 0).into()),
             token_file: None,

@@ -4,12 +4,15 @@
 //! expiry) under a stable client id, and acknowledges each message manually only when the sink
 //! says its point is stored (or refused for good).
 //!
-//! The event loop is never blocked: one task polls rumqttc, hands points to the sink when the
-//! sink has room (holding the rest in a backlog), and sends the PUBACKs the sink asks for over
-//! an unbounded channel. Blocking on either side would deadlock: the sink waits for the request
-//! channel to drain to send an ack, and only polling drains it. The backlog is bounded by the
-//! broker's flow control (MQTT 5 receive maximum: unacknowledged messages it may send us); a
-//! broker that ignores it is reported once.
+//! The event loop is never blocked: one task polls rumqttc, hands points on (to the
+//! write-ahead log's appender, or to the sink without one) when there is room (holding the
+//! rest in a backlog), and sends the PUBACKs asked for over an unbounded channel. Blocking on
+//! either side would deadlock: acks wait for the request channel to drain, and only polling
+//! drains it. The backlog is bounded: the broker should send no more than the MQTT 5 receive
+//! maximum unacknowledged, but mosquitto 2.0.11 sends past it, so once the backlog holds a
+//! receive maximum of messages the loop stops polling (stops reading the broker's socket) until
+//! the backlog has room again; TCP flow control then holds the broker back. Memory stays flat
+//! whatever the broker has queued.
 //!
 //! Acknowledgements carry the connection generation they belong to: after a reconnect the broker
 //! redelivers what was not acknowledged, and an acknowledgement for an old connection's packet
@@ -163,6 +166,10 @@ impl Ingest {
         let mut backlog: VecDeque<Pending> = VecDeque::new();
         let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
         let mut warned_flow = false;
+        // More than this in the backlog and the socket is not read (see the module doc).
+        let backlog_cap = usize::from(settings.receive_maximum).max(1);
+        // Messages received and not yet acknowledged (each token's ack comes back on `ack_rx`).
+        let mut unacked: i64 = 0;
         let mut rejects = RejectLog::default();
         let mut identities = IdentityCache::new(settings.identity.clone());
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(32));
@@ -174,13 +181,16 @@ impl Ingest {
                     break;
                 }
             }
+            self.metrics.unacked.set(unacked);
             tokio::select! {
-                ev = events.next() => match ev {
+                ev = events.next(), if backlog.len() < backlog_cap || draining => match ev {
                     Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                         backoff.reset();
                         generation += 1;
-                        // Acks for the previous connection are void (see the module doc).
+                        // Acks for the previous connection are void (see the module doc), and
+                        // its messages come again.
                         unsent_acks.clear();
+                        unacked = 0;
                         self.metrics.set_mqtt_up(true);
                         tracing::info!(session_present = ack.session_present, filter = %settings.filter, "Connected to the broker.");
                         // Subscribing again is harmless with a persistent session and needed without.
@@ -195,11 +205,12 @@ impl Ingest {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         let Some(ack_tx) = &ack_tx else { continue };
                         let token = AckToken::new(p.clone(), generation, ack_tx.clone());
+                        unacked += 1;
                         if let Some(pending) = self.handle(p, token, &mut rejects, &mut identities) {
                             backlog.push_back(pending);
-                            if !warned_flow && backlog.len() > usize::from(settings.receive_maximum) {
+                            if !warned_flow && backlog.len() >= backlog_cap {
                                 warned_flow = true;
-                                tracing::warn!(backlog = backlog.len(), receive_maximum = settings.receive_maximum, "The broker sends more unacknowledged messages than the receive maximum; holding them in memory.");
+                                tracing::info!(backlog = backlog.len(), receive_maximum = settings.receive_maximum, "Backlog at the receive maximum: not reading from the broker until it has room (logged once).");
                             }
                         }
                     }
@@ -234,6 +245,9 @@ impl Ingest {
                 },
                 ack = ack_rx.recv() => match ack {
                     Some((publish, gen_of)) => {
+                        if gen_of == generation {
+                            unacked -= 1;
+                        }
                         if gen_of == generation && client.try_ack(&publish).is_err() {
                             unsent_acks.push_back(publish);
                         }

@@ -31,3 +31,4 @@ pub mod metrics;
 pub mod run;
 pub mod sink;
 pub mod summary;
+pub mod wal;

@@ -104,6 +104,18 @@ pub struct Metrics {
     pub sites_by_status: Family<StatusLabel, Gauge>,
     /// Site status passes that failed.
     pub status_errors: Counter,
+    /// Write-ahead log: records not yet stored (in flight to the sink included).
+    pub wal_records: Gauge,
+    /// Write-ahead log: bytes of its segment files.
+    pub wal_bytes: Gauge,
+    /// Write-ahead log: records handed to the sink, not yet reported stored.
+    pub wal_in_flight: Gauge,
+    /// Write-ahead log: 1 while it is full and no message is taken from the broker.
+    pub wal_full: Gauge,
+    /// Write-ahead log: damaged regions skipped on reading (since start).
+    pub wal_corrupt: Gauge,
+    /// MQTT messages received and not yet acknowledged (backlog, queue and batch in hand).
+    pub unacked: Gauge,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
@@ -143,6 +155,12 @@ impl Metrics {
             site_last_seen_age: Family::default(),
             sites_by_status: Family::default(),
             status_errors: Counter::default(),
+            wal_records: Gauge::default(),
+            wal_bytes: Gauge::default(),
+            wal_in_flight: Gauge::default(),
+            wal_full: Gauge::default(),
+            wal_corrupt: Gauge::default(),
+            unacked: Gauge::default(),
             rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
@@ -242,7 +260,57 @@ impl Metrics {
             "Site status passes that failed",
             m.status_errors.clone(),
         );
+        registry.register(
+            "wal_records",
+            "Write-ahead log: records not yet stored",
+            m.wal_records.clone(),
+        );
+        registry.register(
+            "wal_bytes",
+            "Write-ahead log: bytes of its segment files",
+            m.wal_bytes.clone(),
+        );
+        registry.register(
+            "wal_in_flight",
+            "Write-ahead log: records handed to the sink and not yet stored",
+            m.wal_in_flight.clone(),
+        );
+        registry.register(
+            "wal_full",
+            "Write-ahead log: 1 while full (no message is taken from the broker)",
+            m.wal_full.clone(),
+        );
+        registry.register(
+            "wal_corrupt",
+            "Write-ahead log: damaged regions skipped since start",
+            m.wal_corrupt.clone(),
+        );
+        registry.register(
+            "mqtt_unacked",
+            "MQTT messages received and not yet acknowledged",
+            m.unacked.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// Sets the write-ahead log's gauges.
+    pub fn set_wal(&self, records: u64, bytes: u64, in_flight: u64, corrupt: u64) {
+        let g = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.wal_records.set(g(records));
+        self.wal_bytes.set(g(bytes));
+        self.wal_in_flight.set(g(in_flight));
+        self.wal_corrupt.set(g(corrupt));
+    }
+
+    /// Sets the log's depth alone (after an append).
+    pub fn set_wal_depth(&self, records: u64) {
+        self.wal_records
+            .set(i64::try_from(records).unwrap_or(i64::MAX));
+    }
+
+    /// Whether the log is full.
+    pub fn set_wal_full(&self, full: bool) {
+        self.wal_full.set(i64::from(full));
     }
 
     /// Counts a dead letter its reason's share left out of the file.

@@ -10,6 +10,7 @@ use crate::ingest::{Ingest, IngestSettings};
 use crate::metrics::Metrics;
 use crate::sink::Sink;
 use crate::sink::influx::{ArchiveWriter, Writer};
+use crate::wal::Wal;
 use coverage_shared::boundary::BoundaryRegistry;
 use std::future::Future;
 use std::sync::Arc;
@@ -29,6 +30,14 @@ pub enum RunError {
     /// The store settings are unusable.
     #[error("{0}")]
     Store(String),
+    /// The write-ahead log cannot be opened.
+    #[error("wal.dir {dir}: {reason}")]
+    Wal {
+        /// The log's directory.
+        dir: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// The operations endpoint cannot listen.
     #[error("http.listen {addr}: {source}")]
     Listen {
@@ -122,6 +131,24 @@ pub async fn run_with_clock(
     let sink =
         Sink::new(writer, cfg.sink.clone(), metrics.clone(), dead.clone()).with_late_marks(marker);
     let sink_task = tokio::spawn(sink.run(rx, finish_sink.clone(), stop_sink.clone()));
+    // With the write-ahead log the ingest hands its points to the log's appender (and the
+    // PUBACK follows the fsync); the drainer feeds the sink from the log.
+    let stop_drain = CancellationToken::new();
+    let (tx, wal_tasks) = match &cfg.wal {
+        Some(wal_cfg) => {
+            let wal = Wal::open(wal_cfg, metrics.clone())
+                .await
+                .map_err(|e| RunError::Wal {
+                    dir: wal_cfg.dir.clone(),
+                    reason: e.to_string(),
+                })?;
+            let (in_tx, in_rx) = mpsc::channel(usize::from(cfg.ingest.receive_maximum) + 64);
+            let appender = tokio::spawn(wal.clone().append(in_rx, dead.clone()));
+            let drainer = tokio::spawn(wal.drain(tx, stop_drain.clone()));
+            (in_tx, Some((appender, drainer)))
+        }
+        None => (tx, None),
+    };
     let stop_coordinator = CancellationToken::new();
     // The coordinator's rollups; `snapshot` holds its latest daily commune points (the API
     // serves them in archive mode).
@@ -212,6 +239,27 @@ pub async fn run_with_clock(
     // writes what it holds and returns; if the store is down, it gets a bounded time, then the
     // rest stays unacknowledged with the broker. The ingest ends once every ack is sent.
     stop_ingest.cancel();
+    let mut ingest_task = Some(ingest_task);
+    let drainer = match wal_tasks {
+        Some((appender, drainer)) => {
+            // With the log, the ingest ends once the appender has appended (and so acked)
+            // what it holds; then nothing more is handed to the sink.
+            if let Some(mut task) = ingest_task.take()
+                && tokio::time::timeout(std::time::Duration::from_secs(15), &mut task)
+                    .await
+                    .is_err()
+            {
+                tracing::warn!(
+                    "The write-ahead log did not take the last messages in time; they stay with the broker."
+                );
+                task.abort();
+            }
+            let _ = appender.await;
+            stop_drain.cancel();
+            Some(drainer)
+        }
+        None => None,
+    };
     finish_sink.cancel();
     let mut sink_task = sink_task;
     let flush = tokio::time::timeout(std::time::Duration::from_secs(10), &mut sink_task);
@@ -219,7 +267,14 @@ pub async fn run_with_clock(
         stop_sink.cancel();
         let _ = sink_task.await;
     }
-    let _ = ingest_task.await;
+    // The drainer commits what the final flush stored; without the log, the ingest sends the
+    // final flush's acks.
+    if let Some(drainer) = drainer {
+        let _ = drainer.await;
+    }
+    if let Some(task) = ingest_task {
+        let _ = task.await;
+    }
     stop_http.cancel();
     let _ = http_task.await;
     if let Some(task) = status_task {

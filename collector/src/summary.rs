@@ -85,6 +85,18 @@ pub fn summary(cfg: &Config, lang: Lang) -> String {
             ],
         ),
     ));
+    rows.push((
+        t.wal,
+        cfg.wal.as_ref().map_or_else(
+            || t.wal_none.to_owned(),
+            |w| {
+                fill(
+                    t.wal_value,
+                    &[("dir", &w.dir.display()), ("max", &w.max_bytes)],
+                )
+            },
+        ),
+    ));
     rows.push((t.http, cfg.http.listen.to_string()));
     rows.push((
         t.boundaries,

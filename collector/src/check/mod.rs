@@ -55,5 +55,9 @@ pub async fn check_config(cfg: &Config, limit: Duration, lang: Lang) -> Report {
             .extend(registry_checks(&cfg.registry, bounds, lang));
     }
     report.push(dir_check(t.check_dead_letter, &cfg.dead_letter.path, lang));
+    if let Some(wal) = &cfg.wal {
+        // The log's own files go in its directory: try it as the directory of one of them.
+        report.push(dir_check(t.check_wal, &wal.dir.join("acks"), lang));
+    }
     report
 }

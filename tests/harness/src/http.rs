@@ -81,3 +81,26 @@ pub(crate) fn post_form(url: &str, form: &[(&str, &str)]) -> Result<Response> {
 pub(crate) fn answers(url: &str, status: u16) -> bool {
     get(url, &[]).is_ok_and(|r| r.status == status)
 }
+
+/// The value of metric `name` on a Prometheus text endpoint (`http://127.0.0.1:{port}/metrics`):
+/// the sum over its series (every label set), `None` when the endpoint does not answer or has
+/// no such metric. Counters are named with their `_total` suffix.
+pub fn metric(port: u16, name: &str) -> Option<f64> {
+    let url = format!("http://{}:{port}/metrics", crate::LOOPBACK);
+    let body = get(&url, &[]).ok().filter(|r| r.status == 200)?.body;
+    let mut found = None;
+    for line in body.lines().filter(|l| !l.starts_with('#')) {
+        let Some(rest) = line.strip_prefix(name) else {
+            continue;
+        };
+        let value = if let Some(labelled) = rest.strip_prefix('{') {
+            labelled.rsplit_once('}').map(|(_, v)| v)
+        } else {
+            rest.starts_with(' ').then_some(rest)
+        };
+        if let Some(v) = value.and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok()) {
+            *found.get_or_insert(0.0) += v;
+        }
+    }
+    found
+}

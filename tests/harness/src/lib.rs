@@ -66,6 +66,7 @@ mod victoria_metrics;
 mod wait;
 
 pub use binaries::{cargo_bin, require_binary, workspace_root};
+pub use http::metric;
 pub use influxd::{Influxd, InfluxdOptions};
 pub use mosquitto::{Mosquitto, MosquittoOptions, MqttUser};
 pub use ports::free_port;

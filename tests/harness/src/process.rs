@@ -144,6 +144,19 @@ impl Daemon {
         self.child.as_ref().map(Child::id)
     }
 
+    /// The process's resident set size (`VmRSS` of `/proc/{pid}/status`), KiB; `None` when it
+    /// does not run.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+
     /// Path of the log file.
     pub fn log_path(&self) -> &Path {
         &self.log_path

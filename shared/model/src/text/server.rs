@@ -39,6 +39,12 @@ crate::catalogue! {
         dead_letter,
         /// Dead letters in `{path}`, at most `{max}` bytes.
         dead_letter_value,
+        /// Summary row: the write-ahead log.
+        wal,
+        /// `{dir}` (at most `{max}` bytes), or none.
+        wal_value,
+        /// Without a write-ahead log.
+        wal_none,
         /// Label: the operations endpoint.
         http,
         /// Label: the boundary sets.
@@ -78,6 +84,8 @@ crate::catalogue! {
         check_registry,
         /// Check label: the dead-letter file's directory.
         check_dead_letter,
+        /// Check label: the write-ahead log's directory.
+        check_wal,
         /// Connected to `{url}` as `{user}` (CONNACK `{code}`).
         broker_connected,
         /// `{host}` refused the connection as `{user}`: CONNACK `{code}`.
@@ -212,6 +220,9 @@ pub const EN: ServerText = ServerText {
     sink_value: "{lines} lines, flushed every {flush}, retries at most {backoff} apart",
     dead_letter: "dead letters",
     dead_letter_value: "{path} (at most {max} bytes)",
+    wal: "write-ahead log",
+    wal_value: "{dir} (at most {max} bytes; a reading is on disk before it is acknowledged)",
+    wal_none: "none: a reading is acknowledged once InfluxDB stored it",
     http: "operations endpoint",
     boundaries: "boundary sets",
     boundaries_embedded: "compiled in",
@@ -232,6 +243,7 @@ pub const EN: ServerText = ServerText {
     check_boundaries: "boundary sets",
     check_registry: "site registry",
     check_dead_letter: "dead letters",
+    check_wal: "write-ahead log",
     broker_connected: "connected to {url} as {user} (CONNACK {code})",
     broker_refused: "{host} refused the connection as {user}: CONNACK {code}",
     broker_credentials_fix: "the broker refused {user}'s credentials: check that {place} holds the collector's password, and that the broker's password file has user {user} (`mosquitto_passwd <password file> {user}`)",
@@ -306,6 +318,9 @@ pub const VI: ServerText = ServerText {
     sink_value: "{lines} dòng, ghi mỗi {flush}, thử lại cách nhau tối đa {backoff}",
     dead_letter: "thư hỏng",
     dead_letter_value: "{path} (tối đa {max} byte)",
+    wal: "nhật ký ghi trước",
+    wal_value: "{dir} (tối đa {max} byte; số đo được ghi xuống đĩa trước khi xác nhận)",
+    wal_none: "không có: số đo được xác nhận khi InfluxDB đã lưu",
     http: "cổng vận hành",
     boundaries: "bộ ranh giới",
     boundaries_embedded: "có sẵn trong chương trình",
@@ -326,6 +341,7 @@ pub const VI: ServerText = ServerText {
     check_boundaries: "bộ ranh giới",
     check_registry: "danh sách điểm đo",
     check_dead_letter: "thư hỏng",
+    check_wal: "nhật ký ghi trước",
     broker_connected: "đã kết nối tới {url} với {user} (CONNACK {code})",
     broker_refused: "{host} từ chối kết nối với {user}: CONNACK {code}",
     broker_credentials_fix: "broker từ chối thông tin xác thực của {user}: kiểm tra {place} chứa mật khẩu của máy chủ thu thập, và tệp mật khẩu của broker có người dùng {user} (`mosquitto_passwd <tệp mật khẩu> {user}`)",
