@@ -146,6 +146,18 @@ impl Recorder {
             let mut records = Vec::with_capacity(batch.len());
             for m in batch {
                 match self.record(m) {
+                    // DESIGN.md's payload limit, which the broker enforces too
+                    // (`message_size_limit`): such a reading could never be delivered, and in a
+                    // batch it would keep the spool from taking the others.
+                    Ok(r) if r.payload.len() > coverage_shared::wire::MAX_PAYLOAD_BYTES => {
+                        tracing::error!(
+                            seq = r.seq,
+                            topic = %r.topic,
+                            bytes = r.payload.len(),
+                            limit = coverage_shared::wire::MAX_PAYLOAD_BYTES,
+                            "Reading larger than the wire format allows; dropped."
+                        );
+                    }
                     Ok(r) => records.push(r),
                     Err(e) => {
                         tracing::error!(error = %e, "Cannot reserve a sequence number; reading lost.")
@@ -339,4 +351,69 @@ pub async fn run(cfg: AgentConfig, shutdown: impl Future<Output = ()>) -> Result
     stop_publishing.cancel();
     let _ = publisher_task.await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spool::SpoolConfig;
+    use coverage_shared::wire::{Antenna, Placement};
+
+    fn heartbeat(modem_name: String) -> Measurement {
+        Measurement {
+            ts: chrono::Utc::now(),
+            body: Body::Heartbeat(Heartbeat {
+                uptime_s: 1,
+                interval_s: Some(60),
+                spool_depth: 0,
+                spool_dropped: 0,
+                clock_sync_age_s: None,
+                modems: vec![ModemInfo {
+                    name: modem_name,
+                    model: None,
+                    imei: None,
+                    iccid: None,
+                    sim_state: None,
+                }],
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reading_over_the_payload_limit_is_dropped_and_the_others_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AgentState::open(&dir.path().join("state")).unwrap();
+        let spool = SharedSpool::open(dir.path().join("spool"), SpoolConfig::default())
+            .await
+            .unwrap();
+        let site = SiteConfig {
+            id: "s1".into(),
+            lat: 22.1,
+            lon: 105.8,
+            acc_m: None,
+            placement: Placement::Indoor,
+            antenna: Antenna::Internal,
+            commune: None,
+        };
+        let recorder = Recorder::new(
+            state,
+            spool.clone(),
+            site,
+            ClockWatch::new(),
+            Arc::new(Notify::new()),
+        );
+        let (tx, rx) = mpsc::channel(8);
+        tx.send(heartbeat("a".into())).await.unwrap();
+        tx.send(heartbeat("x".repeat(70 * 1024))).await.unwrap();
+        tx.send(heartbeat("b".into())).await.unwrap();
+        drop(tx);
+        recorder.run(rx).await;
+        let spooled = spool.next_unsent(10).await.unwrap();
+        let names: Vec<String> = spooled
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.payload).into_owned())
+            .collect();
+        assert_eq!(spooled.len(), 2, "{names:?}");
+        assert!(names[0].contains(r#""name":"a""#) && names[1].contains(r#""name":"b""#));
+    }
 }

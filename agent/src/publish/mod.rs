@@ -14,7 +14,13 @@
 //!   of 0x80 or more (`NotAuthorized` from the broker's ACL, `QuotaExceeded`, ...) is **not**: the
 //!   reading goes back to the spool, the refusal is counted and logged at ERROR, and publishing
 //!   pauses for a while (retrying at once would only be refused again). MQTT 3.1.1 would have
-//!   acknowledged and silently dropped it; this is why the agent speaks MQTT 5.
+//!   acknowledged and silently dropped it; this is why the agent speaks MQTT 5. One reason
+//!   refuses the reading itself, not the configuration: `PayloadFormatInvalid` (0x99). Sending
+//!   it again could never succeed and would hold the spool up, so such a reading is dropped from
+//!   the spool, counted (`dropped_refused`) and logged with the reason. `PacketTooLarge` (0x95)
+//!   would be the other, but rumqttc 0.25 cannot decode that PUBACK (it fails the connection),
+//!   so the recorder never spools a reading over the wire format's 64 KiB (the broker's
+//!   `message_size_limit`).
 //! - Any connection error puts every in-flight reading back to the spool (they are published
 //!   again after the reconnect: duplicates, never losses) and clears the FIFO. The session is
 //!   clean (`clean_start`), so rumqttc replays nothing of its own and the FIFO stays exact; we
@@ -114,6 +120,8 @@ pub struct PublishStats {
     pub delivered: AtomicU64,
     /// Readings the broker refused (PUBACK reason >= 0x80).
     pub refused: AtomicU64,
+    /// Readings the broker refused for good (too large, payload format) and dropped.
+    pub dropped_refused: AtomicU64,
     /// Readings published again on request.
     pub resent: AtomicU64,
 }
@@ -221,6 +229,12 @@ impl Publisher {
                     Action::Refused(seq) => {
                         self.spool.nack(seq).await;
                         self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Action::Dropped(seq, reason) => {
+                        tracing::warn!(site = %self.site, seq, reason = ?reason, "Broker refused a reading for good (sending it again cannot succeed); it is dropped from the spool and counted.");
+                        self.spool.ack(vec![seq]).await;
+                        self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                        self.stats.dropped_refused.fetch_add(1, Ordering::Relaxed);
                     }
                     Action::Rewind => self.spool.rewind().await,
                     Action::Wait(wait) => {

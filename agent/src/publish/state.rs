@@ -38,6 +38,10 @@ pub enum Action {
     /// The broker refused this reading (PUBACK reason 0x80 or more): put it back in the spool,
     /// count and log the refusal; publishing is paused for [`REFUSAL_PAUSE`].
     Refused(u64),
+    /// The broker refused this very reading for good ([`refuses_for_good`]: too large, payload
+    /// format): sending it again can never succeed, so it leaves the spool, counted and logged
+    /// with the reason, and publishing goes on.
+    Dropped(u64, PubAckReason),
     /// The connection is gone: every reading in flight is unsent again (duplicates, never
     /// losses).
     Rewind,
@@ -45,6 +49,17 @@ pub enum Action {
     Wait(Duration),
     /// Do the spool's housekeeping (on the tick).
     Maintain,
+}
+
+/// Whether a PUBACK `reason` refuses the reading itself, whatever the configuration:
+/// `PayloadFormatInvalid` (0x99). (`PacketTooLarge`, 0x95, mosquitto's answer to a payload over
+/// its `message_size_limit`, would be one too, but rumqttc 0.25 cannot decode it: the PUBACK
+/// fails the connection instead. The recorder therefore never spools a reading over the wire
+/// format's 64 KiB, the limit of `deploy/mosquitto/mosquitto.conf`.)
+/// Every other refusal (`NotAuthorized` from the ACL, `QuotaExceeded`, a topic refused) is a
+/// matter of configuration or load that someone can fix, so the reading waits in the spool.
+pub fn refuses_for_good(reason: PubAckReason) -> bool {
+    matches!(reason, PubAckReason::PayloadFormatInvalid)
 }
 
 /// The publisher's state between events (module doc).
@@ -108,6 +123,9 @@ impl PublisherState {
                 self.window = WINDOW;
                 self.refusal_said = false;
                 vec![Action::Ack(seq), Action::Fill]
+            }
+            AckOutcome::Refused(seq) if refuses_for_good(reason) => {
+                vec![Action::Dropped(seq, reason), Action::Fill]
             }
             AckOutcome::Refused(seq) => {
                 self.paused_until = Some(now + REFUSAL_PAUSE);
@@ -379,6 +397,29 @@ mod tests {
         );
         // A PUBACK for a packet id we never sent acknowledges nothing.
         assert_eq!(s.on_puback(900, PubAckReason::Success, t0), [Action::Fill]);
+    }
+
+    #[test]
+    fn a_reading_refused_for_good_is_dropped_without_a_pause() {
+        let t0 = Instant::now();
+        let mut s = PublisherState::new();
+        s.on_connack(t0);
+        offer_and_send(&mut s, 10, 3, 1);
+        assert_eq!(
+            s.on_puback(1, PubAckReason::PayloadFormatInvalid, t0),
+            [
+                Action::Dropped(10, PubAckReason::PayloadFormatInvalid),
+                Action::Fill
+            ]
+        );
+        assert!(s.room().is_some(), "publishing goes on: no pause");
+        // An ACL refusal still keeps the reading and pauses.
+        assert_eq!(
+            s.on_puback(2, PubAckReason::NotAuthorized, t0),
+            [Action::Refused(11), Action::Fill]
+        );
+        assert!(!refuses_for_good(PubAckReason::NotAuthorized));
+        assert!(!refuses_for_good(PubAckReason::QuotaExceeded));
     }
 
     #[test]
