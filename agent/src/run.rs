@@ -18,11 +18,13 @@ use crate::measure::{MeasureTx, Measurement};
 use crate::modem::{self, Modem};
 use crate::probe;
 use crate::publish::{PublishStats, Publisher};
-use crate::spool::{Record, SharedSpool, SpoolStats};
+use crate::spool::{Record, SharedSpool};
 use crate::state::{AgentState, StateError};
 use coverage_net::backoff::Backoff;
 use coverage_shared::topic::reading_topic;
-use coverage_shared::wire::{Body, Header, Heartbeat, ModemInfo, Reading, Signal};
+use coverage_shared::wire::{
+    Body, Header, Heartbeat, MAX_SEQ_RANGES, ModemInfo, Reading, SeqRange, Signal,
+};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -244,11 +246,28 @@ fn set_info(infos: &Mutex<Vec<ModemInfo>>, info: ModemInfo) {
     }
 }
 
-/// Sends a heartbeat every `interval`.
+/// The heartbeat's `seq_ranges` from the spool's runs of seqs: the newest
+/// [`MAX_SEQ_RANGES`] (older ones, if a spool ever held more, are no longer offered).
+pub fn seq_ranges(run: &str, runs: &[(u64, u64)]) -> Vec<SeqRange> {
+    let skip = runs.len().saturating_sub(MAX_SEQ_RANGES);
+    runs[skip..]
+        .iter()
+        .map(|&(first, last)| SeqRange {
+            run: run.to_owned(),
+            first,
+            last,
+        })
+        .collect()
+}
+
+/// Sends a heartbeat every `interval`, with the seqs the spool holds (`seq_ranges` of run
+/// `run`).
+#[allow(clippy::too_many_arguments)]
 pub async fn heartbeat(
     interval: Duration,
     started: Instant,
-    spool: SpoolStats,
+    spool: SharedSpool,
+    run: String,
     clock: ClockWatch,
     infos: Arc<Mutex<Vec<ModemInfo>>>,
     tx: MeasureTx,
@@ -261,13 +280,16 @@ pub async fn heartbeat(
             _ = shutdown.cancelled() => return,
         }
         clock.refresh().await;
+        let runs = spool.with(|s| s.seq_runs()).await;
+        let stats = spool.stats();
         let body = Body::Heartbeat(Heartbeat {
             uptime_s: started.elapsed().as_secs(),
             interval_s: Some(interval.as_secs().max(1)),
-            spool_depth: spool.depth(),
-            spool_dropped: spool.dropped(),
+            spool_depth: stats.depth(),
+            spool_dropped: stats.dropped(),
             clock_sync_age_s: clock.age_s(),
             modems: infos.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            seq_ranges: seq_ranges(&run, &runs),
         });
         if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(Measurement {
             ts: chrono::Utc::now(),
@@ -320,7 +342,8 @@ pub async fn run(cfg: AgentConfig, shutdown: impl Future<Output = ()>) -> Result
     measuring.push(tokio::spawn(heartbeat(
         cfg.schedule.heartbeat_interval,
         started,
-        spool.stats(),
+        spool.clone(),
+        run_id.clone(),
         clock.clone(),
         infos,
         tx.clone(),
@@ -375,6 +398,7 @@ mod tests {
                     iccid: None,
                     sim_state: None,
                 }],
+                seq_ranges: Vec::new(),
             }),
         }
     }

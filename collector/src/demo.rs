@@ -818,6 +818,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                             spool_dropped: 0,
                             clock_sync_age_s: Some(64.0),
                             modems: modems.iter().map(|(_, m)| m.info()).collect(),
+                            seq_ranges: Vec::new(),
                         }),
                     });
                 }

@@ -124,6 +124,9 @@ pub struct Ingest {
     pub dead: Arc<DeadLetters>,
     /// Lines to the sink.
     pub tx: mpsc::Sender<Pending>,
+    /// Resend requests from the coordinator's gap pass, published on this connection (`None`:
+    /// not the coordinator).
+    pub resends: Option<mpsc::UnboundedReceiver<crate::coordinator::gaps::ResendRequest>>,
 }
 
 /// Prepares MQTT options for the collector (persistent session, manual acks, flow control).
@@ -145,7 +148,7 @@ impl Ingest {
     /// Runs the subscription until `shutdown`. Connection errors are logged and retried with
     /// backoff; nothing here returns early on an error.
     pub async fn run(
-        self,
+        mut self,
         opts: MqttOptions,
         settings: IngestSettings,
         shutdown: CancellationToken,
@@ -173,6 +176,7 @@ impl Ingest {
         let mut rejects = RejectLog::default();
         let mut identities = IdentityCache::new(settings.identity.clone());
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(32));
+        let mut resends = self.resends.take();
         loop {
             // Acks that did not fit in rumqttc's request channel go first after each poll.
             while let Some(p) = unsent_acks.pop_front() {
@@ -254,6 +258,14 @@ impl Ingest {
                     }
                     // Every token is spent or dropped (only after shutdown began).
                     None => break,
+                },
+                req = async { resends.as_mut()?.recv().await }, if resends.is_some() && !draining => match req {
+                    Some(r) => {
+                        if let Err(e) = client.try_publish(r.topic(), QoS::AtLeastOnce, false, r.payload()) {
+                            tracing::warn!(site = %r.site, error = %e, "Cannot send a resend request; the next gap pass asks again.");
+                        }
+                    }
+                    None => resends = None,
                 },
                 _ = shutdown.cancelled(), if !draining => {
                     draining = true;

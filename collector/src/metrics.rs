@@ -116,6 +116,18 @@ pub struct Metrics {
     pub wal_corrupt: Gauge,
     /// MQTT messages received and not yet acknowledged (backlog, queue and batch in hand).
     pub unacked: Gauge,
+    /// Coordinator: resend requests sent.
+    pub resend_requests: Counter,
+    /// Coordinator: seqs asked for in resend requests.
+    pub resend_seqs_requested: Counter,
+    /// Coordinator: seqs asked for and since stored.
+    pub resend_filled: Gauge,
+    /// Coordinator: seqs missing from the store that the agents still hold.
+    pub gaps_open: Gauge,
+    /// Coordinator: stored / issued per site, over what its agent holds.
+    pub site_completeness: Family<SiteLabel, Gauge<f64, AtomicU64>>,
+    /// Coordinator: seqs lost at the source per site (left the agent unstored), since start.
+    pub site_lost: Family<SiteLabel, Gauge>,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
     /// Whether the MQTT session is up.
@@ -161,6 +173,12 @@ impl Metrics {
             wal_full: Gauge::default(),
             wal_corrupt: Gauge::default(),
             unacked: Gauge::default(),
+            resend_requests: Counter::default(),
+            resend_seqs_requested: Counter::default(),
+            resend_filled: Gauge::default(),
+            gaps_open: Gauge::default(),
+            site_completeness: Family::default(),
+            site_lost: Family::default(),
             rejected_all: AtomicU64::new(0),
             mqtt_up: AtomicBool::new(false),
             store_up: AtomicBool::new(false),
@@ -290,7 +308,56 @@ impl Metrics {
             "MQTT messages received and not yet acknowledged",
             m.unacked.clone(),
         );
+        registry.register(
+            "resend_requests",
+            "Resend requests sent to agents (coordinator only)",
+            m.resend_requests.clone(),
+        );
+        registry.register(
+            "resend_seqs_requested",
+            "Seqs asked for in resend requests (coordinator only)",
+            m.resend_seqs_requested.clone(),
+        );
+        registry.register(
+            "resend_filled",
+            "Seqs asked for and since stored (coordinator only)",
+            m.resend_filled.clone(),
+        );
+        registry.register(
+            "gaps_open",
+            "Seqs missing from the store that the agents still hold (coordinator only)",
+            m.gaps_open.clone(),
+        );
+        registry.register(
+            "site_completeness",
+            "Stored / issued readings per site, over what its agent holds (coordinator only)",
+            m.site_completeness.clone(),
+        );
+        registry.register(
+            "site_lost_at_source",
+            "Readings per site that left the agent unstored, since start (coordinator only)",
+            m.site_lost.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// Sets the gap gauges from one gap pass.
+    pub fn set_gaps(
+        &self,
+        sites: &std::collections::BTreeMap<String, crate::coordinator::gaps::SiteGaps>,
+        filled: u64,
+    ) {
+        let g = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.resend_filled.set(g(filled));
+        self.gaps_open
+            .set(g(sites.values().map(|s| s.missing).sum()));
+        for (site, s) in sites {
+            let label = SiteLabel { site: site.clone() };
+            if let Some(c) = s.completeness() {
+                self.site_completeness.get_or_create(&label).set(c);
+            }
+            self.site_lost.get_or_create(&label).set(g(s.lost));
+        }
     }
 
     /// Sets the write-ahead log's gauges.

@@ -171,11 +171,39 @@ pub async fn run_with_clock(
     } else {
         (None, None)
     };
+    // The coordinator's gap pass (InfluxDB only): its resend requests go out on the ingest's
+    // connection.
+    let gap_board = coordinator::gaps::GapBoard::default();
+    let (resends, gaps_task) = match (&store, cfg.coordinator.enabled) {
+        (coordinator::store::Store::Influx(influx), true) => {
+            let (req_tx, req_rx) = mpsc::unbounded_channel();
+            let task = coordinator::gaps::GapTask {
+                store: (**influx).clone(),
+                clock: clock.clone(),
+                rules: coordinator::gaps::GapRules {
+                    grace: cfg.coordinator.gap_grace,
+                    again_after: cfg.coordinator.resend_again_after,
+                    max_request: 1000,
+                },
+                every: cfg.coordinator.gaps_every,
+                requests: req_tx,
+                metrics: metrics.clone(),
+                board: gap_board.clone(),
+                tracker: coordinator::gaps::GapTracker::default(),
+            };
+            (
+                Some(req_rx),
+                Some(tokio::spawn(task.run(stop_coordinator.clone()))),
+            )
+        }
+        _ => (None, None),
+    };
     let ingest = Ingest {
         enricher: Arc::new(Enricher::new(registry.clone(), &cfg.registry.sites)),
         metrics: metrics.clone(),
         dead,
         tx,
+        resends,
     };
     let settings = IngestSettings {
         filter: cfg.filter.clone(),
@@ -196,6 +224,7 @@ pub async fn run_with_clock(
                 boundaries: registry.clone(),
                 board: board.clone(),
                 metrics: metrics.clone(),
+                gaps: gap_board.clone(),
             });
             Some(tokio::spawn(task.run(stop_http.clone())))
         }
@@ -232,6 +261,9 @@ pub async fn run_with_clock(
     tracing::info!("Shutting down: no new messages; flushing what was received.");
     stop_coordinator.cancel();
     if let Some(task) = coordinator_task {
+        let _ = task.await;
+    }
+    if let Some(task) = gaps_task {
         let _ = task.await;
     }
     // The ingest stops handing messages to the sink but keeps its connection, so the acks of

@@ -471,6 +471,7 @@ fn draw(rng: &mut ChaCha8Rng, source: &Source, site: &SiteSpec, ts_ms: i64) -> (
                 // An agent whose NTP client synchronised a few minutes ago.
                 clock_sync_age_s: Some(64.0 + f64::from(rng.random_range(0..600u32))),
                 modems: modems.clone(),
+                seq_ranges: Vec::new(),
             });
             (true, body)
         }

@@ -370,6 +370,7 @@ fn test_heartbeat(cfg: &AgentConfig, clock: &ClockWatch) -> Reading {
                     ..ModemInfo::default()
                 })
                 .collect(),
+            seq_ranges: Vec::new(),
         }),
     }
 }

@@ -249,6 +249,12 @@ impl Spool {
         Ok(into_readings(self.log.read_range(seq_from, seq_to)?))
     }
 
+    /// The seqs on disk, sent or not, as runs `(first, last)` inclusive, oldest first: what a
+    /// resend request can still get (the heartbeat's `seq_ranges`).
+    pub fn seq_runs(&self) -> Vec<(u64, u64)> {
+        self.log.key_runs()
+    }
+
     /// Writes the ack state durably if it changed (`acks.tmp`, fsync, rename, fsync of the
     /// directory). Returns whether it wrote. Call it periodically (every second bounds the
     /// duplicates a crash causes to a second of deliveries) and before exit.

@@ -43,6 +43,7 @@ fn site(id: &str, status: Status) -> SiteStatus {
         spool_dropped: Some(0),
         clock_synced: Some(true),
         clock_sync_age_s: None,
+        completeness: None,
     }
 }
 

@@ -18,6 +18,7 @@
 //! way to read them without scanning `rollups.lp`. `run` keeps a handle next to the spawned
 //! task.
 
+pub mod gaps;
 pub mod marks;
 pub mod rollups;
 pub mod status;
@@ -115,6 +116,26 @@ pub struct CoordinatorConfig {
     /// Site status: how often `site_status` points are written.
     #[serde(default = "default_status_every", with = "humantime_serde")]
     pub status_every: Duration,
+    /// Gaps: how often the agents' `seq_ranges` are compared with the store.
+    #[serde(default = "default_gaps_every", with = "humantime_serde")]
+    pub gaps_every: Duration,
+    /// Gaps: how long a seq must be missing before it is asked for (readings in flight are
+    /// not gaps).
+    #[serde(default = "default_gap_grace", with = "humantime_serde")]
+    pub gap_grace: Duration,
+    /// Gaps: how long after a resend request a range still missing is asked for again.
+    #[serde(default = "default_resend_again_after", with = "humantime_serde")]
+    pub resend_again_after: Duration,
+}
+
+fn default_gaps_every() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_gap_grace() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_resend_again_after() -> Duration {
+    Duration::from_secs(600)
 }
 
 fn default_settle() -> Duration {
@@ -151,6 +172,9 @@ impl Default for CoordinatorConfig {
             silent_after: default_silent_after(),
             stale_heartbeats: default_stale_heartbeats(),
             status_every: default_status_every(),
+            gaps_every: default_gaps_every(),
+            gap_grace: default_gap_grace(),
+            resend_again_after: default_resend_again_after(),
         }
     }
 }

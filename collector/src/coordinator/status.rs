@@ -245,6 +245,9 @@ pub struct SiteStatus {
     pub clock_synced: Option<bool>,
     /// Age of the clock synchronisation, s (last heartbeat).
     pub clock_sync_age_s: Option<f64>,
+    /// Stored / issued readings over what the agent holds (the gap pass; InfluxDB only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completeness: Option<f64>,
 }
 
 fn rfc3339(ms: i64) -> Option<String> {
@@ -301,6 +304,7 @@ pub fn site_statuses(
                 spool_dropped: hb.and_then(|h| h.spool_dropped),
                 clock_synced: hb.and_then(|h| h.clock_synced),
                 clock_sync_age_s: hb.and_then(|h| h.clock_sync_age_s),
+                completeness: None,
             }
         })
         .collect()
@@ -338,6 +342,7 @@ pub fn status_lines(statuses: &[SiteStatus], at: DateTime<Utc>) -> String {
                 spool_dropped: s.spool_dropped,
                 clock_synced: s.clock_synced,
                 clock_sync_age_s: s.clock_sync_age_s,
+                completeness: s.completeness,
                 lat: s.lat,
                 lon: s.lon,
                 registered: s.registered,
@@ -596,6 +601,7 @@ pub struct StatusTask {
     boundaries: Arc<BoundaryRegistry>,
     board: StatusBoard,
     metrics: Arc<Metrics>,
+    gaps: super::gaps::GapBoard,
     /// Everything read so far, per site (newest wins).
     seen: BTreeMap<String, Observed>,
     /// In archive mode: where the previous scan stopped.
@@ -621,6 +627,8 @@ pub struct StatusInputs {
     pub board: StatusBoard,
     /// Where the gauges are.
     pub metrics: Arc<Metrics>,
+    /// Completeness per site, from the gap pass.
+    pub gaps: super::gaps::GapBoard,
 }
 
 impl StatusTask {
@@ -641,6 +649,7 @@ impl StatusTask {
             boundaries: inputs.boundaries,
             board: inputs.board,
             metrics: inputs.metrics,
+            gaps: inputs.gaps,
             seen: BTreeMap::new(),
             scanner,
             last_to: None,
@@ -682,13 +691,16 @@ impl StatusTask {
     pub async fn pass(&mut self) -> Result<Vec<SiteStatus>, StatusError> {
         let now = self.clock.now();
         self.read(now).await?;
-        let statuses = site_statuses(
+        let mut statuses = site_statuses(
             now,
             &self.seen,
             &self.registry,
             &self.boundaries,
             &self.rules,
         );
+        for s in &mut statuses {
+            s.completeness = self.gaps.get(&s.site).and_then(|g| g.completeness());
+        }
         let lines = status_lines(&statuses, now);
         if !lines.is_empty() {
             self.store.write_rollups(&lines).await?;

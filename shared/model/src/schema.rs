@@ -78,6 +78,8 @@ pub mod field {
     pub const BYTES: &str = "bytes";
     /// Mean rate of a throughput transfer, Mbit/s (absent when it failed).
     pub const MBPS: &str = "mbps";
+    /// A heartbeat's `seq_ranges`, as `run:first-last,...` (`lines::seq_ranges_text`).
+    pub const SEQ_RANGES: &str = "seq_ranges";
 }
 
 /// Retention policies (DESIGN.md "InfluxDB schema"): raw readings in [`rp::RAW`] (the
@@ -233,7 +235,7 @@ pub mod derived {
         pub const CLOCK_SYNCED: &str = "clock_synced";
         /// Age of the agent's last clock synchronisation, s (last heartbeat).
         pub const CLOCK_SYNC_AGE_S: &str = "clock_sync_age_s";
-        /// Stored / issued readings (once heartbeats carry `seq_ranges`).
+        /// Stored / issued readings over what the agent holds (its `seq_ranges`; the gap pass).
         pub const COMPLETENESS: &str = "completeness";
         /// The site's latitude (registry, else last reported).
         pub const LAT: &str = "lat";

@@ -323,7 +323,31 @@ pub fn check_identity_fields(reading: &Reading) -> Result<(), Rejection> {
                 check_label("interface", i)?;
             }
         }
-        Body::Heartbeat(_) => {}
+        Body::Heartbeat(h) => {
+            if h.seq_ranges.len() > crate::wire::MAX_SEQ_RANGES {
+                return Err(bad(
+                    "seq_ranges",
+                    &h.seq_ranges.len().to_string(),
+                    "must hold at most 32 ranges",
+                ));
+            }
+            for r in &h.seq_ranges {
+                check_run(&r.run).map_err(|_| {
+                    bad(
+                        "seq_ranges.run",
+                        &r.run,
+                        "must be 1 to 64 of A-Z a-z 0-9 _ -",
+                    )
+                })?;
+                if r.first > r.last {
+                    return Err(bad(
+                        "seq_ranges",
+                        &format!("{}-{}", r.first, r.last),
+                        "first must not be above last",
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }

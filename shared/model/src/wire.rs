@@ -675,6 +675,25 @@ pub struct Heartbeat {
     /// The modems this agent drives.
     #[serde(default)]
     pub modems: Vec<ModemInfo>,
+    /// The readings this agent issued and still holds, sent or not: what the collector may ask
+    /// for again. Numbers skipped between reserved blocks are in no range. At most
+    /// [`MAX_SEQ_RANGES`], oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seq_ranges: Vec<SeqRange>,
+}
+
+/// Most ranges a heartbeat's `seq_ranges` holds.
+pub const MAX_SEQ_RANGES: usize = 32;
+
+/// Readings `first..=last` of run `run` (a heartbeat's `seq_ranges`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqRange {
+    /// The run the seqs belong to.
+    pub run: String,
+    /// First seq, inclusive.
+    pub first: u64,
+    /// Last seq, inclusive.
+    pub last: u64,
 }
 
 /// Serde helpers for `ts`: write RFC 3339 UTC with milliseconds, read any RFC 3339.
@@ -828,6 +847,7 @@ mod tests {
                     imei: Some("862570024875048".into()),
                     ..Default::default()
                 }],
+                seq_ranges: Vec::new(),
             }),
             Body::Throughput(Throughput {
                 target: "http://10.6.0.1/10MB".into(),

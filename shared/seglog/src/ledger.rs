@@ -65,6 +65,10 @@ impl LogStats {
 }
 
 /// What the log knows about one segment file.
+/// Most key runs one segment remembers ([`Segment::runs`]): a log whose keys have a gap every
+/// record (never the agent's or the collector's) would otherwise hold one run per record.
+pub const MAX_RUNS_PER_SEGMENT: usize = 64;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Segment {
     pub id: u64,
@@ -79,6 +83,10 @@ pub(crate) struct Segment {
     pub sealed: bool,
     pub first_key: Option<u64>,
     pub last_key: Option<u64>,
+    /// The keys of its valid records as runs of consecutive keys, `(first, last)` inclusive, in
+    /// order: at most [`MAX_RUNS_PER_SEGMENT`] (past that the last run is stretched, which can
+    /// only make a reader ask for keys that do not exist).
+    pub runs: Vec<(u64, u64)>,
     /// Valid records not yet acknowledged.
     pub unacked: u64,
     /// Every record before this offset is acknowledged.
@@ -102,10 +110,20 @@ impl Segment {
             sealed: true,
             first_key: None,
             last_key: None,
+            runs: Vec::new(),
             unacked: 0,
             acked_to: SEGMENT_HEADER_LEN,
             sent_at_ms: 0,
             known: Vec::new(),
+        }
+    }
+
+    /// Adds `first..=last` (all present, above every key so far) to [`Segment::runs`].
+    pub(crate) fn note_keys(&mut self, first: u64, last: u64) {
+        let full = self.runs.len() >= MAX_RUNS_PER_SEGMENT;
+        match self.runs.last_mut() {
+            Some(run) if full || run.1.checked_add(1) == Some(first) => run.1 = last,
+            _ => self.runs.push((first, last)),
         }
     }
 
@@ -277,8 +295,18 @@ impl Ledger {
 
     /// A batch of `n` records with keys `first_key..=last_key`, `bytes` long, was written and
     /// synced at the end of the last segment.
-    pub(crate) fn appended(&mut self, bytes: u64, first_key: u64, last_key: u64, n: u64) {
+    pub(crate) fn appended(
+        &mut self,
+        bytes: u64,
+        first_key: u64,
+        last_key: u64,
+        n: u64,
+        runs: &[(u64, u64)],
+    ) {
         let seg = self.segments.back_mut().expect("an active segment exists");
+        for &(a, b) in runs {
+            seg.note_keys(a, b);
+        }
         seg.size += bytes;
         seg.end = seg.size;
         seg.first_key.get_or_insert(first_key);
@@ -288,6 +316,21 @@ impl Ledger {
         self.last_key = Some(last_key);
         self.depth += n;
         self.publish_depth();
+    }
+
+    /// The keys on disk (readable segments, acknowledged or not) as runs of consecutive keys,
+    /// oldest first, runs that continue across segments merged.
+    pub(crate) fn key_runs(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for seg in self.segments.iter().filter(|s| s.readable) {
+            for &(a, b) in &seg.runs {
+                match out.last_mut() {
+                    Some(last) if last.1.checked_add(1) == Some(a) => last.1 = b,
+                    _ => out.push((a, b)),
+                }
+            }
+        }
+        out
     }
 
     // ---- making room and expiring ----

@@ -58,8 +58,14 @@ impl Sim {
         for (n, &k) in keys.iter().enumerate() {
             self.files.insert((seg.id, seg.size + LEN * n as u64), k);
         }
-        self.l
-            .appended(bytes, keys[0], *keys.last().unwrap(), keys.len() as u64);
+        let runs: Vec<(u64, u64)> = keys.iter().map(|&k| (k, k)).collect();
+        self.l.appended(
+            bytes,
+            keys[0],
+            *keys.last().unwrap(),
+            keys.len() as u64,
+            &runs,
+        );
         dropped
     }
 

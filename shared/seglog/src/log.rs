@@ -141,10 +141,16 @@ impl SegLog {
         }
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
+        let mut runs: Vec<(u64, u64)> = Vec::new();
         for r in records {
-            encode_record(&mut buf, r.as_record());
+            let r = r.as_record();
+            encode_record(&mut buf, r);
+            match runs.last_mut() {
+                Some(run) if run.1 + 1 == r.key => run.1 = r.key,
+                _ => runs.push((r.key, r.key)),
+            }
         }
-        let result = self.append_encoded(&buf, first.key, last.key, records.len() as u64);
+        let result = self.append_encoded(&buf, first.key, last.key, records.len() as u64, &runs);
         self.scratch = buf;
         result
     }
@@ -155,6 +161,7 @@ impl SegLog {
         first_key: u64,
         last_key: u64,
         n: u64,
+        runs: &[(u64, u64)],
     ) -> Result<Option<Dropped>, LogError> {
         let bytes = buf.len() as u64;
         let need_new = self
@@ -194,7 +201,7 @@ impl SegLog {
             self.seal_active();
             return Err(e);
         }
-        self.ledger.appended(bytes, first_key, last_key, n);
+        self.ledger.appended(bytes, first_key, last_key, n, runs);
         Ok(dropped)
     }
 
@@ -326,6 +333,14 @@ impl SegLog {
     /// Bytes of all segment files together (bounded by `max_bytes`).
     pub fn bytes(&self) -> u64 {
         self.ledger.total_bytes
+    }
+
+    /// The keys on disk, acknowledged or not, as runs of consecutive keys `(first, last)`
+    /// inclusive, oldest first: what [`SegLog::read_range`] can still give. The agent's
+    /// heartbeat reports them (`seq_ranges`), so a gap between runs (keys never issued) is never
+    /// taken for a loss. A damaged record's key is not known and stays inside its run.
+    pub fn key_runs(&self) -> Vec<(u64, u64)> {
+        self.ledger.key_runs()
     }
 
     /// Framed bytes ([`crate::framed_len`]) that can be appended now without the bound

@@ -211,6 +211,7 @@ fn scan_segment(
                 *max_key = Some(key);
                 seg.first_key.get_or_insert(key);
                 seg.last_key = Some(key);
+                seg.note_keys(key, key);
                 records += 1;
                 if at >= acked_to {
                     if acked_set.contains(&key) {

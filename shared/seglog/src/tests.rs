@@ -719,3 +719,43 @@ fn a_spool_directory_in_the_documented_format_opens_as_it_is() {
     crate::format::encode_record(&mut want, rec(8).as_ref());
     assert_eq!(on_disk[seg.len()..], want[..]);
 }
+
+#[test]
+fn key_runs_follow_appends_gaps_restarts_and_deletions() {
+    let dir = tempfile::tempdir().unwrap();
+    // Small segments: the runs cross segment boundaries.
+    let config = LogConfig {
+        keep_sent: Duration::ZERO,
+        ..cfg(1024, 64 * 1024)
+    };
+    {
+        let mut s = SegLog::open(dir.path(), config).unwrap();
+        assert_eq!(s.key_runs(), Vec::<(u64, u64)>::new());
+        // One record per batch: the segments roll every few records.
+        for k in 1..=30 {
+            s.append_batch(&recs([k])).unwrap();
+        }
+        // A block skipped (the agent reserved 31..=99 and restarted): never issued.
+        s.append_batch(&recs([100, 101, 102, 104])).unwrap();
+        assert!(s.segment_count() > 1, "the runs span segments");
+        assert_eq!(s.key_runs(), vec![(1, 30), (100, 102), (104, 104)]);
+        s.close().unwrap();
+    }
+    // Rebuilt from the files alone.
+    let mut s = SegLog::open(dir.path(), config).unwrap();
+    assert_eq!(s.key_runs(), vec![(1, 30), (100, 102), (104, 104)]);
+    s.append_batch(&recs(105..=110)).unwrap();
+    assert_eq!(s.key_runs(), vec![(1, 30), (100, 102), (104, 110)]);
+    // Acknowledge the oldest records and expire their segments: they leave the runs.
+    let out = s.next_unsent(1000).unwrap();
+    for r in out.iter().filter(|r| r.key <= 20) {
+        s.ack(r.key);
+    }
+    s.maintain().unwrap();
+    let runs = s.key_runs();
+    assert!(
+        runs.first().unwrap().0 > 1 && runs.first().unwrap().0 <= 21,
+        "{runs:?}"
+    );
+    assert_eq!(runs.last(), Some(&(104, 110)));
+}

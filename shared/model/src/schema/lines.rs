@@ -44,6 +44,35 @@ pub struct SitePlacement {
     pub district: Option<String>,
 }
 
+/// A heartbeat's `seq_ranges` as the string field the coordinator reads back:
+/// `run:first-last` joined by `,` (runs are `[A-Za-z0-9_-]`, so neither `:` nor `,` occurs in
+/// them).
+pub fn seq_ranges_text(ranges: &[crate::wire::SeqRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| format!("{}:{}-{}", r.run, r.first, r.last))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads [`seq_ranges_text`] back; `None` when any part is out of shape.
+pub fn parse_seq_ranges(text: &str) -> Option<Vec<crate::wire::SeqRange>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',')
+        .map(|part| {
+            let (run, span) = part.rsplit_once(':')?;
+            let (first, last) = span.split_once('-')?;
+            Some(crate::wire::SeqRange {
+                run: run.to_owned(),
+                first: first.parse().ok()?,
+                last: last.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
 /// Appends `v` as a float field when present and finite.
 fn float(b: Fields, key: &str, v: Option<f64>) -> Fields {
     match v {
@@ -187,6 +216,8 @@ pub fn append_line(buf: Vec<u8>, reading: &Reading, placement: &SitePlacement) -
             f = f.field("spool_dropped", i(hb.spool_dropped));
             f = float(f, "clock_sync_age_s", hb.clock_sync_age_s);
             f = f.field("modems", i64::try_from(hb.modems.len()).unwrap_or(i64::MAX));
+            let ranges = (!hb.seq_ranges.is_empty()).then(|| seq_ranges_text(&hb.seq_ranges));
+            f = string(f, field::SEQ_RANGES, ranges.as_deref());
             string(f, "agent", Some(&h.agent))
         }
     };

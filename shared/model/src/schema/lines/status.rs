@@ -51,6 +51,8 @@ pub struct StatusPoint<'a> {
     pub lon: Option<f64>,
     /// In the site registry.
     pub registered: bool,
+    /// Stored / issued readings over what the agent holds (the gap pass), when known.
+    pub completeness: Option<f64>,
 }
 
 /// One `site_status` line (with its newline) at `ts_ms`.
@@ -80,6 +82,7 @@ pub fn line(p: &StatusPoint<'_>, ts_ms: i64) -> String {
     b = float(b, f::CLOCK_SYNC_AGE_S, p.clock_sync_age_s);
     b = float(b, f::LAT, p.lat);
     b = float(b, f::LON, p.lon);
+    b = float(b, f::COMPLETENESS, p.completeness);
     let bytes = b.timestamp(ts_ms).close_line().build();
     // The builder only ever writes UTF-8 (it copies &str and formats numbers).
     String::from_utf8(bytes).unwrap_or_default()
