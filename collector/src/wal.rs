@@ -29,7 +29,8 @@
 //!   commits. What was not yet written stays in the log and is written after the next start.
 //!
 //! A line longer than a record's body may be ([`MAX_BODY_BYTES`]; only a reading with a huge
-//! `modem` text comes near) is dead-lettered (`line_too_long`) and acknowledged.
+//! `modem` text comes near), or than half the log's bound, is dead-lettered (`line_too_long`)
+//! and acknowledged: the log could never take it.
 
 use crate::ack::{AckToken, Pending};
 use crate::deadletter::{DeadLetters, Letter};
@@ -107,6 +108,9 @@ pub struct Wal {
     done: Arc<Notify>,
     metrics: Arc<Metrics>,
     batch_lines: usize,
+    /// The longest line taken: one a log emptied of everything else surely has room for
+    /// (half the bound), and one a record can hold.
+    max_line: usize,
 }
 
 /// Runs blocking log work off the async threads.
@@ -152,6 +156,10 @@ impl Wal {
             done: Arc::new(Notify::new()),
             metrics,
             batch_lines: cfg.batch_lines,
+            max_line: MAX_BODY_BYTES.min(
+                usize::try_from(cfg.max_bytes / 2 - SEGMENT_HEADER_LEN).unwrap_or(usize::MAX)
+                    - coverage_seglog::RECORD_HEADER_LEN,
+            ),
         };
         wal.publish_gauges().await;
         Ok(wal)
@@ -191,12 +199,13 @@ impl Wal {
                 }
             }
             batch.retain_mut(|p| {
-                if p.line.len() <= MAX_BODY_BYTES {
+                if p.line.len() <= self.max_line {
                     return true;
                 }
                 let detail = format!(
-                    "its line is {} bytes, more than a write-ahead log record holds ({MAX_BODY_BYTES})",
-                    p.line.len()
+                    "its line is {} bytes, more than the write-ahead log takes ({})",
+                    p.line.len(),
+                    self.max_line
                 );
                 let kept = dead.put(&Letter {
                     time: crate::deadletter::now(),
@@ -213,30 +222,38 @@ impl Wal {
             if batch.is_empty() {
                 continue;
             }
-            let bytes: u64 = SEGMENT_HEADER_LEN
-                + batch
-                    .iter()
-                    .map(|p| {
-                        framed_len(RecordRef {
-                            key: 0,
-                            head: "",
-                            body: p.line.as_bytes(),
-                        }) as u64
-                    })
-                    .sum::<u64>();
-            // Full: wait for the drainer to free room; meanwhile nothing is taken or acked.
+            // Full: wait for the drainer to free room for at least the first line; meanwhile
+            // nothing is taken or acked. Then append the longest prefix that fits (a batch
+            // larger than the room an emptied log has would otherwise wait forever).
+            let sizes: Vec<u64> = batch
+                .iter()
+                .map(|p| {
+                    framed_len(RecordRef {
+                        key: 0,
+                        head: "",
+                        body: p.line.as_bytes(),
+                    }) as u64
+                })
+                .collect();
             let mut warned = false;
-            loop {
+            let fits = loop {
                 let room = blocking(&self.log, |log| log.room_without_loss()).await;
-                if room >= bytes {
-                    break;
+                let mut used = SEGMENT_HEADER_LEN;
+                let fits = sizes
+                    .iter()
+                    .take_while(|&&n| {
+                        used += n;
+                        used <= room
+                    })
+                    .count();
+                if fits > 0 {
+                    break fits;
                 }
                 self.metrics.set_wal_full(true);
                 if !warned {
                     warned = true;
                     tracing::warn!(
                         room,
-                        batch_bytes = bytes,
                         "Write-ahead log full: no new messages are taken from the broker until InfluxDB stores what the log holds."
                     );
                 }
@@ -244,11 +261,12 @@ impl Wal {
                     _ = self.done.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(200)) => {}
                 }
-            }
+            };
             if warned {
                 tracing::info!("Write-ahead log has room again; taking messages.");
             }
             self.metrics.set_wal_full(false);
+            let rest = batch.split_off(fits);
             // The lines go to the log's thread and come back (a failed append is retried).
             let lines: Vec<String> = batch
                 .iter_mut()
@@ -285,12 +303,14 @@ impl Wal {
                     for p in batch.drain(..) {
                         p.ack.ack();
                     }
+                    batch = rest;
                     self.appended.notify_one();
                 }
                 Err(e) => {
                     for (p, line) in batch.iter_mut().zip(lines) {
                         p.line = line;
                     }
+                    batch.extend(rest);
                     let should_log = backoff.should_log();
                     let wait = backoff.next_delay();
                     if should_log {

@@ -152,9 +152,10 @@ async fn unstored_records_come_back_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_log_acks_nothing_until_the_sink_frees_room() {
     let tmp = tempfile::tempdir().unwrap();
-    // Two segments of 4 KiB: about 80 records of ~50 bytes fit.
+    // Two segments of 4 KiB: about 80 records of ~50 bytes fit, fewer than a batch holds (a
+    // batch larger than an emptied log's room is appended in parts, never waited on forever).
     let cfg = WalConfig {
-        batch_lines: 10,
+        batch_lines: 500,
         ..config(&tmp.path().join("wal"), 8 << 10, 4 << 10)
     };
     let metrics = Arc::new(Metrics::new());
