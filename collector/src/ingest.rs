@@ -208,7 +208,7 @@ impl Ingest {
                     Ok(Event::Incoming(Packet::Publish(_))) if draining => {}
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         let Some(ack_tx) = &ack_tx else { continue };
-                        let token = AckToken::new(p.clone(), generation, ack_tx.clone());
+                        let token = AckToken::new(&p, generation, ack_tx.clone());
                         unacked += 1;
                         if let Some(pending) = self.handle(p, token, &mut rejects, &mut identities) {
                             backlog.push_back(pending);
@@ -374,6 +374,10 @@ impl Ingest {
                     tracing::debug!(topic = %topic, flag = %flag, "Nulled an out-of-range value.");
                 }
                 self.metrics.accept(valid.reading.kind().as_str());
+                let lag = chrono::Utc::now() - valid.reading.header.ts;
+                self.metrics
+                    .ingest_lag
+                    .observe(lag.num_milliseconds().max(0) as f64 / 1000.0);
                 Some(Pending { line, ack: token })
             }
         }

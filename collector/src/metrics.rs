@@ -8,6 +8,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -116,6 +117,9 @@ pub struct Metrics {
     pub wal_corrupt: Gauge,
     /// MQTT messages received and not yet acknowledged (backlog, queue and batch in hand).
     pub unacked: Gauge,
+    /// End-to-end lag of accepted readings: receive time minus the reading's `ts`, seconds
+    /// (readings resent or spooled for hours land in the top buckets).
+    pub ingest_lag: Histogram,
     /// Coordinator: resend requests sent.
     pub resend_requests: Counter,
     /// Coordinator: seqs asked for in resend requests.
@@ -173,6 +177,9 @@ impl Metrics {
             wal_full: Gauge::default(),
             wal_corrupt: Gauge::default(),
             unacked: Gauge::default(),
+            ingest_lag: Histogram::new([
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, 86_400.0,
+            ]),
             resend_requests: Counter::default(),
             resend_seqs_requested: Counter::default(),
             resend_filled: Gauge::default(),
@@ -307,6 +314,11 @@ impl Metrics {
             "mqtt_unacked",
             "MQTT messages received and not yet acknowledged",
             m.unacked.clone(),
+        );
+        registry.register(
+            "ingest_lag_seconds",
+            "Receive time minus the reading's ts, accepted readings",
+            m.ingest_lag.clone(),
         );
         registry.register(
             "resend_requests",

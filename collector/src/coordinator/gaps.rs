@@ -405,7 +405,7 @@ impl GapTask {
             .filter_map(|s| s.values.first().and_then(|r| s.cell(r, "count")))
             .filter_map(|v| v.as_u64())
             .sum();
-        if n >= b - a + 1 {
+        if n > b - a {
             return Ok((a..=b).collect());
         }
         let rows = self
