@@ -188,10 +188,23 @@ async fn a_full_log_acks_nothing_until_the_sink_frees_room() {
     let mut stored = Vec::new();
     let mut n_acked = acked.len();
     while stored.len() < 400 {
-        let p = tokio::time::timeout(Duration::from_secs(20), sink_rx.recv())
-            .await
-            .expect("the drainer keeps handing out records")
-            .unwrap();
+        let Ok(p) = tokio::time::timeout(Duration::from_secs(20), sink_rx.recv()).await else {
+            let state = blocking(&wal.log, |l| {
+                (
+                    l.depth(),
+                    l.bytes(),
+                    l.in_flight(),
+                    l.room_without_loss(),
+                    l.segment_count(),
+                )
+            })
+            .await;
+            panic!(
+                "the drainer stopped handing out records after {} stored: (depth, bytes, in flight, room, segments) = {state:?}",
+                stored.len()
+            );
+        };
+        let p = p.unwrap();
         stored.push(p.line.clone());
         p.ack.ack();
         while let Ok(_k) = pubacks.try_recv() {

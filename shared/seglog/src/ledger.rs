@@ -353,12 +353,22 @@ impl Ledger {
     /// Framed bytes that can be appended without deleting an unacknowledged record (a lower
     /// bound: it leaves room for a new segment's header). Unreadable and sent segments count as
     /// free, since the bound deletes them first and without loss.
-    pub(crate) fn room_without_loss(&self, max_bytes: u64) -> u64 {
+    pub(crate) fn room_without_loss(&self, max_bytes: u64, segment_bytes: u64) -> u64 {
+        let last = self.segments.len().saturating_sub(1);
         let kept: u64 = self
             .segments
             .iter()
-            .filter(|s| s.readable && !s.is_sent())
-            .map(|s| s.size)
+            .enumerate()
+            // The segment being written is not sent (it is not sealed), but when it is fully
+            // acknowledged and already full, the next append seals it and may delete it: it
+            // is room too (else a log whose one segment grew past `segment_bytes` in one batch
+            // and was then fully acknowledged would never have room again).
+            .filter(|&(i, s)| {
+                let reclaimable =
+                    i == last && !s.sealed && s.unacked == 0 && s.size >= segment_bytes;
+                s.readable && !s.is_sent() && !reclaimable
+            })
+            .map(|(_, s)| s.size)
             .sum();
         max_bytes.saturating_sub(kept + SEGMENT_HEADER_LEN)
     }

@@ -282,21 +282,21 @@ fn acks_from_before_a_restart_are_skipped_and_kept_in_the_ack_state() {
 fn room_without_loss_counts_sent_and_unreadable_segments_as_free() {
     let seg = 32 + 2 * LEN;
     let mut s = Sim::new(seg, 4 * seg);
-    assert_eq!(s.l.room_without_loss(s.max_bytes), 4 * seg - 32);
+    assert_eq!(s.l.room_without_loss(s.max_bytes, seg), 4 * seg - 32);
     for k in (1..=6).step_by(2) {
         s.append(&[k, k + 1]);
     }
-    assert_eq!(s.l.room_without_loss(s.max_bytes), seg - 32);
+    assert_eq!(s.l.room_without_loss(s.max_bytes, seg), seg - 32);
     for k in s.next_unsent(2) {
         s.l.ack(k);
     }
     assert!(s.l.segments[0].is_sent());
-    assert_eq!(s.l.room_without_loss(s.max_bytes), 2 * seg - 32);
+    assert_eq!(s.l.room_without_loss(s.max_bytes, seg), 2 * seg - 32);
     s.l.segments[1].readable = false;
-    assert_eq!(s.l.room_without_loss(s.max_bytes), 3 * seg - 32);
+    assert_eq!(s.l.room_without_loss(s.max_bytes, seg), 3 * seg - 32);
     s.l.segments[1].readable = true;
     // What it promises holds: appending that much drops nothing unacknowledged.
-    let room = s.l.room_without_loss(s.max_bytes);
+    let room = s.l.room_without_loss(s.max_bytes, seg);
     let n = room / LEN;
     assert!(n >= 1);
     let keys: Vec<u64> = (7..7 + n.min(2)).collect();

@@ -348,7 +348,8 @@ impl SegLog {
     /// write-ahead log) stops taking input when its next batch exceeds this, instead of letting
     /// [`SegLog::append_batch`] drop the oldest segment.
     pub fn room_without_loss(&self) -> u64 {
-        self.ledger.room_without_loss(self.config.max_bytes)
+        self.ledger
+            .room_without_loss(self.config.max_bytes, self.config.segment_bytes)
     }
 
     /// Number of segment files.

@@ -759,3 +759,29 @@ fn key_runs_follow_appends_gaps_restarts_and_deletions() {
     );
     assert_eq!(runs.last(), Some(&(104, 110)));
 }
+
+#[test]
+fn a_full_and_acknowledged_active_segment_is_room_again() {
+    // One batch larger than a segment fills the active one past `segment_bytes`; once all of it
+    // is acknowledged the log must offer room (the collector's WAL waited forever here).
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        keep_sent: Duration::ZERO,
+        ..cfg(1024, 4096)
+    };
+    let mut s = SegLog::open(dir.path(), config).unwrap();
+    s.append_batch(&recs(1..=40)).unwrap();
+    assert_eq!(s.segment_count(), 1);
+    assert!(s.bytes() > 3000, "{} bytes in one segment", s.bytes());
+    let small = s.room_without_loss();
+    for r in s.next_unsent(100).unwrap() {
+        s.ack(r.key);
+    }
+    s.maintain().unwrap();
+    let room = s.room_without_loss();
+    assert!(room > small && room >= 3000, "room {small} -> {room}");
+    // And what it promises holds: that much is appended without dropping anything.
+    let n = (room / framed_len(rec(41).as_ref()) as u64).min(30);
+    s.append_batch(&recs(41..41 + n)).unwrap();
+    assert_eq!(s.dropped(), 0);
+}
