@@ -65,12 +65,28 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The workspace root (the directory holding the top-level `Cargo.toml`).
+/// The workspace root (the directory holding the top-level `Cargo.toml`, with `[workspace]`).
+///
+/// Found at run time from the `CARGO_MANIFEST_DIR` cargo sets for the running test (the tested
+/// crate's directory), not from this crate's compile-time one: cargo reuses a compiled crate for
+/// an identical copy of the workspace elsewhere (`.ci/run`'s lone copy, target dir shared), and
+/// a path baked in at compile time would name the copy that compiled it.
 pub fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("the harness crate lives at tests/harness below the workspace root")
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let start = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        start
+            .ancestors()
+            .find(|d| {
+                std::fs::read_to_string(d.join("Cargo.toml"))
+                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+            })
+            .map(Path::to_path_buf)
+            .unwrap_or(start)
+    })
 }
 
 /// How long the nested build may take: a cold build of both daemons on 2 cores takes a few
