@@ -300,9 +300,25 @@ fn check_plmn(
     Ok(())
 }
 
-/// The revised validation of DESIGN.md: every field that becomes a tag or an identity.
+/// An integer stored as InfluxDB's signed `i` (DESIGN.md "Storage"): at most `i64::MAX`, so
+/// it is stored as sent and never saturated into another number.
+fn check_int(field: &'static str, v: u64) -> Result<(), Rejection> {
+    if i64::try_from(v).is_ok() {
+        Ok(())
+    } else {
+        Err(bad(
+            field,
+            &v.to_string(),
+            "must be at most 9223372036854775807 (stored as a signed integer)",
+        ))
+    }
+}
+
+/// The revised validation of DESIGN.md: every field that becomes a tag or an identity, and
+/// every integer, which must fit the store's signed integers.
 pub fn check_identity_fields(reading: &Reading) -> Result<(), Rejection> {
     check_run(&reading.header.run)?;
+    check_int("seq", reading.header.seq)?;
     match &reading.body {
         Body::Signal(s) => {
             check_label("modem", &s.modem)?;
@@ -318,12 +334,19 @@ pub fn check_identity_fields(reading: &Reading) -> Result<(), Rejection> {
             }
         }
         Body::Throughput(t) => {
+            check_int("bytes", t.bytes)?;
             check_label("target", &t.target)?;
             if let Some(i) = &t.interface {
                 check_label("interface", i)?;
             }
         }
         Body::Heartbeat(h) => {
+            check_int("uptime_s", h.uptime_s)?;
+            check_int("spool_depth", h.spool_depth)?;
+            check_int("spool_dropped", h.spool_dropped)?;
+            if let Some(i) = h.interval_s {
+                check_int("interval_s", i)?;
+            }
             if h.seq_ranges.len() > crate::wire::MAX_SEQ_RANGES {
                 return Err(bad(
                     "seq_ranges",
@@ -339,6 +362,7 @@ pub fn check_identity_fields(reading: &Reading) -> Result<(), Rejection> {
                         "must be 1 to 64 of A-Z a-z 0-9 _ -",
                     )
                 })?;
+                check_int("seq_ranges.last", r.last)?;
                 if r.first > r.last {
                     return Err(bad(
                         "seq_ranges",
@@ -670,6 +694,21 @@ mod tests {
         };
         assert_eq!(err.code(), "bad_field");
         assert!(err.to_string().contains("field run is \"\""), "{err}");
+    }
+
+    #[test]
+    fn integers_beyond_the_stores_signed_range_are_rejected_not_saturated() {
+        // Found by the fuzz test in CI: a seq of 2^63 was stored as 2^63 - 1 (another reading).
+        let mut v = signal();
+        v["seq"] = json!(i64::MAX as u64);
+        assert!(run("coverage/v1/s1/signal", &v).is_ok());
+        v["seq"] = json!(i64::MAX as u64 + 1);
+        match run("coverage/v1/s1/signal", &v) {
+            Err(Rejection::BadField { field, value, .. }) => {
+                assert_eq!((field, value.as_str()), ("seq", "9223372036854775808"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
