@@ -179,6 +179,7 @@ pub fn audit_config() -> AuditConfig {
             operators: Vec::new(),
             contracted_down_mbps: None,
             contracted_up_mbps: None,
+            retired: None,
         }],
         ..AuditConfig::default()
     }

@@ -44,6 +44,11 @@ pub struct SiteEntry {
     /// Contracted upload speed, Mbit/s (Vu).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contracted_up_mbps: Option<f64>,
+    /// When the site was retired (`coverage-collector site retire`), RFC 3339: an end date,
+    /// never a deletion, so audits of earlier periods stay reproducible. A period that starts
+    /// at or after it does not count the site as a site without data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SiteEntry {
@@ -57,7 +62,13 @@ impl SiteEntry {
             operators: Vec::new(),
             contracted_down_mbps: None,
             contracted_up_mbps: None,
+            retired: None,
         }
+    }
+
+    /// Whether the site was still in service at some time in the period starting at `from`.
+    pub fn in_service_from(&self, from: chrono::DateTime<chrono::Utc>) -> bool {
+        self.retired.is_none_or(|r| r > from)
     }
 }
 
@@ -254,6 +265,21 @@ mod tests {
                 "{key}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_retired_site_keeps_its_entry_with_an_end_date() {
+        let r = parse(
+            "[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\nretired = \"2026-12-03T07:00:00Z\"\n",
+        )
+        .unwrap();
+        let end = r.sites[0].retired.unwrap();
+        assert_eq!(end.to_rfc3339(), "2026-12-03T07:00:00+00:00");
+        assert!(r.sites[0].in_service_from(end - chrono::Duration::hours(1)));
+        assert!(!r.sites[0].in_service_from(end));
+        let err = parse("[[sites]]\nid = \"s1\"\nlat = 22.1\nlon = 105.8\nretired = \"soon\"\n")
+            .unwrap_err();
+        assert!(err.contains("retired"), "{err}");
     }
 
     #[test]

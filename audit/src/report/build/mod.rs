@@ -895,6 +895,23 @@ pub fn build_report(input: ReportInputs<'_>) -> Result<Report, AuditError> {
         aggregates,
         source,
     } = input;
+    // A site retired before the period starts is not one of its sites (it is still placed if
+    // it sent anything in the period).
+    let in_service: AuditConfig;
+    let cfg = if cfg.sites.iter().all(|s| s.in_service_from(from)) {
+        cfg
+    } else {
+        in_service = AuditConfig {
+            sites: cfg
+                .sites
+                .iter()
+                .filter(|s| s.in_service_from(from))
+                .cloned()
+                .collect(),
+            ..cfg.clone()
+        };
+        &in_service
+    };
     let total_windows = period_windows(from.timestamp_millis(), to.timestamp_millis());
     let evidence = Evidence::gather(
         aggregates,

@@ -126,6 +126,7 @@ fn place_sites_places_and_flags_every_known_site() {
         operators: Vec::new(),
         contracted_down_mbps: None,
         contracted_up_mbps: None,
+        retired: None,
     });
     let agg = aggregates(
         vec![mobile_row("no-pos", "452-04", 0, 1)],
@@ -572,4 +573,29 @@ fn a_registry_fibre_site_without_operators_is_no_mobile_site() {
     let communes = commune_reports(set, &sites_by_commune(&placed), &ev);
     let c = communes.iter().find(|c| c.code == "01834").unwrap();
     assert_eq!(c.mobile, MobileVerdict::InsufficientData);
+}
+
+#[test]
+fn a_site_retired_before_the_period_is_not_one_of_its_sites() {
+    let registry = registry();
+    let t = |h: i64| chrono::DateTime::from_timestamp(h * 3600, 0).unwrap();
+    let mut cfg = AuditConfig::default();
+    let mut entry = SiteEntry::at("old", IN_01834.0, IN_01834.1);
+    entry.operators = vec!["452-04".to_owned()];
+    // Retired before the period (t(0)..t(24)): the commune has no site.
+    entry.retired = Some(t(-1));
+    cfg.sites.push(entry.clone());
+    let c = empty_communes(&registry, &cfg);
+    let c = c.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(c.mobile, MobileVerdict::NoSite, "retired before the period");
+    // Retired during the period: it was a site of that period (it sent nothing).
+    entry.retired = Some(t(12));
+    cfg.sites = vec![entry];
+    let c = empty_communes(&registry, &cfg);
+    let c = c.iter().find(|c| c.code == "01834").unwrap();
+    assert_eq!(
+        c.mobile,
+        MobileVerdict::InsufficientData,
+        "retired mid-period"
+    );
 }

@@ -200,6 +200,7 @@ fn no_site_silent_registry_site_and_the_near_edge_flag() {
         operators: vec![VIETTEL.to_owned()],
         contracted_down_mbps: None,
         contracted_up_mbps: None,
+        retired: None,
     });
     let r = report(Vec::new(), &cfg, &[]);
     // A commune without any site.
