@@ -47,6 +47,51 @@ pub struct BoundariesConfig {
 pub struct RegistryConfig {
     /// `sites.toml` with the `[[sites]]` entries; relative to the config file's directory.
     pub file: PathBuf,
+    /// How often the running collector looks for a changed file (a site added or retired is
+    /// picked up without a restart; an invalid file is logged and the last good one kept).
+    #[serde(default = "default_reload_every", with = "humantime_serde")]
+    pub reload_every: std::time::Duration,
+    /// Readings of a site the registry does not list: `accept` (stored; its site status is
+    /// `unregistered`, which the Fleet dashboard and alerts show) or `reject` (dead-lettered
+    /// with the reason `unregistered`; the broker's ACL normally stops them first).
+    #[serde(default)]
+    pub unregistered: Unregistered,
+}
+
+/// `[registry] unregistered`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unregistered {
+    /// Store them; their site status says `unregistered`.
+    #[default]
+    Accept,
+    /// Dead-letter them.
+    Reject,
+}
+
+fn default_reload_every() -> std::time::Duration {
+    std::time::Duration::from_secs(5)
+}
+
+/// `[provisioning]`: what `coverage-collector site add` and `site retire` change besides the
+/// registry (the broker's password file, then a reload of the broker) and what a new agent's
+/// config names (how it reaches the broker).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisioningConfig {
+    /// mosquitto's `password_file` (relative to the config file's directory).
+    pub password_file: PathBuf,
+    /// The command (argv) that makes the broker read its password file again, run after every
+    /// change: `["systemctl", "reload", "mosquitto"]` (SIGHUP; mosquitto then also ends the
+    /// sessions of users no longer in the file). Empty: none (reload it yourself).
+    #[serde(default)]
+    pub reload: Vec<String>,
+    /// The broker URL written into a new agent's config (`mqtts://broker.example:8883`).
+    pub agent_broker_url: String,
+    /// The CA certificate copied beside a new agent's config (relative to the config file's
+    /// directory); without it the agent's config names no `ca_file`.
+    #[serde(default)]
+    pub agent_ca_file: Option<PathBuf>,
 }
 
 /// The file as written.
@@ -85,6 +130,9 @@ pub struct RawConfig {
     /// The site registry's file: surveyed positions win over reported ones.
     #[serde(default)]
     pub registry: Option<RegistryConfig>,
+    /// `coverage-collector site` settings.
+    #[serde(default)]
+    pub provisioning: Option<ProvisioningConfig>,
     /// `[[sites]]` in the config itself, refused with a pointer to `[registry]` (the registry
     /// lives in its own file, whose SHA-256 the audit reports).
     #[serde(default)]
@@ -161,6 +209,12 @@ pub struct Config {
     pub boundaries_dir: Option<PathBuf>,
     /// Site registry (empty without `[registry]`).
     pub registry: SiteRegistry,
+    /// How often the daemon looks for a changed registry file.
+    pub registry_reload_every: std::time::Duration,
+    /// What happens to readings of sites not in the registry.
+    pub unregistered: Unregistered,
+    /// `[provisioning]`, paths resolved.
+    pub provisioning: Option<ProvisioningConfig>,
     /// Audit settings, validated, with the site registry.
     pub audit: AuditConfig,
     /// `[coordinator]`, with `instance` resolved (default: the MQTT client id).
@@ -275,6 +329,21 @@ impl Config {
                     .into(),
             ));
         }
+        let provisioning = raw.provisioning.map(|p| ProvisioningConfig {
+            password_file: base.join(&p.password_file),
+            agent_ca_file: p.agent_ca_file.map(|f| base.join(f)),
+            ..p
+        });
+        if raw
+            .registry
+            .as_ref()
+            .is_some_and(|r| r.reload_every.is_zero())
+        {
+            return Err(invalid(
+                "registry.reload_every",
+                "must be above zero".into(),
+            ));
+        }
         let registry = match &raw.registry {
             Some(r) => SiteRegistry::load(&base.join(&r.file))?,
             None => SiteRegistry::default(),
@@ -357,6 +426,15 @@ impl Config {
             http_token,
             api: raw.api,
             registry,
+            registry_reload_every: raw
+                .registry
+                .as_ref()
+                .map_or_else(default_reload_every, |r| r.reload_every),
+            unregistered: raw
+                .registry
+                .as_ref()
+                .map_or(Unregistered::Accept, |r| r.unregistered),
+            provisioning,
             audit,
             coordinator,
             rollups: raw.rollups,

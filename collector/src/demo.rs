@@ -608,6 +608,7 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
                 .collect(),
             contracted_down_mbps: None,
             contracted_up_mbps: None,
+            retired: None,
         })
         .collect();
     // The registry in its own file, as a deployment keeps it (its SHA-256 is in the report).
@@ -672,6 +673,9 @@ pub async fn run_demo(args: &DemoArgs) -> Result<DemoOutcome, DemoError> {
         api: crate::api::ApiConfig::default(),
         boundaries_dir: None,
         registry: site_registry,
+        registry_reload_every: std::time::Duration::from_secs(5),
+        unregistered: crate::config::Unregistered::Accept,
+        provisioning: None,
         audit: audit_cfg.clone(),
         // The coordinator on the simulated clock: rollups and site status as in a deployment,
         // polled often enough for an hour that lasts about a second.

@@ -9,8 +9,10 @@
 //! again only when it reports a position more than [`MOVE_THRESHOLD_M`] away (the box was moved),
 //! which is logged. These tags serve dashboards; the audit places sites itself.
 
+use crate::registry::LiveRegistry;
 use coverage_shared::boundary::BoundaryRegistry;
 pub use coverage_shared::site::SiteEntry;
+use coverage_shared::site::SiteRegistry;
 use coverage_shared::wire::Reading;
 use geo::{Distance, Haversine, Point};
 use std::collections::HashMap;
@@ -34,7 +36,7 @@ struct Placed {
 #[derive(Debug)]
 pub struct Enricher {
     boundaries: Arc<BoundaryRegistry>,
-    registry: HashMap<String, SiteEntry>,
+    registry: LiveRegistry,
     cache: Mutex<HashMap<String, Placed>>,
 }
 
@@ -45,11 +47,29 @@ fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 impl Enricher {
     /// An enricher over `boundaries` with the site registry `sites`.
     pub fn new(boundaries: Arc<BoundaryRegistry>, sites: &[SiteEntry]) -> Enricher {
+        Enricher::live(
+            boundaries,
+            LiveRegistry::fixed(SiteRegistry {
+                sites: sites.to_vec(),
+                ..SiteRegistry::default()
+            }),
+        )
+    }
+
+    /// An enricher over `boundaries` that follows the running collector's registry: a
+    /// site's surveyed position from a registry reloaded since applies from its next reading.
+    pub fn live(boundaries: Arc<BoundaryRegistry>, registry: LiveRegistry) -> Enricher {
         Enricher {
             boundaries,
-            registry: sites.iter().map(|s| (s.id.clone(), s.clone())).collect(),
+            registry,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether site `id` is in the registry now (the file is read again first if the site is
+    /// not in the registry as last loaded: it may have just been added).
+    pub fn registered(&self, id: &str) -> bool {
+        self.registry.current().get(id).is_some() || self.registry.refresh().get(id).is_some()
     }
 
     /// The placement of `reading`'s site in the set in force at its `ts`.
@@ -58,7 +78,7 @@ impl Enricher {
         let Some(set) = self.boundaries.in_force_at(h.ts) else {
             return SitePlacement::default();
         };
-        let reported = match self.registry.get(&h.site) {
+        let reported = match self.registry.current().get(&h.site) {
             Some(entry) => (entry.lat, entry.lon),
             None => (h.pos.lat, h.pos.lon),
         };
@@ -153,6 +173,7 @@ mod tests {
                 operators: Vec::new(),
                 contracted_down_mbps: None,
                 contracted_up_mbps: None,
+                retired: None,
             }],
         );
         let p = reg.place(&hb("s2", "2024-05-01T00:00:00Z", 21.0285, 105.8542));

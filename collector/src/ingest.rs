@@ -118,6 +118,8 @@ impl RejectLog {
 pub struct Ingest {
     /// Placement of sites.
     pub enricher: Arc<Enricher>,
+    /// Whether readings of sites not in the registry are dead-lettered.
+    pub reject_unregistered: bool,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// Where rejected messages go.
@@ -319,6 +321,15 @@ impl Ingest {
         let decoded = decode(&topic, &p.payload, chrono::Utc::now())
             .map_err(|r| (r.code(), r.to_string()))
             .and_then(|valid| {
+                let site = &valid.reading.header.site;
+                if self.reject_unregistered && !self.enricher.registered(site) {
+                    return Err((
+                        "unregistered",
+                        format!(
+                            "site {site} is not in the site registry ([registry] unregistered = \"reject\"): add it with `coverage-collector site add`"
+                        ),
+                    ));
+                }
                 let placement = self.enricher.place(&valid.reading);
                 let line = lines::line(&valid.reading, &placement);
                 // InfluxDB refuses a series key over 64 KiB whatever else the batch holds, and

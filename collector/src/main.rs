@@ -3,7 +3,8 @@
 //! Subcommands: `run` (the daemon), `locate` (which commune a position is in), `audit`
 //! (verdicts and claims from the stored readings), `demo` (the whole system on one machine),
 //! `check-config` (what a config resolves to, in English or Vietnamese), `check` (the pre-flight:
-//! broker, store, boundary sets, site registry, dead-letter directory; exit 1 when one fails).
+//! broker, store, boundary sets, site registry, dead-letter directory; exit 1 when one fails),
+//! `site add|list|retire` (provisioning, [`coverage_collector::site`]).
 //!
 //! Standard output goes through [`emit`], and a closed pipe anywhere in an error's chain ends
 //! the command quietly: `coverage-collector ... | head` never panics.
@@ -118,6 +119,58 @@ enum Command {
         /// Longest wait for each step (connect, SUBACK, PUBACK, each InfluxDB request).
         #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
         timeout: std::time::Duration,
+    },
+    /// Provision sites: add one (registry, broker login, the technician's agent.toml), list
+    /// them with their status, retire one (an end date; its broker login is removed).
+    Site {
+        /// The collector's TOML config (`[registry]`, `[provisioning]`).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+        /// Language: `vi` or `en`; default from `LANG` (`vi*` is Vietnamese).
+        #[arg(long, value_parser = parse_lang, global = true)]
+        lang: Option<Lang>,
+        #[command(subcommand)]
+        action: SiteAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SiteAction {
+    /// Add a site: checks the position against the commune, adds it to the registry, gives it a
+    /// strong broker password, reloads the broker and writes `agent.toml`, `mqtt-password` and
+    /// the broker's CA into `--out` (default `./ID`).
+    Add {
+        /// Site id, also its MQTT user name (`bk-01834-a`).
+        #[arg(long)]
+        id: String,
+        /// The commune it is installed for, `SET:CODE` (`bac-kan-2020:01834`); default: the
+        /// commune the position lies in, in the set in force today.
+        #[arg(long)]
+        commune: Option<String>,
+        /// Surveyed latitude, WGS84.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Surveyed longitude, WGS84.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// An operator whose SIM the site carries (`452-04` or `Viettel`); repeat for each.
+        #[arg(long = "operator")]
+        operators: Vec<String>,
+        /// Where the technician's files go (must not exist).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Every site of the registry with its status from the running collector.
+    List,
+    /// Retire a site: sets its end date in the registry (kept for past audits) and removes its
+    /// broker login; the broker ends its session at the reload.
+    Retire {
+        /// Site id.
+        #[arg(long)]
+        id: String,
+        /// The end date, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -314,6 +367,54 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::from(1)
             })
+        })(),
+        Command::Site {
+            config,
+            lang,
+            action,
+        } => (|| {
+            let config = config.context("--config is required: the collector's TOML config")?;
+            let cfg = Config::load(&config)?;
+            let lang =
+                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            let lines = match action {
+                SiteAction::Add {
+                    id,
+                    commune,
+                    lat,
+                    lon,
+                    operators,
+                    out,
+                } => {
+                    let bounds = run::boundaries(&cfg)?;
+                    let add = coverage_collector::site::AddSite {
+                        id,
+                        commune,
+                        lat,
+                        lon,
+                        operators,
+                        out,
+                    };
+                    coverage_collector::site::add(&cfg, &bounds, &add, lang)?.join("\n") + "\n"
+                }
+                SiteAction::List => {
+                    let rt =
+                        tokio::runtime::Runtime::new().context("starting the async runtime")?;
+                    rt.block_on(coverage_collector::site::list(&cfg, lang))?
+                }
+                SiteAction::Retire { id, at } => {
+                    coverage_collector::site::retire(
+                        &cfg,
+                        &id,
+                        at.unwrap_or_else(chrono::Utc::now),
+                        lang,
+                    )?
+                    .join("\n")
+                        + "\n"
+                }
+            };
+            emit(&lines)?;
+            Ok(ExitCode::SUCCESS)
         })(),
         Command::Run { config } => (|| {
             let cfg = Config::load(&config)?;

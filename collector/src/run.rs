@@ -150,19 +150,25 @@ pub async fn run_with_clock(
         None => (tx, None),
     };
     let stop_coordinator = CancellationToken::new();
+    // The registry file, watched: a site added or retired is picked up without a restart.
+    let (sites, registry_task) = crate::registry::watch(
+        cfg.registry.clone(),
+        cfg.registry_reload_every,
+        stop_http.clone(),
+    );
     // The coordinator's rollups; `snapshot` holds its latest daily commune points (the API
     // serves them in archive mode).
     let (coordinator_task, _snapshot) = if cfg.coordinator.enabled {
-        let rollups = Arc::new(
-            coordinator::rollups(
-                &cfg,
-                store.clone(),
-                registry.clone(),
-                clock.clone(),
-                metrics.clone(),
-            )
-            .map_err(|e| RunError::Store(e.to_string()))?,
-        );
+        let mut rollups = coordinator::rollups(
+            &cfg,
+            store.clone(),
+            registry.clone(),
+            clock.clone(),
+            metrics.clone(),
+        )
+        .map_err(|e| RunError::Store(e.to_string()))?;
+        rollups.sites = Some(sites.clone());
+        let rollups = Arc::new(rollups);
         let snapshot = rollups.snapshot.clone();
         (
             Some(tokio::spawn(rollups.run(stop_coordinator.clone()))),
@@ -199,7 +205,8 @@ pub async fn run_with_clock(
         _ => (None, None),
     };
     let ingest = Ingest {
-        enricher: Arc::new(Enricher::new(registry.clone(), &cfg.registry.sites)),
+        enricher: Arc::new(Enricher::live(registry.clone(), sites.clone())),
+        reject_unregistered: cfg.unregistered == crate::config::Unregistered::Reject,
         metrics: metrics.clone(),
         dead,
         tx,
@@ -220,7 +227,7 @@ pub async fn run_with_clock(
                 store: store.clone(),
                 clock: clock.clone(),
                 config: cfg.coordinator.clone(),
-                registry: cfg.registry.clone(),
+                registry: sites.clone(),
                 boundaries: registry.clone(),
                 board: board.clone(),
                 metrics: metrics.clone(),
@@ -310,6 +317,9 @@ pub async fn run_with_clock(
     stop_http.cancel();
     let _ = http_task.await;
     if let Some(task) = status_task {
+        let _ = task.await;
+    }
+    if let Some(task) = registry_task {
         let _ = task.await;
     }
     Ok(metrics)

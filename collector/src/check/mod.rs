@@ -19,9 +19,9 @@
 //! `--timeout`, so `check` always finishes.
 
 mod broker;
-mod files;
+pub(crate) mod files;
 mod influx;
-mod report;
+pub(crate) mod report;
 
 pub use broker::{BrokerContext, BrokerOutcome, PROBE_SITE, Step, broker_checks, suback_code};
 pub use files::{boundaries_check, dir_check, parent_dir, registry_checks};

@@ -254,6 +254,9 @@ pub struct Rollups {
     pub registry: Arc<BoundaryRegistry>,
     /// The audit's settings.
     pub audit: AuditConfig,
+    /// The running collector's registry: when set, each computation uses the registry as it
+    /// is then (a site added or retired since start-up), not `audit`'s.
+    pub sites: Option<crate::registry::LiveRegistry>,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// Counters.
@@ -284,6 +287,7 @@ impl Rollups {
             source,
             registry,
             audit,
+            sites: None,
             clock,
             metrics,
             snapshot: CommuneSnapshot::default(),
@@ -437,9 +441,17 @@ impl Rollups {
             fibre_target: self.audit.fibre.target.clone(),
         };
         let hourly = self.source.fetch_hourly(&query).await?;
+        let with_sites;
+        let audit = match &self.sites {
+            Some(live) => {
+                with_sites = self.audit.clone().with_registry(&live.current().registry);
+                &with_sites
+            }
+            None => &self.audit,
+        };
         let inputs = RollupInputs {
             registry: &self.registry,
-            cfg: &self.audit,
+            cfg: audit,
             period_days: self.period_days,
         };
         let mut body = String::new();

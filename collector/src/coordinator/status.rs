@@ -597,7 +597,7 @@ pub struct StatusTask {
     clock: Arc<dyn Clock>,
     rules: StatusRules,
     every: Duration,
-    registry: SiteRegistry,
+    registry: crate::registry::LiveRegistry,
     boundaries: Arc<BoundaryRegistry>,
     board: StatusBoard,
     metrics: Arc<Metrics>,
@@ -619,8 +619,8 @@ pub struct StatusInputs {
     pub clock: Arc<dyn Clock>,
     /// `[coordinator]`.
     pub config: CoordinatorConfig,
-    /// The site registry.
-    pub registry: SiteRegistry,
+    /// The site registry (as the running collector has it now, at each pass).
+    pub registry: crate::registry::LiveRegistry,
     /// Boundary sets (placement of each site in the set in force).
     pub boundaries: Arc<BoundaryRegistry>,
     /// Where the latest list is published.
@@ -691,10 +691,11 @@ impl StatusTask {
     pub async fn pass(&mut self) -> Result<Vec<SiteStatus>, StatusError> {
         let now = self.clock.now();
         self.read(now).await?;
+        let sites = self.registry.current();
         let mut statuses = site_statuses(
             now,
             &self.seen,
-            &self.registry,
+            &sites.registry,
             &self.boundaries,
             &self.rules,
         );

@@ -201,6 +201,24 @@ crate::catalogue! {
         registry_bad_ref,
         /// Fix: correct the site's position or commune in `{file}`; `{set}`, `{lat}`, `{lon}`.
         registry_fix,
+        /// `site add`: `{id}` added to `{registry}` ({n} sites), placed in `{place}`.
+        site_added,
+        /// `site add`: its broker login is in `{passwd}`.
+        site_login,
+        /// `site add`: the technician's files in `{dir}`.
+        site_agent_files,
+        /// The broker was reloaded with `{command}`.
+        site_reloaded,
+        /// No reload command: reload the broker so it reads `{passwd}`.
+        site_no_reload,
+        /// `site retire`: `{id}` retired at `{at}`, kept in `{registry}`.
+        site_retired,
+        /// `site list` column headings, tab-separated.
+        site_list_header,
+        /// `site list`: no status, the collector at `{url}` did not answer (`{error}`).
+        site_status_unknown,
+        /// `site list`: the registry `{registry}` lists no site.
+        site_none,
     }
 }
 
@@ -300,6 +318,15 @@ pub const EN: ServerText = ServerText {
     registry_nowhere: "site {site} at ({lat}, {lon}) lies outside every commune of {set} (nearest {place}, {distance} m away), not in {named} as the registry says",
     registry_bad_ref: "site {site} names commune {named}: {error}",
     registry_fix: "correct the site's lat/lon or its commune in {file} (`coverage-collector locate --set {set} {lat} {lon}`)",
+    site_added: "site {id} added to {registry} ({n} sites), in {place}",
+    site_login: "its broker login is in {passwd}",
+    site_agent_files: "for the technician: {dir} (agent.toml, mqtt-password{ca}); copy them to the box's /etc/coverage-agent/, then run `coverage-agent check`",
+    site_reloaded: "broker reloaded ({command}); the change is in force",
+    site_no_reload: "no [provisioning] reload command: reload the broker yourself so it reads {passwd} again",
+    site_retired: "site {id} retired at {at} (kept in {registry}, so past audits stay reproducible); its broker login is removed",
+    site_list_header: "site\tcommune\tstatus\tlast seen\tretired",
+    site_status_unknown: "status unknown: the collector at {url} did not answer ({error})",
+    site_none: "{registry} lists no site",
 };
 
 /// Vietnamese (terms of `docs/reference/glossary-vi.md`).
@@ -398,6 +425,15 @@ pub const VI: ServerText = ServerText {
     registry_nowhere: "điểm đo {site} tại ({lat}, {lon}) nằm ngoài mọi xã của {set} (gần nhất {place}, cách {distance} m), không phải {named} như danh sách ghi",
     registry_bad_ref: "điểm đo {site} ghi xã {named}: {error}",
     registry_fix: "sửa lat/lon hoặc xã của điểm đo trong {file} (`coverage-collector locate --set {set} {lat} {lon}`)",
+    site_added: "đã thêm điểm đo {id} vào {registry} ({n} điểm đo), thuộc {place}",
+    site_login: "tài khoản broker của điểm đo đã ghi vào {passwd}",
+    site_agent_files: "cho kỹ thuật viên: {dir} (agent.toml, mqtt-password{ca}); chép vào /etc/coverage-agent/ của thiết bị, rồi chạy `coverage-agent check`",
+    site_reloaded: "đã nạp lại broker ({command}); thay đổi đã có hiệu lực",
+    site_no_reload: "không có lệnh reload trong [provisioning]: hãy tự nạp lại broker để đọc lại {passwd}",
+    site_retired: "đã ngừng điểm đo {id} lúc {at} (vẫn giữ trong {registry} để kiểm tra các kỳ trước); đã xoá tài khoản broker của nó",
+    site_list_header: "điểm đo\txã\ttrạng thái\tlần cuối\tngừng",
+    site_status_unknown: "không rõ trạng thái: collector tại {url} không trả lời ({error})",
+    site_none: "{registry} chưa có điểm đo nào",
 };
 
 /// The table of `lang`.

@@ -1,0 +1,212 @@
+//! The site registry as the running collector sees it: loaded with the config, then watched.
+//! Every `[registry] reload_every` the file is read again; when its bytes changed and it is
+//! valid, every stage that uses the registry (placement, site status, rollups) sees the new
+//! one at its next reading or pass, without a restart (`coverage-collector site add` and
+//! `site retire` write it atomically). An invalid file is logged with its file and key and the
+//! last good registry is kept: nothing already accepted changes.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coverage_shared::site::{SiteEntry, SiteRegistry};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// A registry with its sites indexed by id.
+#[derive(Debug, Default)]
+pub struct Sites {
+    /// The registry as loaded.
+    pub registry: SiteRegistry,
+    by_id: HashMap<String, usize>,
+}
+
+impl Sites {
+    /// Indexes `registry`.
+    pub fn new(registry: SiteRegistry) -> Sites {
+        let by_id = registry
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        Sites { registry, by_id }
+    }
+
+    /// The entry of site `id`.
+    pub fn get(&self, id: &str) -> Option<&SiteEntry> {
+        self.by_id.get(id).map(|&i| &self.registry.sites[i])
+    }
+}
+
+/// A handle on the current registry; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LiveRegistry {
+    tx: Arc<watch::Sender<Arc<Sites>>>,
+    /// The file and the hash of the bytes last looked at (valid or not, so a bad file is
+    /// logged once), with when it was last read.
+    file: Option<Arc<Mutex<Watched>>>,
+}
+
+#[derive(Debug)]
+struct Watched {
+    path: PathBuf,
+    last: String,
+    read_at: Option<Instant>,
+}
+
+/// [`LiveRegistry::refresh`] reads the file at most this often.
+const MIN_REFRESH: Duration = Duration::from_millis(500);
+
+impl LiveRegistry {
+    /// A registry that never changes (tests, the demo).
+    pub fn fixed(registry: SiteRegistry) -> LiveRegistry {
+        LiveRegistry {
+            tx: Arc::new(watch::Sender::new(Arc::new(Sites::new(registry)))),
+            file: None,
+        }
+    }
+
+    /// The registry now.
+    pub fn current(&self) -> Arc<Sites> {
+        self.tx.borrow().clone()
+    }
+
+    /// Reads the file again now if it was not read in the last half second (the ingest asks
+    /// this before it refuses a site as unregistered, so a site just added is not refused in
+    /// the seconds before the periodic reload). Returns the registry then.
+    pub fn refresh(&self) -> Arc<Sites> {
+        if let Some(w) = &self.file {
+            let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+            if w.read_at.is_none_or(|t| t.elapsed() >= MIN_REFRESH) {
+                reload(&mut w, &self.tx);
+            }
+        }
+        self.current()
+    }
+}
+
+/// Reads the watched file; publishes it when its bytes changed and it is valid.
+fn reload(w: &mut Watched, tx: &watch::Sender<Arc<Sites>>) {
+    w.read_at = Some(Instant::now());
+    let bytes = match std::fs::read(&w.path) {
+        Ok(b) => b,
+        Err(e) => {
+            if w.last != "unreadable" {
+                tracing::error!(file = %w.path.display(), error = %e, "Cannot read the site registry; keeping the last one read.");
+                w.last = "unreadable".into();
+            }
+            return;
+        }
+    };
+    let sha = hex::encode(Sha256::digest(&bytes));
+    if sha == w.last {
+        return;
+    }
+    w.last = sha;
+    let parsed = std::str::from_utf8(&bytes)
+        .map_err(|e| format!("{}: not UTF-8: {e}", w.path.display()))
+        .and_then(|t| SiteRegistry::parse(t, &w.path).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(new) => {
+            let old = tx.borrow().clone();
+            let added = new
+                .sites
+                .iter()
+                .filter(|s| old.get(&s.id).is_none())
+                .count();
+            let retired = new
+                .sites
+                .iter()
+                .filter(|s| {
+                    s.retired.is_some() && old.get(&s.id).is_some_and(|o| o.retired.is_none())
+                })
+                .count();
+            tracing::info!(file = %w.path.display(), sites = new.sites.len(), added, retired, sha256 = %new.sha256, "Site registry reloaded.");
+            tx.send_replace(Arc::new(Sites::new(new)));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "The site registry changed but is not valid; keeping the last valid one.");
+        }
+    }
+}
+
+/// Starts watching `registry.file` (a registry without a file never changes).
+pub fn watch(
+    registry: SiteRegistry,
+    every: Duration,
+    stop: CancellationToken,
+) -> (LiveRegistry, Option<tokio::task::JoinHandle<()>>) {
+    let Some(path) = registry.file.clone() else {
+        return (LiveRegistry::fixed(registry), None);
+    };
+    let watched = Watched {
+        path,
+        last: registry.sha256.clone(),
+        read_at: None,
+    };
+    let live = LiveRegistry {
+        tx: Arc::new(watch::Sender::new(Arc::new(Sites::new(registry)))),
+        file: Some(Arc::new(Mutex::new(watched))),
+    };
+    let task = tokio::spawn(reload_loop(live.clone(), every, stop));
+    (live, Some(task))
+}
+
+async fn reload_loop(live: LiveRegistry, every: Duration, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(every.max(MIN_REFRESH));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let live = live.clone();
+        let _ = tokio::task::spawn_blocking(move || live.refresh()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_changed_file_is_picked_up_and_a_bad_one_is_not() {
+        let dir = std::env::temp_dir().join(format!("live-registry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("sites.toml");
+        let one = "[[sites]]\nid = \"a\"\nlat = 22.1\nlon = 105.8\n";
+        std::fs::write(&f, one).unwrap();
+        let stop = CancellationToken::new();
+        let (live, task) = watch(
+            SiteRegistry::load(&f).unwrap(),
+            Duration::from_millis(500),
+            stop.clone(),
+        );
+        assert!(live.current().get("a").is_some() && live.current().get("b").is_none());
+        std::fs::write(
+            &f,
+            format!("{one}[[sites]]\nid = \"b\"\nlat = 22.2\nlon = 105.9\n"),
+        )
+        .unwrap();
+        let mut picked = false;
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if live.current().get("b").is_some() {
+                picked = true;
+                break;
+            }
+        }
+        assert!(picked, "the new site was not picked up within 3 s");
+        // An invalid file: the last valid registry stays.
+        std::fs::write(&f, "[[sites]]\nid = \"c\"\nlat = 99.0\nlon = 105.9\n").unwrap();
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let now = live.current();
+        assert!(now.get("b").is_some() && now.get("c").is_none());
+        stop.cancel();
+        task.unwrap().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
