@@ -38,7 +38,7 @@ pub fn text(site: &SiteEntry, broker_url: &str, with_ca: bool) -> String {
          [mqtt]\n\
          url = \"{broker_url}\"\n\
          username = \"{id}\"\n\
-         password_file = \"mqtt-password\"     # beside this file, mode 0600\n\
+         password_file = \"mqtt-password\"     # beside this file (0600, or 0640 group coverage-agent)\n\
          {ca}\
          \n\
          [[modems]]\n\
