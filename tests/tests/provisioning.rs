@@ -208,6 +208,9 @@ agent_broker_url = "{mqtt}"
 
     // It delivers (the broker accepts the login and the ACL its topic; the collector stores
     // it instead of refusing it as unregistered) within 10 s of the command.
+    // One body, sent again until it is stored: the same (site, run, seq) with another body
+    // would be an identity conflict (a new `ts` on each try did that under load in CI).
+    let first = heartbeat(SITE, 1);
     let stored = rt.block_on(async {
         loop {
             let sent = publish_once(
@@ -215,7 +218,7 @@ agent_broker_url = "{mqtt}"
                 SITE,
                 &password,
                 &format!("coverage/v1/{SITE}/heartbeat"),
-                heartbeat(SITE, 1),
+                first.clone(),
             )
             .await;
             let archive = std::fs::read_to_string(d.join("archive.lp")).unwrap_or_default();
@@ -232,9 +235,10 @@ agent_broker_url = "{mqtt}"
         }
     })?;
     eprintln!("site add -> stored: {stored:?}");
+    let letters = std::fs::read_to_string(d.join("dead-letter.jsonl"))?;
     ensure!(
-        !std::fs::read_to_string(d.join("dead-letter.jsonl"))?.contains(SITE),
-        "the new site's reading was refused"
+        !letters.contains(SITE),
+        "the new site's reading was refused:\n{letters}"
     );
     let list = poll_until(Duration::from_secs(10), || {
         site_command(d, &["list"]).ok().filter(|l| {
