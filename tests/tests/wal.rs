@@ -7,6 +7,8 @@
 //!   the log, not with the broker), is then SIGKILLed while InfluxDB is still down (the readings
 //!   exist only in its log now) and restarted; once InfluxDB is back, every reading is stored
 //!   once.
+//! - mosquitto restarted twice under flow (persistence on, as deployed): every reading stored
+//!   once.
 //! - A log that fills while InfluxDB is down: acknowledgements stop, the log stays within its
 //!   bound, the collector's memory stays flat while the broker holds the rest, and once InfluxDB
 //!   is back every reading is stored once.
@@ -290,6 +292,71 @@ fn a_full_log_stops_the_acks_keeps_memory_flat_and_loses_nothing() -> Result<()>
     );
     eprintln!(
         "wal full: {total} readings, log bound {max} bytes ({depth} records when full), RSS {rss_full} -> {rss_later} KiB while full; each stored once"
+    );
+    Ok(())
+}
+
+#[test]
+fn mosquitto_restarted_twice_under_flow_loses_nothing() -> Result<()> {
+    let dir = temp_dir("wal-broker-restart")?;
+    let d = dir.path();
+    // Persistence: the collector's session and its queue survive a clean broker restart, as
+    // with the deployed config (`deploy/mosquitto/mosquitto.conf`).
+    let mut broker = Mosquitto::start(MosquittoOptions::default().with_persistence())?;
+    let influx = Influxd::start()?;
+    let (readings, want) = readings(24)?;
+    let total = readings.len() as u64;
+    let (text, http) = config(&broker.url(), &influx.url(), 64 << 20, 1 << 20)?;
+    let mut collector = start(d, &text)?;
+    collector.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
+
+    // Three bursts; after each of the first two the broker is restarted at once, while the
+    // collector is still draining the burst (messages in flight, unacknowledged, in its log).
+    let third = readings.len().div_ceil(3);
+    let mut published = 0;
+    let mut stored_at_restart = Vec::new();
+    for (i, burst) in readings.chunks(third).enumerate() {
+        published += publish(broker.port(), burst.to_vec(), 400, Duration::ZERO)?;
+        if i < 2 {
+            stored_at_restart.push(stored(&influx).map(|(k, _)| k.len()).unwrap_or(0));
+            broker.restart()?;
+            // The collector's reconnect (after its backoff) before the next burst, so the next
+            // restart is one more it lives through.
+            let want = i + 2;
+            poll_until(Duration::from_secs(60), || {
+                (collector
+                    .run_log()
+                    .matches("Connected to the broker")
+                    .count()
+                    >= want)
+                    .then_some(())
+            })
+            .with_context(|| {
+                format!(
+                    "no reconnect after restart {}\n{}",
+                    i + 1,
+                    collector.log_tail(20)
+                )
+            })?;
+        }
+    }
+    ensure!(published == total, "published {published} of {total}");
+    check_all_stored(&influx, &want, &collector)?;
+    let connects = collector
+        .run_log()
+        .matches("Connected to the broker")
+        .count();
+    ensure!(
+        connects >= 3,
+        "the collector connected {connects} times: it did not see both restarts\n{}",
+        collector.log_tail(30)
+    );
+    ensure!(
+        metric(http, "coverage_collector_mqtt_unacked") == Some(0.0),
+        "nothing left unacknowledged"
+    );
+    eprintln!(
+        "broker restarts: {total} readings in 3 bursts, {stored_at_restart:?} stored when the broker restarted; {connects} connections; each stored once"
     );
     Ok(())
 }
