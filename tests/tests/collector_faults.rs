@@ -5,6 +5,10 @@
 //!   written, and lose nothing: the counters tell the truth and every good reading is stored.
 //! - A clean shutdown (SIGTERM) writes what the sink holds and sends those messages' acks
 //!   before it exits, so the next start is not sent them again.
+//! - Hostile payloads (not JSON, invalid UTF-8, 30,000-deep nesting, seq 2^63, blank run,
+//!   line-protocol injection in tags, 40 KB tags, identity conflicts, ...) among valid
+//!   readings: each is dead-lettered and counted under its reason, every valid reading is
+//!   stored once as sent, and the collector stays healthy.
 
 use anyhow::{Context, Result};
 use coverage_e2e::{
@@ -266,5 +270,267 @@ fn a_clean_shutdown_acknowledges_its_final_flush() -> Result<()> {
         again.log_tail(30)
     );
     again.stop()?;
+    Ok(())
+}
+
+/// Publishes raw payloads (any bytes) at QoS 1 to one topic each, over one MQTT 5 session,
+/// and waits for every PUBACK.
+fn publish_raw(port: u16, messages: &[(String, Vec<u8>)]) -> Result<()> {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions, mqttbytes::v5::Packet};
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let mut options = MqttOptions::new("hostile-publisher", "127.0.0.1", port);
+        options.set_max_packet_size(Some(1 << 20));
+        let (client, mut events) = AsyncClient::new(options, messages.len() + 10);
+        for (topic, payload) in messages {
+            client
+                .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
+                .await?;
+        }
+        let mut acked = 0;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while acked < messages.len() {
+            let event = tokio::time::timeout_at(deadline, events.poll())
+                .await
+                .context("PUBACKs from mosquitto")??;
+            if let Event::Incoming(Packet::PubAck(_)) = event {
+                acked += 1;
+            }
+        }
+        client.disconnect().await?;
+        anyhow::Ok(())
+    })
+}
+
+#[test]
+fn hostile_payloads_among_valid_readings_are_each_rejected_by_name_and_nothing_valid_is_lost()
+-> Result<()> {
+    let dir = temp_dir("hostile")?;
+    let d = dir.path();
+    let broker = Mosquitto::start(MosquittoOptions::default())?;
+    let influx = Influxd::start()?;
+    let http = free_port()?;
+    let collector = start_collector(d, &broker, &influx, http, "")?;
+    let start = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let ts = |i: u64| ts_after(start, i);
+    let latency = "coverage/v1/s1/latency".to_owned();
+    let signal = "coverage/v1/s1/signal".to_owned();
+    let lat = |seq: u64, extra: Value| {
+        merged(
+            serde_json::from_str(&latency_reading(seq, &ts(seq))).unwrap(),
+            extra,
+        )
+    };
+    let sig = |seq: u64, extra: Value| {
+        merged(
+            serde_json::from_str(&merged(
+                header("signal", seq, &ts(seq)),
+                json!({"modem": "m0", "operator": {"mcc": "452", "mnc": "04"},
+                    "placement": "indoor", "antenna": "internal", "tech": "lte",
+                    "reg": "home", "rsrp_dbm": -95.0, "rsrq_db": -10.0}),
+            ))
+            .unwrap(),
+            extra,
+        )
+    };
+    // (topic, payload, the reason the collector must give). Seqs 5000+ are never valid.
+    let deep = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
+    let hostile: Vec<(String, Vec<u8>, &str)> = vec![
+        (latency.clone(), b"not json at all".to_vec(), "not_json"),
+        (latency.clone(), b"\xff\xfe{\"v\":1}".to_vec(), "not_json"),
+        (latency.clone(), deep.into_bytes(), "not_json"),
+        (latency.clone(), b"[1,2,3]".to_vec(), "not_object"),
+        (latency.clone(), vec![0u8; 1000], "not_json"),
+        (
+            latency.clone(),
+            lat(5001, json!({"v": 2})).into_bytes(),
+            "wrong_version",
+        ),
+        (
+            latency.clone(),
+            lat(5002, json!({"site": "s2"})).into_bytes(),
+            "topic_mismatch",
+        ),
+        (
+            latency.clone(),
+            lat(5003, json!({"kind": "signal"})).into_bytes(),
+            "topic_mismatch",
+        ),
+        (
+            latency.clone(),
+            lat(0, json!({"seq": 9_223_372_036_854_775_808u64})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5004, json!({"run": ""})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5005, json!({"run": "   "})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5006, json!({"target": "10.6.0.1\n,x=1"})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5007, json!({"target": ",".repeat(40_000)})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5009, json!({"ts": "2999-01-01T00:00:00Z"})).into_bytes(),
+            "future_ts",
+        ),
+        (
+            latency.clone(),
+            lat(
+                5010,
+                json!({"pos": {"lat": 95.0, "lon": 105.8, "src": "config"}}),
+            )
+            .into_bytes(),
+            "pos_out_of_range",
+        ),
+        (
+            signal.clone(),
+            sig(5011, json!({"modem": ""})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            signal.clone(),
+            sig(5012, json!({"operator": {"mcc": "452", "mnc": "04\n,x=1"}})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            signal.clone(),
+            sig(5013, json!({"modem": ",".repeat(40_000)})).into_bytes(),
+            "bad_field",
+        ),
+        (
+            latency.clone(),
+            lat(5014, json!({"sent": -1})).into_bytes(),
+            "malformed",
+        ),
+        (
+            "coverage/v1/s1/nonsense".to_owned(),
+            lat(5015, json!({})).into_bytes(),
+            "bad_topic",
+        ),
+        // The same identity as valid seq 7 with another body: the first stays.
+        (
+            latency.clone(),
+            lat(7, json!({"received": 1})).into_bytes(),
+            "identity_conflict",
+        ),
+    ];
+    // 200 valid latency rounds (seqs 1..=200), the hostile ones spread among them.
+    let mut messages = Vec::new();
+    let mut hostile_iter = hostile.iter();
+    for seq in 1..=200u64 {
+        messages.push((latency.clone(), latency_reading(seq, &ts(seq)).into_bytes()));
+        if seq % 9 == 0
+            && let Some((t, p, _)) = hostile_iter.next()
+        {
+            messages.push((t.clone(), p.clone()));
+        }
+    }
+    for (t, p, _) in hostile_iter {
+        messages.push((t.clone(), p.clone()));
+    }
+    // Hostile-looking but valid: line-protocol syntax in a tag is escaped, not refused.
+    let odd = "eth0 x=1,y=\"2\"";
+    messages.push((
+        latency.clone(),
+        lat(201, json!({"interface": odd})).into_bytes(),
+    ));
+    publish_raw(broker.port(), &messages)?;
+
+    let rejected = |reason: &str| {
+        metric(
+            http,
+            &format!("coverage_collector_readings_rejected_total{{reason=\"{reason}\"}}"),
+        )
+        .unwrap_or(0.0)
+    };
+    poll_until(WAIT, || {
+        let written = metric(http, "coverage_collector_points_written_total")?;
+        (written >= 201.0 && dead_letters(d).len() >= hostile.len()).then_some(())
+    })
+    .with_context(|| {
+        format!(
+            "written {:?}, dead letters {}\ncollector log:\n{}",
+            metric(http, "coverage_collector_points_written_total"),
+            dead_letters(d).len(),
+            collector.log_tail(40)
+        )
+    })?;
+    // Every valid reading stored once, exactly as sent (seq 7 with its first body).
+    let rows = influx.query_rows("coverage", "SELECT seq, received FROM latency")?;
+    let mut seqs: Vec<u64> = rows.iter().filter_map(|r| r["seq"].as_u64()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=201).collect::<Vec<_>>(), "stored seqs");
+    assert!(rows.iter().all(|r| r["received"] == json!(5)), "{rows:?}");
+    let odd_rows = influx.query_rows(
+        "coverage",
+        &format!(
+            "SELECT seq FROM latency WHERE interface = '{}'",
+            odd.replace('\'', "\\'")
+        ),
+    )?;
+    assert_eq!(
+        odd_rows.len(),
+        1,
+        "the odd interface kept exactly: {odd_rows:?}"
+    );
+    assert_eq!(odd_rows[0]["seq"], json!(201));
+    assert_eq!(
+        influx
+            .query_rows("coverage", "SELECT count(rsrp_dbm) FROM signal")?
+            .len(),
+        0,
+        "no hostile signal sample stored"
+    );
+    // Every hostile payload dead-lettered with its reason, and counted under it.
+    let letters = dead_letters(d);
+    assert_eq!(letters.len(), hostile.len(), "{letters:#?}");
+    let mut want: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (_, _, reason) in &hostile {
+        *want.entry(reason).or_default() += 1;
+    }
+    let mut got: std::collections::BTreeMap<&str, usize> = Default::default();
+    for l in &letters {
+        let reason = want
+            .keys()
+            .find(|r| l["reason"] == **r)
+            .with_context(|| format!("unexpected dead letter {l}"))?;
+        *got.entry(reason).or_default() += 1;
+        assert!(
+            l["payload_bytes"].as_u64().is_some() && l["payload_sha256"].as_str().is_some(),
+            "{l}"
+        );
+    }
+    assert_eq!(got, want, "dead letters per reason");
+    for (reason, n) in &want {
+        assert_eq!(
+            rejected(reason),
+            *n as f64,
+            "rejected_total{{reason={reason}}}"
+        );
+    }
+    // Still healthy.
+    let health = ureq::get(&format!("http://127.0.0.1:{http}/health"))
+        .call()?
+        .into_body()
+        .read_to_string()?;
+    assert!(health.contains("\"mqtt_connected\":true"), "{health}");
+    eprintln!(
+        "hostile: 201 valid readings stored once (one with line-protocol syntax in a tag, kept exactly); {} hostile payloads rejected by reason {want:?}",
+        hostile.len()
+    );
     Ok(())
 }
