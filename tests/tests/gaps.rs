@@ -8,7 +8,8 @@
 //! collector comes back; its gap pass sees them in the agent's heartbeat `seq_ranges` and not in
 //! the store, asks on `coverage/v1/{site}/resend`, and the agent republishes them from its
 //! spool. Checked: every seq in the agent's spool ends up stored, resend requests were sent and
-//! filled, and the site's completeness is 1.
+//! filled, and the site's completeness is 1. Run once with one collector and once with two on
+//! a shared subscription (one the coordinator): only the coordinator asks.
 
 use anyhow::{Context, Result, ensure};
 use coverage_agent::spool::{Spool, SpoolConfig};
@@ -39,14 +40,28 @@ fn agent(dir: &Path, mqtt: &str) -> Result<Daemon> {
     Daemon::spawn("coverage-agent", cmd, dir.join("agent.log"))
 }
 
-fn collector_config(mqtt: &str, influx: &str, http: u16) -> String {
+/// A collector's config: `name` is its client id; `coordinator` whether it is the one that
+/// asks; `shared` puts it in the shared subscription group `collectors`.
+fn collector_config(
+    mqtt: &str,
+    influx: &str,
+    http: u16,
+    name: &str,
+    coordinator: bool,
+    shared: bool,
+) -> String {
+    let group = if shared {
+        "shared_group = \"collectors\"\n"
+    } else {
+        ""
+    };
     format!(
         r#"[mqtt]
 url = "{mqtt}"
-client_id = "gap-collector"
+client_id = "{name}"
 [ingest]
 session_expiry = "1h"
-[influx]
+{group}[influx]
 url = "{influx}"
 database = "coverage"
 raw_retention = "3650d"
@@ -60,7 +75,7 @@ listen = "127.0.0.1:{http}"
 [dead_letter]
 path = "dead-letter.jsonl"
 [coordinator]
-enabled = true
+enabled = {coordinator}
 status_every = "1s"
 gaps_every = "1s"
 gap_grace = "3s"
@@ -87,7 +102,45 @@ fn stored(influx: &Influxd) -> Result<BTreeSet<u64>> {
 
 #[test]
 fn readings_the_broker_lost_are_asked_for_and_come_back_from_the_agent() -> Result<()> {
-    let dir = temp_dir("gaps")?;
+    gap_refill("gaps", false)
+}
+
+/// Two collectors on a shared subscription, one the coordinator: only the coordinator asks
+/// (from the store, so the requests are those one collector would send), and the gap is
+/// filled all the same.
+#[test]
+fn with_two_collectors_only_the_coordinator_asks_and_the_gap_is_filled() -> Result<()> {
+    gap_refill("gaps-two", true)
+}
+
+/// Subscribes to every resend request on the broker; returns the messages seen so far.
+fn watch_requests(port: u16) -> Result<std::sync::Arc<std::sync::Mutex<Vec<String>>>> {
+    use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut options = MqttOptions::new("resend-watcher", "127.0.0.1", port);
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut connection) = Client::new(options, 10);
+    client.subscribe("coverage/v1/+/resend", QoS::AtLeastOnce)?;
+    let out = seen.clone();
+    std::thread::spawn(move || {
+        let _client = client;
+        for event in connection.iter() {
+            match event {
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    if let Ok(mut v) = out.lock() {
+                        v.push(String::from_utf8_lossy(&p.payload).into_owned());
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    });
+    Ok(seen)
+}
+
+fn gap_refill(name: &str, two_collectors: bool) -> Result<()> {
+    let dir = temp_dir(name)?;
     let d = dir.path();
     // Persistence, but an autosave far away: a SIGKILL loses what is queued.
     let mut broker = Mosquitto::start(
@@ -97,9 +150,40 @@ fn readings_the_broker_lost_are_asked_for_and_come_back_from_the_agent() -> Resu
     let http = free_port()?;
     std::fs::write(
         d.join("collector.toml"),
-        collector_config(&broker.url(), &influx.url(), http),
+        collector_config(
+            &broker.url(),
+            &influx.url(),
+            http,
+            "gap-collector",
+            true,
+            two_collectors,
+        ),
     )?;
     let mut collector = Daemon::collector(d, "collector", "collector.toml")?;
+    // The second collector: same group, not the coordinator.
+    let second_dir = d.join("second");
+    std::fs::create_dir_all(&second_dir)?;
+    let http_second = free_port()?;
+    let mut second = if two_collectors {
+        std::fs::write(
+            second_dir.join("collector.toml"),
+            collector_config(
+                &broker.url(),
+                &influx.url(),
+                http_second,
+                "gap-collector-2",
+                false,
+                true,
+            ),
+        )?;
+        Some(Daemon::collector(
+            &second_dir,
+            "collector-2",
+            "collector.toml",
+        )?)
+    } else {
+        None
+    };
     let agent_dir = d.join("agent");
     std::fs::create_dir_all(&agent_dir)?;
     let mut agent = agent(&agent_dir, &broker.url())?;
@@ -116,16 +200,25 @@ fn readings_the_broker_lost_are_asked_for_and_come_back_from_the_agent() -> Resu
         )
     })?;
 
-    // The collector goes away; mosquitto queues for its session; then mosquitto dies.
+    // The collectors go away; mosquitto queues for their sessions; then mosquitto dies.
     collector.stop()?;
+    if let Some(c) = second.as_mut() {
+        c.stop()?;
+    }
     let before = stored(&influx)?.len();
     std::thread::sleep(Duration::from_secs(6));
     broker.kill()?;
     broker.restart()?;
+    // Every resend request from here on (the collectors ask only once they are back).
+    let requests = watch_requests(broker.port())?;
     // The agent reconnects and goes on; the collector comes back.
     agent.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
     collector.restart()?;
     collector.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
+    if let Some(c) = second.as_mut() {
+        c.restart()?;
+        c.wait_for_log("Connected to the broker", Duration::from_secs(60))?;
+    }
 
     // The gap pass asks; the agent resends.
     poll_until(Duration::from_secs(90), || {
@@ -179,8 +272,26 @@ fn readings_the_broker_lost_are_asked_for_and_come_back_from_the_agent() -> Resu
             .contains("Resending readings on the collector's request"),
         "the agent resent"
     );
+    // Who asked: only the coordinator, and every request on the broker is one it counted.
+    let asked = metric(http, "coverage_collector_resend_requests_total").unwrap_or(0.0);
+    let on_the_wire = requests.lock().map(|v| v.len()).unwrap_or(0);
+    if let Some(c) = &second {
+        ensure!(
+            metric(http_second, "coverage_collector_resend_requests_total").unwrap_or(0.0) == 0.0,
+            "the second collector is not the coordinator and must not ask"
+        );
+        ensure!(
+            !c.log()
+                .contains("Asking the agent to resend readings missing from the store"),
+            "the second collector asked"
+        );
+    }
+    ensure!(
+        on_the_wire as f64 <= asked && on_the_wire > 0,
+        "{on_the_wire} resend requests seen on the broker, the coordinator counted {asked}"
+    );
     eprintln!(
-        "gaps: {} seqs issued, {before} stored before the broker was killed, {requested} asked for again; all stored",
+        "{name}: {} seqs issued, {before} stored before the broker was killed, {requested} asked for again in {asked} requests ({on_the_wire} seen by a subscriber); all stored",
         issued.len()
     );
     Ok(())
