@@ -395,12 +395,16 @@ fn main() -> ExitCode {
                         operators,
                         out,
                     };
-                    coverage_collector::site::add(&cfg, &bounds, &add, lang)?.join("\n") + "\n"
+                    coverage_collector::site::add(&cfg, &bounds, &add, lang)
+                        .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
+                        .join("\n")
+                        + "\n"
                 }
                 SiteAction::List => {
                     let rt =
                         tokio::runtime::Runtime::new().context("starting the async runtime")?;
-                    rt.block_on(coverage_collector::site::list(&cfg, lang))?
+                    rt.block_on(coverage_collector::site::list(&cfg, lang))
+                        .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
                 }
                 SiteAction::Retire { id, at } => {
                     coverage_collector::site::retire(
@@ -408,7 +412,8 @@ fn main() -> ExitCode {
                         &id,
                         at.unwrap_or_else(chrono::Utc::now),
                         lang,
-                    )?
+                    )
+                    .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
                     .join("\n")
                         + "\n"
                 }

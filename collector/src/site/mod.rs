@@ -25,21 +25,15 @@ use coverage_shared::wire::CommuneRef;
 use crate::check::report::Check;
 use crate::config::{Config, ProvisioningConfig};
 
-/// What can go wrong provisioning a site; each names the file, key or value at fault.
-#[derive(Debug, thiserror::Error)]
+/// What can go wrong provisioning a site; each names the file, key or value at fault. Said in
+/// the operator's language by [`SiteError::localized`]; `Display` is the English.
+#[derive(Debug)]
 pub enum SiteError {
     /// The config has no `[registry]`.
-    #[error(
-        "{0}: no [registry] file: add `[registry] file = \"sites.toml\"` (an empty file will do)"
-    )]
     NoRegistry(PathBuf),
     /// The config has no `[provisioning]`.
-    #[error(
-        "{0}: no [provisioning]: name the broker's password_file and agent_broker_url (deploy/collector.example.toml)"
-    )]
     NoProvisioning(PathBuf),
     /// The registry file cannot be read or would not be valid.
-    #[error("{file}: {message}")]
     Registry {
         /// The registry file.
         file: PathBuf,
@@ -47,7 +41,6 @@ pub enum SiteError {
         message: String,
     },
     /// A file cannot be read or written.
-    #[error("{path}: {source}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -55,37 +48,129 @@ pub enum SiteError {
         source: std::io::Error,
     },
     /// The id is listed already.
-    #[error(
-        "site {0:?} is already in the registry (an id names one site for ever; retired ids are not reused)"
-    )]
     Exists(String),
     /// The id is not listed.
-    #[error("site {0:?} is not in the registry (`coverage-collector site list`)")]
     Unknown(String),
     /// The site was retired already.
-    #[error("site {id:?} was already retired at {at}")]
     AlreadyRetired {
         /// Site id.
         id: String,
         /// When.
         at: String,
     },
-    /// `--commune` names no commune of the set.
-    #[error("--commune {0}")]
+    /// `--commune` is not `SET:CODE`.
+    CommuneSyntax(String),
+    /// `--commune` names a set the collector does not know (the boundary registry's message).
     Commune(String),
-    /// Another argument is wrong.
-    #[error("{0}")]
+    /// `--commune` names no commune of its set.
+    NoSuchCommune {
+        /// The argument.
+        arg: String,
+        /// Its set.
+        set: String,
+        /// Its code.
+        code: String,
+        /// The position.
+        lat: f64,
+        /// The position.
+        lon: f64,
+    },
+    /// No `--commune`, and no set is in force today.
+    NoSetInForce,
+    /// No `--commune`, and the position lies in no commune.
+    Outside {
+        /// The position.
+        lat: f64,
+        /// The position.
+        lon: f64,
+        /// The set in force.
+        set: String,
+    },
+    /// The technician's directory exists.
+    OutExists(PathBuf),
+    /// The password file has the login, the registry not the site.
+    LoginExists {
+        /// The password file.
+        passwd: PathBuf,
+        /// Site id.
+        id: String,
+    },
+    /// Another argument is wrong (`--id`, `--operator`, `--lat/--lon`: the model's message).
     Invalid(String),
     /// The broker's reload command failed.
-    #[error(
-        "the registry and the password file are changed, but the broker reload `{command}` failed: {detail}; reload the broker by hand"
-    )]
     Reload {
         /// The command.
         command: String,
         /// Its error or exit status and standard error.
         detail: String,
     },
+}
+
+impl SiteError {
+    /// The error in `lang`, naming the file, argument or value at fault.
+    pub fn localized(&self, lang: Lang) -> String {
+        let t = text(lang);
+        let d = |p: &PathBuf| p.display().to_string();
+        match self {
+            Self::NoRegistry(f) => fill(t.site_err_no_registry, &[("file", &d(f))]),
+            Self::NoProvisioning(f) => fill(t.site_err_no_provisioning, &[("file", &d(f))]),
+            Self::Registry { file, message } => format!("{}: {message}", file.display()),
+            Self::Io { path, source } => format!("{}: {source}", path.display()),
+            Self::Exists(id) => fill(t.site_err_exists, &[("id", id)]),
+            Self::Unknown(id) => fill(t.site_err_unknown, &[("id", id)]),
+            Self::AlreadyRetired { id, at } => {
+                fill(t.site_err_already_retired, &[("id", id), ("at", at)])
+            }
+            Self::CommuneSyntax(arg) => fill(t.site_err_commune_syntax, &[("arg", arg)]),
+            Self::Commune(message) => format!("--commune {message}"),
+            Self::NoSuchCommune {
+                arg,
+                set,
+                code,
+                lat,
+                lon,
+            } => fill(
+                t.site_err_no_such_commune,
+                &[
+                    ("arg", arg),
+                    ("set", set),
+                    ("code", code),
+                    ("lat", lat),
+                    ("lon", lon),
+                ],
+            ),
+            Self::NoSetInForce => t.site_err_no_set.to_owned(),
+            Self::Outside { lat, lon, set } => fill(
+                t.site_err_outside,
+                &[("lat", lat), ("lon", lon), ("set", set)],
+            ),
+            Self::OutExists(dir) => fill(t.site_err_out_exists, &[("dir", &d(dir))]),
+            Self::LoginExists { passwd, id } => fill(
+                t.site_err_login_exists,
+                &[("passwd", &d(passwd)), ("id", id)],
+            ),
+            Self::Invalid(message) => message.clone(),
+            Self::Reload { command, detail } => fill(
+                t.site_err_reload,
+                &[("command", command), ("detail", detail)],
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for SiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.localized(Lang::En))
+    }
+}
+
+impl std::error::Error for SiteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// `site add`'s arguments.
@@ -126,19 +211,18 @@ fn resolve_commune(
 ) -> Result<(CommuneRef, String), SiteError> {
     match &add.commune {
         Some(arg) => {
-            let (set_name, code) = arg.split_once(':').ok_or_else(|| {
-                SiteError::Commune(format!(
-                    "{arg:?}: write it as SET:CODE (bac-kan-2020:01834)"
-                ))
-            })?;
+            let (set_name, code) = arg
+                .split_once(':')
+                .ok_or_else(|| SiteError::CommuneSyntax(arg.clone()))?;
             let set = bounds
                 .get(set_name)
                 .map_err(|e| SiteError::Commune(format!("{arg}: {e}")))?;
-            let c = set.commune(code).ok_or_else(|| {
-                SiteError::Commune(format!(
-                    "{arg}: {set_name} has no commune {code} (`coverage-collector locate --set {set_name} {} {}` says where the position lies)",
-                    add.lat, add.lon
-                ))
+            let c = set.commune(code).ok_or_else(|| SiteError::NoSuchCommune {
+                arg: arg.clone(),
+                set: set_name.to_owned(),
+                code: code.to_owned(),
+                lat: add.lat,
+                lon: add.lon,
             })?;
             Ok((
                 CommuneRef {
@@ -151,15 +235,15 @@ fn resolve_commune(
         None => {
             let set = bounds
                 .in_force_at(Utc::now())
-                .ok_or_else(|| SiteError::Invalid("no boundary set is in force today".into()))?;
-            let c = set.locate(add.lat, add.lon).commune.ok_or_else(|| {
-                SiteError::Invalid(format!(
-                    "({}, {}) lies outside every commune of {}: check the position, or name the commune with --commune SET:CODE",
-                    add.lat,
-                    add.lon,
-                    set.name()
-                ))
-            })?;
+                .ok_or(SiteError::NoSetInForce)?;
+            let c = set
+                .locate(add.lat, add.lon)
+                .commune
+                .ok_or_else(|| SiteError::Outside {
+                    lat: add.lat,
+                    lon: add.lon,
+                    set: set.name().to_owned(),
+                })?;
             Ok((
                 CommuneRef {
                     set: set.name().to_owned(),
@@ -249,20 +333,16 @@ pub fn add(
     .collect();
     let out = add.out.clone().unwrap_or_else(|| PathBuf::from(&add.id));
     if out.exists() {
-        return Err(SiteError::Invalid(format!(
-            "{}: exists already; name another directory with --out",
-            out.display()
-        )));
+        return Err(SiteError::OutExists(out));
     }
     if passwd::has_user(&prov.password_file, &add.id).map_err(|source| SiteError::Io {
         path: prov.password_file.clone(),
         source,
     })? {
-        return Err(SiteError::Invalid(format!(
-            "{}: has a login for {:?} already, though the registry does not list it; remove that line first",
-            prov.password_file.display(),
-            add.id
-        )));
+        return Err(SiteError::LoginExists {
+            passwd: prov.password_file.clone(),
+            id: add.id.clone(),
+        });
     }
     let registry = registry_file::add(registry_file, &entry)?;
     let password = passwd::generate();
@@ -403,4 +483,57 @@ pub async fn list(cfg: &Config, lang: Lang) -> Result<String, SiteError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_is_said_in_both_languages_naming_what_is_wrong() {
+        let errors = [
+            SiteError::NoRegistry("c.toml".into()),
+            SiteError::NoProvisioning("c.toml".into()),
+            SiteError::Exists("bk-1".into()),
+            SiteError::Unknown("bk-1".into()),
+            SiteError::AlreadyRetired {
+                id: "bk-1".into(),
+                at: "2026-12-03T08:00:00Z".into(),
+            },
+            SiteError::CommuneSyntax("01834".into()),
+            SiteError::NoSuchCommune {
+                arg: "bac-kan-2020:99999".into(),
+                set: "bac-kan-2020".into(),
+                code: "99999".into(),
+                lat: 22.1625,
+                lon: 105.8442,
+            },
+            SiteError::NoSetInForce,
+            SiteError::Outside {
+                lat: 10.0,
+                lon: 100.0,
+                set: "thai-nguyen-2025".into(),
+            },
+            SiteError::OutExists("bk-1".into()),
+            SiteError::LoginExists {
+                passwd: "passwd".into(),
+                id: "bk-1".into(),
+            },
+            SiteError::Reload {
+                command: "systemctl reload mosquitto".into(),
+                detail: "exit status: 1".into(),
+            },
+        ];
+        for e in &errors {
+            let (en, vi) = (e.localized(Lang::En), e.localized(Lang::Vi));
+            assert_eq!(e.to_string(), en);
+            assert_ne!(en, vi, "{e:?} has no Vietnamese");
+            assert!(!en.contains('{') && !vi.contains('{'), "{en} / {vi}");
+        }
+        let e = &errors[6];
+        for lang in [Lang::En, Lang::Vi] {
+            let said = e.localized(lang);
+            assert!(said.contains("99999") && said.contains("22.1625"), "{said}");
+        }
+    }
 }

@@ -219,6 +219,30 @@ crate::catalogue! {
         site_status_unknown,
         /// `site list`: the registry `{registry}` lists no site.
         site_none,
+        /// `site`: the config `{file}` has no `[registry]` file.
+        site_err_no_registry,
+        /// `site`: the config `{file}` has no `[provisioning]`.
+        site_err_no_provisioning,
+        /// `site add`: `{id}` is in the registry already.
+        site_err_exists,
+        /// `site retire`: `{id}` is not in the registry.
+        site_err_unknown,
+        /// `site retire`: `{id}` was retired at `{at}` already.
+        site_err_already_retired,
+        /// The broker reload `{command}` failed: `{detail}`.
+        site_err_reload,
+        /// `--commune {arg}` is not `SET:CODE`.
+        site_err_commune_syntax,
+        /// `--commune {arg}`: set `{set}` has no commune `{code}`.
+        site_err_no_such_commune,
+        /// No boundary set is in force today.
+        site_err_no_set,
+        /// (`{lat}`, `{lon}`) lies outside every commune of `{set}`.
+        site_err_outside,
+        /// `--out {dir}` exists already.
+        site_err_out_exists,
+        /// `{passwd}` has a login for `{id}` that the registry does not list.
+        site_err_login_exists,
     }
 }
 
@@ -327,6 +351,18 @@ pub const EN: ServerText = ServerText {
     site_list_header: "site\tcommune\tstatus\tlast seen\tretired",
     site_status_unknown: "status unknown: the collector at {url} did not answer ({error})",
     site_none: "{registry} lists no site",
+    site_err_no_registry: "{file}: no [registry] file: add `[registry] file = \"sites.toml\"` (an empty file will do)",
+    site_err_no_provisioning: "{file}: no [provisioning]: name the broker's password_file and agent_broker_url (deploy/collector.example.toml)",
+    site_err_exists: "site {id} is already in the registry (an id names one site for ever; retired ids are not reused)",
+    site_err_unknown: "site {id} is not in the registry (`coverage-collector site list`)",
+    site_err_already_retired: "site {id} was already retired at {at}",
+    site_err_reload: "the registry and the password file are changed, but the broker reload `{command}` failed: {detail}; reload the broker by hand",
+    site_err_commune_syntax: "--commune {arg}: write it as SET:CODE (bac-kan-2020:01834)",
+    site_err_no_such_commune: "--commune {arg}: {set} has no commune {code} (`coverage-collector locate --set {set} {lat} {lon}` says where the position lies)",
+    site_err_no_set: "no boundary set is in force today: name the commune with --commune SET:CODE",
+    site_err_outside: "({lat}, {lon}) lies outside every commune of {set}: check the position, or name the commune with --commune SET:CODE",
+    site_err_out_exists: "{dir}: exists already; name another directory with --out",
+    site_err_login_exists: "{passwd}: has a login for {id} already, though the registry does not list it; remove that line first",
 };
 
 /// Vietnamese (terms of `docs/reference/glossary-vi.md`).
@@ -434,6 +470,18 @@ pub const VI: ServerText = ServerText {
     site_list_header: "điểm đo\txã\ttrạng thái\tlần cuối\tngừng",
     site_status_unknown: "không rõ trạng thái: collector tại {url} không trả lời ({error})",
     site_none: "{registry} chưa có điểm đo nào",
+    site_err_no_registry: "{file}: không có tệp [registry]: thêm `[registry] file = \"sites.toml\"` (tệp rỗng cũng được)",
+    site_err_no_provisioning: "{file}: không có [provisioning]: ghi password_file của broker và agent_broker_url (xem deploy/collector.example.toml)",
+    site_err_exists: "điểm đo {id} đã có trong danh sách (mỗi mã chỉ dùng cho một điểm đo; mã đã ngừng không dùng lại)",
+    site_err_unknown: "điểm đo {id} không có trong danh sách (`coverage-collector site list`)",
+    site_err_already_retired: "điểm đo {id} đã ngừng từ {at}",
+    site_err_reload: "danh sách điểm đo và tệp mật khẩu đã được sửa, nhưng lệnh nạp lại broker `{command}` thất bại: {detail}; hãy tự nạp lại broker",
+    site_err_commune_syntax: "--commune {arg}: hãy viết dạng BỘ:MÃ (bac-kan-2020:01834)",
+    site_err_no_such_commune: "--commune {arg}: {set} không có xã mã {code} (`coverage-collector locate --set {set} {lat} {lon}` cho biết vị trí thuộc xã nào)",
+    site_err_no_set: "hôm nay không có bộ ranh giới nào có hiệu lực: hãy ghi xã bằng --commune BỘ:MÃ",
+    site_err_outside: "({lat}, {lon}) nằm ngoài mọi xã của {set}: kiểm tra lại vị trí, hoặc ghi xã bằng --commune BỘ:MÃ",
+    site_err_out_exists: "{dir}: đã tồn tại; hãy chọn thư mục khác bằng --out",
+    site_err_login_exists: "{passwd}: đã có tài khoản {id} dù danh sách điểm đo không có; hãy xoá dòng đó trước",
 };
 
 /// The table of `lang`.
