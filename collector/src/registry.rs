@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use coverage_shared::site::{SiteEntry, SiteRegistry};
 use sha2::{Digest, Sha256};
@@ -41,12 +41,22 @@ impl Sites {
     }
 }
 
+/// What `stat` says of the file: a change of any of these means it was written (an atomic
+/// replace, as `site add` does, is a new inode).
+type Stamp = (Option<SystemTime>, u64, u64);
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok(), m.len(), m.ino()))
+}
+
 /// A handle on the current registry; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct LiveRegistry {
     tx: Arc<watch::Sender<Arc<Sites>>>,
     /// The file and the hash of the bytes last looked at (valid or not, so a bad file is
-    /// logged once), with when it was last read.
+    /// logged once), with its `stat` then.
     file: Option<Arc<Mutex<Watched>>>,
 }
 
@@ -54,11 +64,11 @@ pub struct LiveRegistry {
 struct Watched {
     path: PathBuf,
     last: String,
-    read_at: Option<Instant>,
+    stamp: Option<Stamp>,
 }
 
-/// [`LiveRegistry::refresh`] reads the file at most this often.
-const MIN_REFRESH: Duration = Duration::from_millis(500);
+/// The shortest period of the reload loop.
+const MIN_RELOAD_EVERY: Duration = Duration::from_millis(500);
 
 impl LiveRegistry {
     /// A registry that never changes (tests, the demo).
@@ -74,23 +84,34 @@ impl LiveRegistry {
         self.tx.borrow().clone()
     }
 
-    /// Reads the file again now if it was not read in the last half second (the ingest asks
-    /// this before it refuses a site as unregistered, so a site just added is not refused in
-    /// the seconds before the periodic reload). Returns the registry then.
+    /// Reads the file again now if `stat` says it changed since it was last read (the ingest
+    /// asks this before it refuses a site as unregistered, so a site `site add` has just
+    /// written is never refused in the seconds before the periodic reload; a `stat` per such
+    /// reading is all it costs). Returns the registry then.
     pub fn refresh(&self) -> Arc<Sites> {
         if let Some(w) = &self.file {
             let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
-            if w.read_at.is_none_or(|t| t.elapsed() >= MIN_REFRESH) {
+            let now = stamp(&w.path);
+            if now.is_none() || now != w.stamp {
                 reload(&mut w, &self.tx);
             }
         }
         self.current()
     }
+
+    /// Reads the file again whatever `stat` says (the periodic reload: an edit that kept the
+    /// size within the clock's resolution is still seen).
+    fn reload_now(&self) {
+        if let Some(w) = &self.file {
+            let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+            reload(&mut w, &self.tx);
+        }
+    }
 }
 
 /// Reads the watched file; publishes it when its bytes changed and it is valid.
 fn reload(w: &mut Watched, tx: &watch::Sender<Arc<Sites>>) {
-    w.read_at = Some(Instant::now());
+    w.stamp = stamp(&w.path);
     let bytes = match std::fs::read(&w.path) {
         Ok(b) => b,
         Err(e) => {
@@ -145,7 +166,7 @@ pub fn watch(
     let watched = Watched {
         path,
         last: registry.sha256.clone(),
-        read_at: None,
+        stamp: None,
     };
     let live = LiveRegistry {
         tx: Arc::new(watch::Sender::new(Arc::new(Sites::new(registry)))),
@@ -156,7 +177,7 @@ pub fn watch(
 }
 
 async fn reload_loop(live: LiveRegistry, every: Duration, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(every.max(MIN_REFRESH));
+    let mut tick = tokio::time::interval(every.max(MIN_RELOAD_EVERY));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -164,7 +185,7 @@ async fn reload_loop(live: LiveRegistry, every: Duration, stop: CancellationToke
             _ = tick.tick() => {}
         }
         let live = live.clone();
-        let _ = tokio::task::spawn_blocking(move || live.refresh()).await;
+        let _ = tokio::task::spawn_blocking(move || live.reload_now()).await;
     }
 }
 
@@ -207,6 +228,42 @@ mod tests {
         assert!(now.get("b").is_some() && now.get("c").is_none());
         stop.cancel();
         task.unwrap().await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What the ingest relies on before it refuses a site: a file replaced just now, even
+    /// right after another read, is read again at once (CI found a half-second throttle here
+    /// refusing a site `site add` had just written).
+    #[test]
+    fn refresh_sees_a_file_replaced_just_after_a_read() {
+        let dir = std::env::temp_dir().join(format!("live-refresh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("sites.toml");
+        let mut text = String::new();
+        std::fs::write(&f, &text).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let stop = CancellationToken::new();
+        let (live, _task) = rt.block_on(async {
+            watch(
+                SiteRegistry::load(&f).unwrap(),
+                Duration::from_secs(3600),
+                stop.clone(),
+            )
+        });
+        for i in 0..20 {
+            assert!(live.refresh().get(&format!("s{i}")).is_none());
+            text.push_str(&format!(
+                "[[sites]]\nid = \"s{i}\"\nlat = 22.1\nlon = 105.8\n"
+            ));
+            let tmp = dir.join(".sites.toml.tmp");
+            std::fs::write(&tmp, &text).unwrap();
+            std::fs::rename(&tmp, &f).unwrap();
+            assert!(
+                live.refresh().get(&format!("s{i}")).is_some(),
+                "site s{i} not seen right after the file was replaced"
+            );
+        }
+        stop.cancel();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
