@@ -18,8 +18,9 @@
 //!   list is kept in a [`StatusBoard`] for `GET /api/v1/sites` and `/metrics` (per-site
 //!   last-seen age, counts per status).
 //!
-//! Invariants: a site of the registry is always listed (never heard from: `silent`); a site
-//! that is not in the registry but is in the store is `unregistered`, whatever its heartbeats;
+//! Invariants: a site of the registry is always listed (never heard from: `silent`) until its
+//! `retired` date, and not after it (its alerts stop with it); a site that is not in the
+//! registry but is in the store is `unregistered`, whatever its heartbeats;
 //! `silent` wins over `stale`, which wins over `alive`.
 
 use std::collections::BTreeMap;
@@ -267,7 +268,12 @@ pub fn site_statuses(
     let mut ids: BTreeMap<&str, Option<(f64, f64)>> =
         observed.keys().map(|id| (id.as_str(), None)).collect();
     for s in &registry.sites {
-        ids.insert(s.id.as_str(), Some((s.lat, s.lon)));
+        if s.retired.is_some_and(|r| r <= now) {
+            // Retired (`site retire`): out of service, so neither silent nor unregistered.
+            ids.remove(s.id.as_str());
+        } else {
+            ids.insert(s.id.as_str(), Some((s.lat, s.lon)));
+        }
     }
     let set = boundaries.in_force_at(now);
     let empty = Observed::default();
@@ -905,6 +911,30 @@ mod tests {
         assert_eq!(stray.status, Status::Unregistered);
         assert!(!stray.registered);
         assert_eq!(stray.lat, Some(22.162534), "placed where it reported");
+    }
+
+    #[test]
+    fn a_retired_site_is_no_longer_listed_from_its_end_date() {
+        let now = Utc.with_ymd_and_hms(2025, 11, 1, 7, 0, 30).unwrap();
+        let now_ms = now.timestamp_millis();
+        let mut gone = SiteEntry::at("gone", 22.162534, 105.844234);
+        gone.retired = Some(now - chrono::TimeDelta::hours(1));
+        let mut later = SiteEntry::at("later", 22.14579, 105.816676);
+        later.retired = Some(now + chrono::TimeDelta::days(1));
+        let registry = SiteRegistry::from_sites(vec![gone, later]).unwrap();
+        let mut observed = BTreeMap::new();
+        // Its last readings are still in the store's window.
+        observed.insert(
+            "gone".to_owned(),
+            seen(
+                Some(now_ms - 2 * 3_600_000),
+                hb(now_ms - 2 * 3_600_000, Some(60)),
+            ),
+        );
+        let list = site_statuses(now, &observed, &registry, &boundaries(), &rules());
+        let ids: Vec<&str> = list.iter().map(|s| s.site.as_str()).collect();
+        assert_eq!(ids, ["later"], "retired: neither silent nor unregistered");
+        assert_eq!(list[0].status, Status::Silent);
     }
 
     #[test]
