@@ -468,13 +468,8 @@ impl GapTask {
 
     /// Runs a pass every `every` until `shutdown`.
     pub async fn run(mut self, shutdown: CancellationToken) {
-        let mut tick = tokio::time::interval(self.every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                () = shutdown.cancelled() => return,
-            }
+        let mut tick = super::Periodic::new(self.every);
+        while tick.next(&shutdown).await {
             if let Err(e) = self.pass().await {
                 tracing::warn!(error = %e, "Gap pass failed; trying again next period.");
             }

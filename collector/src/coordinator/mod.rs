@@ -34,6 +34,28 @@ use crate::metrics::Metrics;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+/// The tick of a task that runs a pass every period until shutdown (site status, gaps): the
+/// first tick is at once, a tick missed while a pass ran is taken late, not bunched.
+#[derive(Debug)]
+pub struct Periodic(tokio::time::Interval);
+
+impl Periodic {
+    /// Ticks every `every`.
+    pub fn new(every: Duration) -> Periodic {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Periodic(tick)
+    }
+
+    /// Waits for the next tick; `false` once `shutdown` is cancelled.
+    pub async fn next(&mut self, shutdown: &tokio_util::sync::CancellationToken) -> bool {
+        tokio::select! {
+            _ = self.0.tick() => true,
+            () = shutdown.cancelled() => false,
+        }
+    }
+}
+
 /// The rollup task of a collector configuration, reading and writing through `store`.
 pub fn rollups(
     cfg: &crate::config::Config,

@@ -727,13 +727,8 @@ impl StatusTask {
 
     /// Runs a pass every `status_every` until `shutdown`.
     pub async fn run(mut self, shutdown: CancellationToken) {
-        let mut tick = tokio::time::interval(self.every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                () = shutdown.cancelled() => return,
-            }
+        let mut tick = super::Periodic::new(self.every);
+        while tick.next(&shutdown).await {
             match self.pass().await {
                 Ok(statuses) => {
                     tracing::debug!(sites = statuses.len(), "Site status written.");
