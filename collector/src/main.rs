@@ -23,6 +23,11 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("{s:?} is not a language of this tool: vi or en"))
 }
 
+/// `--lang`, else the language of `LANG` (`vi*` is Vietnamese, anything else English).
+fn lang_or_locale(lang: Option<Lang>) -> Lang {
+    lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()))
+}
+
 /// Writes `text` to standard output; a closed pipe (the reader quit, `| head`) is not an error.
 fn emit(text: &str) -> Result<()> {
     coverage_net::stdout::emit(text).context("writing to standard output")
@@ -346,8 +351,7 @@ fn main() -> ExitCode {
         Command::Demo { args } => demo(args),
         Command::CheckConfig { config, lang } => (|| {
             let cfg = Config::load(&config)?;
-            let lang =
-                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            let lang = lang_or_locale(lang);
             emit(&coverage_collector::summary::summary(&cfg, lang))?;
             Ok(ExitCode::SUCCESS)
         })(),
@@ -357,8 +361,7 @@ fn main() -> ExitCode {
             timeout,
         } => (|| {
             let cfg = Config::load(&config)?;
-            let lang =
-                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            let lang = lang_or_locale(lang);
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let report = rt.block_on(coverage_collector::check::check_config(&cfg, timeout, lang));
             emit(&report.render_text(lang))?;
@@ -375,8 +378,7 @@ fn main() -> ExitCode {
         } => (|| {
             let config = config.context("--config is required: the collector's TOML config")?;
             let cfg = Config::load(&config)?;
-            let lang =
-                lang.unwrap_or_else(|| Lang::from_locale(std::env::var("LANG").ok().as_deref()));
+            let lang = lang_or_locale(lang);
             let lines = match action {
                 SiteAction::Add {
                     id,
@@ -396,28 +398,22 @@ fn main() -> ExitCode {
                         out,
                     };
                     coverage_collector::site::add(&cfg, &bounds, &add, lang)
-                        .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
-                        .join("\n")
-                        + "\n"
+                        .map(|lines| lines.join("\n") + "\n")
                 }
                 SiteAction::List => {
                     let rt =
                         tokio::runtime::Runtime::new().context("starting the async runtime")?;
                     rt.block_on(coverage_collector::site::list(&cfg, lang))
-                        .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
                 }
-                SiteAction::Retire { id, at } => {
-                    coverage_collector::site::retire(
-                        &cfg,
-                        &id,
-                        at.unwrap_or_else(chrono::Utc::now),
-                        lang,
-                    )
-                    .map_err(|e| anyhow::anyhow!(e.localized(lang)))?
-                    .join("\n")
-                        + "\n"
-                }
-            };
+                SiteAction::Retire { id, at } => coverage_collector::site::retire(
+                    &cfg,
+                    &id,
+                    at.unwrap_or_else(chrono::Utc::now),
+                    lang,
+                )
+                .map(|lines| lines.join("\n") + "\n"),
+            }
+            .map_err(|e| anyhow::anyhow!(e.localized(lang)))?;
             emit(&lines)?;
             Ok(ExitCode::SUCCESS)
         })(),

@@ -417,15 +417,12 @@ struct ApiSite {
 /// (`GET /api/v1/sites` on `[http] listen`, with its token), or why there is none.
 pub async fn list(cfg: &Config, lang: Lang) -> Result<String, SiteError> {
     let t = text(lang);
-    let file = cfg
-        .registry
+    // The registry as `Config::load` read and validated it a moment ago.
+    let registry = &cfg.registry;
+    let file = registry
         .file
         .as_deref()
         .ok_or_else(|| SiteError::NoRegistry(cfg.file.clone()))?;
-    let registry = SiteRegistry::load(file).map_err(|e| SiteError::Registry {
-        file: file.to_owned(),
-        message: e.to_string(),
-    })?;
     if registry.sites.is_empty() {
         return Ok(fill(
             t.site_none,
@@ -448,6 +445,11 @@ pub async fn list(cfg: &Config, lang: Lang) -> Result<String, SiteError> {
         serde_json::from_value(sites).map_err(|e| e.to_string())
     }
     .await;
+    let statuses = statuses.map(|list| {
+        list.into_iter()
+            .map(|a| (a.site.clone(), a))
+            .collect::<std::collections::HashMap<_, _>>()
+    });
     let mut out = String::new();
     out.push_str(t.site_list_header);
     out.push('\n');
@@ -457,7 +459,7 @@ pub async fn list(cfg: &Config, lang: Lang) -> Result<String, SiteError> {
             .as_ref()
             .map_or_else(|| "-".to_owned(), |c| format!("{}:{}", c.set, c.code));
         let (status, seen) = match &statuses {
-            Ok(list) => match list.iter().find(|a| a.site == s.id) {
+            Ok(by_site) => match by_site.get(s.id.as_str()) {
                 Some(a) => (
                     a.status.clone(),
                     a.last_reading.clone().unwrap_or("-".into()),
