@@ -14,8 +14,9 @@
 //!   is asked for once it has been missing for `gap_grace`, and again every `resend_every` while
 //!   it stays missing. A range asked for that is then stored counts as filled.
 //! - [`GapTask`] runs a pass every `gaps_every`: one statement for the newest `seq_ranges` per
-//!   site, then per range a `count(seq)` over the four measurements, and the seqs themselves
-//!   only for a range whose count is short. Requests go to the ingest loop, which publishes them
+//!   site, then, for up to `RUNS_PER_STATEMENT` (site, run) pairs at a time, one `count(seq)`
+//!   over the four measurements within their ranges (`GROUP BY site, run`), and one statement
+//!   of the seqs themselves for the pairs whose count is short. Requests go to the ingest loop, which publishes them
 //!   at QoS 1 on its own connection.
 //!
 //! In archive mode (the demo) there is no InfluxDB to ask, and the task does not run.
@@ -314,16 +315,49 @@ pub fn ranges_query(now: DateTime<Utc>) -> String {
     )
 }
 
-fn where_range(site: &str, run: &str, a: u64, b: u64, now: DateTime<Utc>) -> String {
-    let from = now - chrono::TimeDelta::from_std(SEQ_LOOKBACK).unwrap_or_default();
+/// Most (site, run) conditions in one statement: a pass over 3,000 sites is 30 statements of
+/// counts (and as many of seqs at most), and each GET stays well under InfluxDB's URL limit.
+const RUNS_PER_STATEMENT: usize = 100;
+
+/// The agent's ranges of one run of one site.
+type RunSpans = (String, String, Vec<(u64, u64)>);
+
+/// `("site" = 'S' AND "run" = 'R' AND (("seq" >= a AND "seq" <= b) OR ...))`.
+fn run_condition(site: &str, run: &str, spans: &[(u64, u64)]) -> String {
+    let seq = ident(field::SEQ);
+    let spans = spans
+        .iter()
+        .map(|(a, b)| format!("({seq} >= {a} AND {seq} <= {b})"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     format!(
-        "WHERE {st} = {site} AND {rt} = {run} AND {seq} >= {a} AND {seq} <= {b} AND time > {from}",
+        "({st} = {site} AND {rt} = {run} AND ({spans}))",
         st = ident(tag::SITE),
         rt = ident(tag::RUN),
         site = quote(site),
         run = quote(run),
-        seq = ident(field::SEQ),
+    )
+}
+
+/// `SELECT <select>` over the readings' measurements within the runs' ranges, grouped by site
+/// and run.
+pub fn runs_query<'a>(
+    select: &str,
+    runs: impl IntoIterator<Item = &'a RunSpans>,
+    now: DateTime<Utc>,
+) -> String {
+    let from = now - chrono::TimeDelta::from_std(SEQ_LOOKBACK).unwrap_or_default();
+    let conditions = runs
+        .into_iter()
+        .map(|(site, run, spans)| run_condition(site, run, spans))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!(
+        "SELECT {select} FROM {all} WHERE time > {from} AND ({conditions}) GROUP BY {st}, {rt}",
+        all = from_all(),
         from = ms(from),
+        st = ident(tag::SITE),
+        rt = ident(tag::RUN),
     )
 }
 
@@ -381,71 +415,88 @@ pub struct GapTask {
 }
 
 impl GapTask {
-    /// The stored seqs of `site`/`run` within `a..=b`: the count first, the seqs only when it is
-    /// short.
+    /// The stored seqs of each run within its ranges: one `count(seq)` statement for the whole
+    /// chunk of runs, then one statement of seqs for the runs whose count is short.
     async fn stored_in(
         &self,
-        site: &str,
-        run: &str,
-        a: u64,
-        b: u64,
+        runs: &[RunSpans],
         now: DateTime<Utc>,
-    ) -> Result<BTreeSet<u64>, StoreError> {
-        let w = where_range(site, run, a, b, now);
-        let counted = self
-            .store
-            .query(&format!(
-                "SELECT count({seq}) FROM {from} {w}",
-                seq = ident(field::SEQ),
-                from = from_all()
-            ))
-            .await?;
-        let n: u64 = counted
-            .iter()
-            .filter_map(|s| s.values.first().and_then(|r| s.cell(r, "count")))
-            .filter_map(|v| v.as_u64())
-            .sum();
-        if n > b - a {
-            return Ok((a..=b).collect());
+    ) -> Result<Vec<BTreeSet<u64>>, StoreError> {
+        let key = |s: &Series| (s.tag(tag::SITE).to_owned(), s.tag(tag::RUN).to_owned());
+        let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let count = format!("count({})", ident(field::SEQ));
+        for s in self.store.query(&runs_query(&count, runs, now)).await? {
+            let n: u64 = s
+                .values
+                .iter()
+                .filter_map(|r| s.cell(r, "count").and_then(|v| v.as_u64()))
+                .sum();
+            *counts.entry(key(&s)).or_default() += n;
         }
-        let rows = self
-            .store
-            .query(&format!(
-                "SELECT {seq} FROM {from} {w}",
-                seq = ident(field::SEQ),
-                from = from_all()
-            ))
-            .await?;
-        let mut seqs = BTreeSet::new();
-        for s in &rows {
-            for row in &s.values {
-                if let Some(v) = s.cell(row, field::SEQ).and_then(|v| v.as_u64()) {
-                    seqs.insert(v);
-                }
+        let issued = |spans: &[(u64, u64)]| spans.iter().map(|(a, b)| b - a + 1).sum::<u64>();
+        let counted = |site: &str, run: &str| {
+            counts
+                .get(&(site.to_owned(), run.to_owned()))
+                .copied()
+                .unwrap_or(0)
+        };
+        let short: Vec<&RunSpans> = runs
+            .iter()
+            .filter(|(site, run, spans)| counted(site, run) < issued(spans))
+            .collect();
+        let mut seqs: BTreeMap<(String, String), BTreeSet<u64>> = BTreeMap::new();
+        if !short.is_empty() {
+            let select = ident(field::SEQ);
+            for s in self
+                .store
+                .query(&runs_query(&select, short, now))
+                .await?
+            {
+                let got = seqs.entry(key(&s)).or_default();
+                got.extend(
+                    s.values
+                        .iter()
+                        .filter_map(|r| s.cell(r, field::SEQ).and_then(|v| v.as_u64())),
+                );
             }
         }
-        Ok(seqs)
+        Ok(runs
+            .iter()
+            .map(|(site, run, spans)| {
+                if counted(site, run) >= issued(spans) {
+                    spans.iter().flat_map(|&(a, b)| a..=b).collect()
+                } else {
+                    seqs.remove(&(site.clone(), run.clone()))
+                        .unwrap_or_default()
+                }
+            })
+            .collect())
     }
 
     /// One pass. Returns the requests sent.
     pub async fn pass(&mut self) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let latest = read_ranges(&self.store.query(&ranges_query(now)).await?);
-        let mut sent = 0;
+        let mut runs: Vec<RunSpans> = Vec::new();
         for (site, ranges) in latest {
-            let mut by_run: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
-            for r in &ranges {
-                by_run.entry(&r.run).or_default().push((r.first, r.last));
+            let mut by_run: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+            for r in ranges {
+                by_run.entry(r.run).or_default().push((r.first, r.last));
             }
-            for (run, spans) in by_run {
-                let mut stored = BTreeSet::new();
-                for &(a, b) in &spans {
-                    stored.extend(self.stored_in(&site, run, a, b, now).await?);
-                }
+            runs.extend(
+                by_run
+                    .into_iter()
+                    .map(|(run, spans)| (site.clone(), run, spans)),
+            );
+        }
+        let mut sent = 0;
+        for chunk in runs.chunks(RUNS_PER_STATEMENT) {
+            let stored = self.stored_in(chunk, now).await?;
+            for ((site, run, spans), stored) in chunk.iter().zip(stored) {
                 let requests = self.tracker.observe(
-                    &site,
+                    site,
                     run,
-                    &spans,
+                    spans,
                     &stored,
                     now.timestamp_millis(),
                     &self.rules,
@@ -579,6 +630,22 @@ mod tests {
             serde_json::json!({"run": "r1", "from": 1001, "to": 1100})
         );
         assert_eq!(r[0].topic(), "coverage/v1/s1/resend");
+    }
+
+    #[test]
+    fn one_statement_asks_for_many_runs_grouped_by_site_and_run() {
+        let runs = vec![
+            ("s-1".to_owned(), "r1".to_owned(), vec![(1, 5), (9, 20)]),
+            ("o'k".to_owned(), "r2".to_owned(), vec![(7, 7)]),
+        ];
+        let q = runs_query("count(\"seq\")", &runs, Utc::now());
+        assert!(q.starts_with("SELECT count(\"seq\") FROM \"signal\", "), "{q}");
+        assert!(q.ends_with("GROUP BY \"site\", \"run\""), "{q}");
+        assert!(q.contains(
+            "(\"site\" = 's-1' AND \"run\" = 'r1' AND ((\"seq\" >= 1 AND \"seq\" <= 5) OR (\"seq\" >= 9 AND \"seq\" <= 20)))"
+        ), "{q}");
+        // Quotes in a tag value are escaped, and the runs are joined with OR.
+        assert!(q.contains(") OR (\"site\" = 'o\\'k' AND \"run\" = 'r2' AND ((\"seq\" >= 7 AND \"seq\" <= 7)))"), "{q}");
     }
 
     #[test]
