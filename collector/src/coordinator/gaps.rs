@@ -447,11 +447,7 @@ impl GapTask {
         let mut seqs: BTreeMap<(String, String), BTreeSet<u64>> = BTreeMap::new();
         if !short.is_empty() {
             let select = ident(field::SEQ);
-            for s in self
-                .store
-                .query(&runs_query(&select, short, now))
-                .await?
-            {
+            for s in self.store.query(&runs_query(&select, short, now)).await? {
                 let got = seqs.entry(key(&s)).or_default();
                 got.extend(
                     s.values
@@ -639,13 +635,21 @@ mod tests {
             ("o'k".to_owned(), "r2".to_owned(), vec![(7, 7)]),
         ];
         let q = runs_query("count(\"seq\")", &runs, Utc::now());
-        assert!(q.starts_with("SELECT count(\"seq\") FROM \"signal\", "), "{q}");
+        assert!(
+            q.starts_with("SELECT count(\"seq\") FROM \"signal\", "),
+            "{q}"
+        );
         assert!(q.ends_with("GROUP BY \"site\", \"run\""), "{q}");
         assert!(q.contains(
             "(\"site\" = 's-1' AND \"run\" = 'r1' AND ((\"seq\" >= 1 AND \"seq\" <= 5) OR (\"seq\" >= 9 AND \"seq\" <= 20)))"
         ), "{q}");
         // Quotes in a tag value are escaped, and the runs are joined with OR.
-        assert!(q.contains(") OR (\"site\" = 'o\\'k' AND \"run\" = 'r2' AND ((\"seq\" >= 7 AND \"seq\" <= 7)))"), "{q}");
+        assert!(
+            q.contains(
+                ") OR (\"site\" = 'o\\'k' AND \"run\" = 'r2' AND ((\"seq\" >= 7 AND \"seq\" <= 7)))"
+            ),
+            "{q}"
+        );
     }
 
     #[test]
