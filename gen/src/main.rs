@@ -92,6 +92,16 @@ enum Command {
         /// Client id.
         #[arg(long, default_value = "coverage-gen")]
         client_id: String,
+        /// Readings per second, paced evenly (default: as fast as the broker acknowledges).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Stamp each reading with its publish time, as a live agent would.
+        #[arg(long)]
+        live: bool,
+        /// Publish only every K-th reading from the I-th (`I/K`, 0-based), so K processes
+        /// publish one scenario between them.
+        #[arg(long, value_parser = parse_shard, default_value = "0/1")]
+        shard: (usize, usize),
     },
     /// The number of readings a scenario gives.
     Count {
@@ -143,6 +153,19 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// `I/K` with `I < K`.
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, k) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: expected I/K, e.g. 0/4"))?;
+    let i: usize = i.parse().map_err(|_| format!("{s:?}: I is not a number"))?;
+    let k: usize = k.parse().map_err(|_| format!("{s:?}: K is not a number"))?;
+    if k == 0 || i >= k {
+        return Err(format!("{s:?}: needs 0 <= I < K"));
+    }
+    Ok((i, k))
 }
 
 fn main() -> Result<()> {
@@ -207,16 +230,25 @@ fn main() -> Result<()> {
             username,
             password,
             client_id,
+            rate,
+            live,
+            shard: (shard, shards),
         } => {
             let (s, seed) = input.load()?;
             let mut target = MqttTarget::new(&host, port);
             target.client_id = client_id;
             target.credentials = username.zip(password);
+            target.rate = rate;
+            target.live = live;
+            let readings = generate(&s, seed)
+                .enumerate()
+                .filter(move |(i, _)| i % shards == shard)
+                .map(|(_, r)| r);
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?;
-            let stats = rt.block_on(coverage_gen::publish_mqtt(generate(&s, seed), &target))?;
+            let stats = rt.block_on(coverage_gen::publish_mqtt(readings, &target))?;
             report(&[("published", stats.published.to_string())], started);
         }
         Command::Count { input } => {

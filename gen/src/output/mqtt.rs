@@ -2,6 +2,9 @@
 //! `coverage/v1/{site}/{kind}` (`coverage_shared::topic`), the JSON of `Reading::to_json`,
 //! QoS 1, MQTT 5, over one client shared by every site.
 //!
+//! `rate` paces the publishes and `live` stamps each reading with its publish time: together
+//! they are a fleet publishing now at a known rate (`bench/collector-throughput.sh`).
+//!
 //! One shared client suits a broker without per-site ACLs (the embedded broker, a test
 //! mosquitto with anonymous access). [`publish_mqtt`] returns once the broker has acknowledged
 //! every publish (PUBACK), so a caller can then wait for the collector to have stored them.
@@ -33,6 +36,11 @@ pub struct MqttTarget {
     pub inflight: u16,
     /// Longest wait for the broker: connection, and each acknowledgement.
     pub timeout: Duration,
+    /// Readings per second, paced evenly; `None`: as fast as the broker acknowledges.
+    pub rate: Option<f64>,
+    /// Stamp each reading with the time it is published (`ts`), as a live agent would, so the
+    /// collector's lag figures measure the pipeline rather than the scenario's dates.
+    pub live: bool,
 }
 
 impl MqttTarget {
@@ -45,6 +53,8 @@ impl MqttTarget {
             credentials: None,
             inflight: 100,
             timeout: Duration::from_secs(30),
+            rate: None,
+            live: false,
         }
     }
 }
@@ -112,7 +122,20 @@ pub async fn publish_mqtt(
         message,
     };
     let mut published = 0u64;
-    for reading in readings {
+    let pace = target
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let mut due = tokio::time::Instant::now();
+    for mut reading in readings {
+        if let Some(step) = pace {
+            // Paced from the start, not from each publish: a slow moment is caught up.
+            due += step;
+            tokio::time::sleep_until(due).await;
+        }
+        if target.live {
+            reading.header.ts = chrono::Utc::now();
+        }
         let topic = reading_topic(&reading.header.site, reading.kind());
         let payload = reading.to_json().into_bytes();
         let sent = tokio::time::timeout(
