@@ -234,6 +234,7 @@ impl<W: PointWriter> Sink<W> {
                 match self.writer.write(&body).await {
                     Ok(()) => {
                         self.on_success(chunk.len(), backoff.attempt());
+                        self.observe_stored_lag(chunk);
                         break;
                     }
                     Err(WriteError::TooLarge) if chunk.len() > 1 => {
@@ -326,6 +327,25 @@ impl<W: PointWriter> Sink<W> {
                         _ = shutdown.cancelled() => return Outcome::Abandoned,
                     }
                 }
+            }
+        }
+    }
+
+    /// `stored_lag_seconds`: the store's acknowledgement time minus each point's time (the
+    /// line's last field, ms), the reading's age when it became visible in InfluxDB.
+    fn observe_stored_lag(&self, chunk: &[Pending]) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        for p in chunk {
+            if let Some(ts) = p
+                .line
+                .trim_end()
+                .rsplit(' ')
+                .next()
+                .and_then(|t| t.parse::<i64>().ok())
+            {
+                self.metrics
+                    .stored_lag
+                    .observe((now_ms - ts).max(0) as f64 / 1000.0);
             }
         }
     }
