@@ -27,10 +27,36 @@ enum Target {
 /// A PUBACK the sink asks the ingest loop to send.
 #[derive(Debug)]
 pub struct AckRequest {
-    pkid: u16,
-    qos: rumqttc::v5::mqttbytes::QoS,
+    id: PubAckId,
     generation: u64,
-    to: mpsc::UnboundedSender<(Publish, u64)>,
+    to: mpsc::UnboundedSender<(PubAckId, u64)>,
+}
+
+/// What a PUBACK needs of the message it acknowledges: 4 bytes where a `Publish` is about 300
+/// (the ingest may hold many: see `ingest`'s ack debt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PubAckId {
+    /// Packet id.
+    pub pkid: u16,
+    /// QoS of the message.
+    pub qos: rumqttc::v5::mqttbytes::QoS,
+}
+
+impl PubAckId {
+    /// The id of a received message.
+    pub fn of(publish: &Publish) -> PubAckId {
+        PubAckId {
+            pkid: publish.pkid,
+            qos: publish.qos,
+        }
+    }
+
+    /// A message with only this packet id and QoS, what `AsyncClient::try_ack` reads.
+    pub fn to_publish(self) -> Publish {
+        let mut slim = Publish::new("", self.qos, Vec::<u8>::new(), None);
+        slim.pkid = self.pkid;
+        slim
+    }
 }
 
 impl AckToken {
@@ -44,10 +70,7 @@ impl AckToken {
     pub fn ack(self) {
         match self.0 {
             Some(Target::Mqtt(a)) => {
-                // What a PUBACK needs: the packet id and the QoS.
-                let mut slim = Publish::new("", a.qos, Vec::<u8>::new(), None);
-                slim.pkid = a.pkid;
-                let _ = a.to.send((slim, a.generation));
+                let _ = a.to.send((a.id, a.generation));
             }
             Some(Target::Wal { key, to }) => {
                 let _ = to.send(key);
@@ -69,11 +92,10 @@ impl AckToken {
     pub fn new(
         publish: &Publish,
         generation: u64,
-        to: mpsc::UnboundedSender<(Publish, u64)>,
+        to: mpsc::UnboundedSender<(PubAckId, u64)>,
     ) -> AckToken {
         AckToken(Some(Target::Mqtt(AckRequest {
-            pkid: publish.pkid,
-            qos: publish.qos,
+            id: PubAckId::of(publish),
             generation,
             to,
         })))

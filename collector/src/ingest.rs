@@ -26,7 +26,7 @@
 //! Bad input never stops the loop: a rejected message is counted by reason, written to the
 //! dead-letter file and acknowledged (redelivering it would not make it valid).
 
-use crate::ack::{AckToken, Pending};
+use crate::ack::{AckToken, Pending, PubAckId};
 use crate::deadletter::{DeadLetters, Letter};
 use crate::enrich::Enricher;
 use crate::identity::{IdentityCache, IdentityConfig, Seen};
@@ -159,7 +159,7 @@ impl Ingest {
         let (client, eventloop) =
             AsyncClient::new(opts, usize::from(settings.receive_maximum) + 64);
         let mut events = Poller::new(eventloop);
-        let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, u64)>();
+        let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(PubAckId, u64)>();
         // Dropped when shutdown starts: once the sink has spent or dropped every token, the
         // ack channel closes and the loop ends (see `draining`).
         let mut ack_tx = Some(ack_tx);
@@ -169,7 +169,11 @@ impl Ingest {
         let mut draining = false;
         let mut generation = 0u64;
         let mut backlog: VecDeque<Pending> = VecDeque::new();
-        let mut unsent_acks: VecDeque<Publish> = VecDeque::new();
+        // The ack debt: PUBACKs asked for that did not fit in rumqttc's request channel. It sends
+        // one request per poll while a poll can also read ten messages, so against a broker that
+        // sends past our receive maximum (mosquitto 2.0.11, see the module doc) it grows with the
+        // flood: kept as 4-byte ids (a `Publish` each took 0.5 KB: 515 MiB RSS draining 2 M).
+        let mut unsent_acks: VecDeque<PubAckId> = VecDeque::new();
         let mut warned_flow = false;
         // More than this in the backlog and the socket is not read (see the module doc).
         let backlog_cap = usize::from(settings.receive_maximum).max(1);
@@ -181,9 +185,9 @@ impl Ingest {
         let mut resends = self.resends.take();
         loop {
             // Acks that did not fit in rumqttc's request channel go first after each poll.
-            while let Some(p) = unsent_acks.pop_front() {
-                if client.try_ack(&p).is_err() {
-                    unsent_acks.push_front(p);
+            while let Some(id) = unsent_acks.pop_front() {
+                if client.try_ack(&id.to_publish()).is_err() {
+                    unsent_acks.push_front(id);
                     break;
                 }
             }
@@ -250,12 +254,13 @@ impl Ingest {
                     }
                 },
                 ack = ack_rx.recv() => match ack {
-                    Some((publish, gen_of)) => {
+                    Some((id, gen_of)) => {
                         if gen_of == generation {
                             unacked -= 1;
-                        }
-                        if gen_of == generation && client.try_ack(&publish).is_err() {
-                            unsent_acks.push_back(publish);
+                            // Behind the debt, in order, or straight to rumqttc.
+                            if !unsent_acks.is_empty() || client.try_ack(&id.to_publish()).is_err() {
+                                unsent_acks.push_back(id);
+                            }
                         }
                     }
                     // Every token is spent or dropped (only after shutdown began).
@@ -279,8 +284,8 @@ impl Ingest {
             }
         }
         // Acks queued behind a full request channel.
-        while let Some(p) = unsent_acks.pop_front() {
-            if client.try_ack(&p).is_err() {
+        while let Some(id) = unsent_acks.pop_front() {
+            if client.try_ack(&id.to_publish()).is_err() {
                 break;
             }
         }
