@@ -18,7 +18,7 @@
 # 4. Prints per run: readings, drain seconds, readings/s, peak RSS (MiB); target: peak RSS
 #    under 100 MiB for both sizes with the log.
 #
-# Environment: SIZES, MODES (default "wal direct"), KEEP=1 (keep the work dir).
+# Environment: SKIP_BUILD=1 (use the dist binaries already built), SIZES, MODES (default "wal direct"), KEEP=1 (keep the work dir).
 # Everything listens on 127.0.0.1 only and is stopped (by PID) on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,8 +31,10 @@ for bin in mosquitto influxd curl jq python3; do
     command -v "$bin" >/dev/null || { echo "error: $bin is needed (apt-get install mosquitto influxdb curl jq python3)" >&2; exit 1; }
 done
 
-echo "== building (dist profile, as shipped)"
-cargo build --profile dist --locked -p coverage-gen -p coverage-collector
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    echo "== building (dist profile, as shipped)"
+    cargo build --profile dist --locked -p coverage-gen -p coverage-collector
+fi
 target_dir=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
 GEN=$target_dir/dist/coverage-gen
 COLLECTOR=$target_dir/dist/coverage-collector
@@ -45,61 +47,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-mqtt_port=$(free_port)
-cat >"$work/mosquitto.conf" <<EOF
-listener $mqtt_port 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 0
-max_queued_bytes 0
-max_inflight_messages 100
-log_dest stderr
-EOF
-# As root, mosquitto drops to its own user unless told otherwise (and could not write here).
-if [[ $(id -u) -eq 0 ]]; then echo "user root" >>"$work/mosquitto.conf"; fi
-mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
-pids+=($!)
-sleep 0.5
-kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/mosquitto.log" >&2; exit 1; }
-
-http_port=$(free_port)
-rpc_port=$(free_port)
-cat >"$work/influxdb.conf" <<EOF
-reporting-enabled = false
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
-[meta]
-  dir = "$work/meta"
-  logging-enabled = false
-[data]
-  dir = "$work/data"
-  wal-dir = "$work/influx-wal"
-  query-log-enabled = false
-  index-version = "inmem"
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$http_port"
-  auth-enabled = false
-  log-enabled = false
-[continuous_queries]
-  log-enabled = false
-EOF
-env $(env | awk -F= '/^INFLUXDB_/ {print "-u " $1}') influxd run -config "$work/influxdb.conf" >"$work/influxd.log" 2>&1 &
-pids+=($!)
-I=http://127.0.0.1:$http_port
-for _ in $(seq 600); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$I/ping" || true) == 204 ]] && break
-    sleep 0.1
-done
-q() { curl -s -G "$I/query" --data-urlencode "db=coverage" --data-urlencode "q=$1"; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+start_mosquitto "max_inflight_messages 100"
+mqtt_port=$MQTT_PORT
+start_influxd
 stored() {
-    q "SELECT count(seq) FROM signal; SELECT count(seq) FROM latency; SELECT count(seq) FROM heartbeat" |
+    q coverage "SELECT count(seq) FROM signal; SELECT count(seq) FROM latency; SELECT count(seq) FROM heartbeat" |
         jq '[.results[].series[]?.values[0][1]] | add // 0'
 }
 
@@ -114,7 +68,7 @@ for n in $SIZES; do
         --samples-per-hour 60 --fibre-rounds-per-hour 4 --seed 3 --out "$work/scenario.toml" >/dev/null
     total=$("$GEN" count --scenario "$work/scenario.toml" | tr -dc 0-9)
     for mode in $MODES; do
-        q "DROP DATABASE coverage" >/dev/null
+        q coverage "DROP DATABASE coverage" >/dev/null
         rm -rf "$work/collector-wal"
         wal=""
         if [[ $mode == wal ]]; then
@@ -154,11 +108,13 @@ EOF
         peak=0
         polls=0
         while :; do
-            rss=$(awk '/^VmRSS:/ {print $2}' /proc/$cpid/status 2>/dev/null || echo 0)
+            rss=$(rss_kib $cpid)
             ((rss > peak)) && peak=$rss
             polls=$((polls + 1))
             if ((polls % 10 == 0)); then
-                [[ $(stored) -ge $total ]] && break
+                have=$(stored)
+                printf '%s\t%s\t%s\t%s\n' "$polls" "$rss" "$(awk '/^RssAnon:/ {print $2}' /proc/$cpid/status 2>/dev/null)" "$have" >>"$work/rss-$mode-$n.tsv"
+                [[ $have -ge $total ]] && break
                 kill -0 $cpid 2>/dev/null || { echo "collector died:"; tail "$work/collector-$mode-$n.log"; exit 1; }
             fi
             sleep 0.1
