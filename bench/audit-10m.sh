@@ -59,47 +59,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+pids=()
 I=${INFLUX_URL:-}
 if [[ -z $I ]]; then
-    http_port=$(free_port)
-    rpc_port=$(free_port)
-    cat >"$work/influxdb.conf" <<EOF
-reporting-enabled = false
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
-[meta]
-  dir = "$work/meta"
-  logging-enabled = false
-[data]
-  dir = "$work/data"
-  wal-dir = "$work/wal"
-  query-log-enabled = false
-  index-version = "inmem"
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$http_port"
-  auth-enabled = false
-  log-enabled = false
-  pprof-enabled = false
-[ifql]
-  enabled = false
-[continuous_queries]
-  log-enabled = false
-EOF
-    # Settings from the file only, not from INFLUXDB_* variables of the caller.
-    env $(env | awk -F= '/^INFLUXDB_/ {print "-u " $1}') influxd run -config "$work/influxdb.conf" >"$work/influxd.log" 2>&1 &
-    influx_pid=$!
-    I=http://127.0.0.1:$http_port
-    for _ in $(seq 300); do
-        [[ $(curl -s -o /dev/null -w '%{http_code}' "$I/ping" || true) == 204 ]] && break
-        kill -0 "$influx_pid" 2>/dev/null || { cat "$work/influxd.log" >&2; exit 1; }
-        sleep 0.1
-    done
+    start_influxd
+    influx_pid=$INFLUXD_PID
     echo "== influxd $(curl -sI "$I/ping" | awk -F': ' 'tolower($1) == "x-influxdb-version" {print $2}' | tr -d '\r') on $I"
 fi
 

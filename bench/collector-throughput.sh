@@ -116,6 +116,16 @@ wait_metrics_up() {
     exit 1
 }
 
+# start_collector NAME: a fresh database, an empty log, the collector connected; sets col.
+start_collector() {
+    fresh_db
+    collector_config "$1"
+    COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$1.log" 2>&1 &
+    col=$!
+    pids+=($col)
+    wait_metrics_up
+}
+
 # measure PID TOTAL COUNTER SCENARIO: publishes SCENARIO, waits until COUNTER reaches TOTAL;
 # prints "seconds cpu_seconds peak_rss_mib publish_seconds".
 measure() {
@@ -156,12 +166,7 @@ read -r fs fcpu frss fpub < <(measure $fwd "$total" stored_forwarded "$work/full
 kill $fwd; wait $fwd 2>/dev/null || true
 
 # (b) the collector, same readings.
-fresh_db
-collector_config full
-COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-full.log" 2>&1 &
-col=$!
-pids+=($col)
-wait_metrics_up
+start_collector full
 read -r cs ccpu crss cpub < <(measure $col "$total" stored_readings "$work/full.toml")
 kill -TERM $col; wait $col 2>/dev/null || true
 
@@ -171,12 +176,7 @@ crate=$(python3 -c "print(round($total / $cs))")
 # (c) half rate, live readings.
 half=$((crate / 2))
 half_total=$(scenario "$work/half.toml" $((half * HALF_SECONDS)))
-fresh_db
-collector_config half
-COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-half.log" 2>&1 &
-col=$!
-pids+=($col)
-wait_metrics_up
+start_collector half
 publish "$work/half.toml" --live --rate "$(python3 -c "print($half / $PUBLISHERS)")" &
 pub=$!
 : >"$work/rss-half.txt"

@@ -54,6 +54,9 @@ bind-address = "127.0.0.1:$rpc_port"
   bind-address = "127.0.0.1:$http_port"
   auth-enabled = false
   log-enabled = false
+  pprof-enabled = false
+[ifql]
+  enabled = false
 [continuous_queries]
   log-enabled = false
 CONF
