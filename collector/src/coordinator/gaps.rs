@@ -16,8 +16,8 @@
 //! - [`GapTask`] runs a pass every `gaps_every`: one statement for the newest `seq_ranges` per
 //!   site, then, for up to `RUNS_PER_STATEMENT` (site, run) pairs at a time, one `count(seq)`
 //!   over the four measurements within their ranges (`GROUP BY site, run`), and one statement
-//!   of the seqs themselves for the pairs whose count is short. Requests go to the ingest loop, which publishes them
-//!   at QoS 1 on its own connection.
+//!   of the seqs themselves for the pairs whose count is short. Requests go to the ingest loop,
+//!   which publishes them at QoS 1 on its own connection.
 //!
 //! In archive mode (the demo) there is no InfluxDB to ask, and the task does not run.
 
@@ -434,15 +434,19 @@ impl GapTask {
             *counts.entry(key(&s)).or_default() += n;
         }
         let issued = |spans: &[(u64, u64)]| spans.iter().map(|(a, b)| b - a + 1).sum::<u64>();
-        let counted = |site: &str, run: &str| {
-            counts
-                .get(&(site.to_owned(), run.to_owned()))
-                .copied()
-                .unwrap_or(0)
-        };
+        // Per run, in `runs` order: whether every seq of its ranges is stored.
+        let complete: Vec<bool> = runs
+            .iter()
+            .map(|(site, run, spans)| {
+                let n = counts.get(&(site.clone(), run.clone())).copied();
+                n.unwrap_or(0) >= issued(spans)
+            })
+            .collect();
         let short: Vec<&RunSpans> = runs
             .iter()
-            .filter(|(site, run, spans)| counted(site, run) < issued(spans))
+            .zip(&complete)
+            .filter(|(_, done)| !**done)
+            .map(|(r, _)| r)
             .collect();
         let mut seqs: BTreeMap<(String, String), BTreeSet<u64>> = BTreeMap::new();
         if !short.is_empty() {
@@ -458,8 +462,9 @@ impl GapTask {
         }
         Ok(runs
             .iter()
-            .map(|(site, run, spans)| {
-                if counted(site, run) >= issued(spans) {
+            .zip(complete)
+            .map(|((site, run, spans), complete)| {
+                if complete {
                     spans.iter().flat_map(|&(a, b)| a..=b).collect()
                 } else {
                     seqs.remove(&(site.clone(), run.clone()))
