@@ -92,10 +92,7 @@ EOF
         # Make the persistent session, then go away.
         COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$mode-$n.log" 2>&1 &
         cpid=$!
-        for _ in $(seq 300); do
-            curl -s "127.0.0.1:$metrics_port/metrics" 2>/dev/null | grep -q '^coverage_collector_mqtt_up 1' && break
-            sleep 0.1
-        done
+        wait_collector_up "$metrics_port"
         kill -TERM $cpid; wait $cpid || true
         t0=$(date +%s.%N)
         "$GEN" mqtt --scenario "$work/scenario.toml" --port "$mqtt_port" --client-id "gen-$mode-$n" >/dev/null 2>"$work/gen.log"

@@ -30,8 +30,8 @@ SITES=${SITES:-3000}
 PUBLISHERS=${PUBLISHERS:-4}
 HALF_SECONDS=${HALF_SECONDS:-60}
 
-for bin in mosquitto influxd curl jq python3; do
-    command -v "$bin" >/dev/null || { echo "error: $bin is needed (apt-get install mosquitto influxdb curl jq python3)" >&2; exit 1; }
+for bin in mosquitto mosquitto_sub influxd curl jq python3; do
+    command -v "$bin" >/dev/null || { echo "error: $bin is needed (apt-get install mosquitto mosquitto-clients influxdb curl jq python3)" >&2; exit 1; }
 done
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
@@ -107,13 +107,10 @@ dir = "$work/wal-$1"
 EOF
 }
 
-wait_metrics_up() {
-    for _ in $(seq 300); do
-        curl -s "127.0.0.1:$metrics_port/metrics" 2>/dev/null | grep -q '^coverage_collector_mqtt_up 1' && return 0
-        sleep 0.1
-    done
-    echo "error: the collector did not connect" >&2
-    exit 1
+# end_session CLIENT_ID: ends a persistent session (a clean start with its id), so the broker
+# stops queueing for a subscriber that is gone and the next phase has the broker to itself.
+end_session() {
+    mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -i "$1" -t coverage/v1/none -E -q 0
 }
 
 # start_collector NAME: a fresh database, an empty log, the collector connected; sets col.
@@ -123,7 +120,7 @@ start_collector() {
     COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$1.log" 2>&1 &
     col=$!
     pids+=($col)
-    wait_metrics_up
+    wait_collector_up "$metrics_port"
 }
 
 # measure PID TOTAL COUNTER SCENARIO: publishes SCENARIO, waits until COUNTER reaches TOTAL;
@@ -164,11 +161,13 @@ pids+=($fwd)
 sleep 1
 read -r fs fcpu frss fpub < <(measure $fwd "$total" stored_forwarded "$work/full.toml")
 kill $fwd; wait $fwd 2>/dev/null || true
+end_session bench-forwarder
 
 # (b) the collector, same readings.
 start_collector full
 read -r cs ccpu crss cpub < <(measure $col "$total" stored_readings "$work/full.toml")
 kill -TERM $col; wait $col 2>/dev/null || true
+end_session bench-collector-full
 
 frate=$(python3 -c "print(round($total / $fs))")
 crate=$(python3 -c "print(round($total / $cs))")

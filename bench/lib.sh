@@ -83,3 +83,14 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; 
 
 # cpu_ticks PID: user + system clock ticks so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# wait_collector_up PORT: waits (30 s at most) until the collector whose /metrics listens on
+# 127.0.0.1:PORT has its MQTT session up; exits with an error otherwise.
+wait_collector_up() {
+    for _ in $(seq 300); do
+        curl -s "127.0.0.1:$1/metrics" 2>/dev/null | grep -q '^coverage_collector_mqtt_up 1' && return 0
+        sleep 0.1
+    done
+    echo "error: the collector did not connect to the broker in 30 s" >&2
+    exit 1
+}

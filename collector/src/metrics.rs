@@ -10,7 +10,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `kind` label: the reading kind.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -137,10 +137,10 @@ pub struct Metrics {
     pub site_lost: Family<SiteLabel, Gauge>,
     /// Readings rejected, all reasons.
     rejected_all: AtomicU64,
-    /// Whether the MQTT session is up.
-    mqtt_up: AtomicBool,
-    /// Whether the last write attempt succeeded.
-    store_up: AtomicBool,
+    /// Whether the MQTT session is up (1) or not (0).
+    mqtt_up: Gauge,
+    /// Whether the last write attempt succeeded (1) or not (0).
+    store_up: Gauge,
 }
 
 impl Default for Metrics {
@@ -195,9 +195,19 @@ impl Metrics {
             site_completeness: Family::default(),
             site_lost: Family::default(),
             rejected_all: AtomicU64::new(0),
-            mqtt_up: AtomicBool::new(false),
-            store_up: AtomicBool::new(false),
+            mqtt_up: Gauge::default(),
+            store_up: Gauge::default(),
         };
+        registry.register(
+            "mqtt_up",
+            "Whether the collector's MQTT session is up (1) or not (0)",
+            m.mqtt_up.clone(),
+        );
+        registry.register(
+            "store_up",
+            "Whether the store accepted the last write attempt (1) or not (0)",
+            m.store_up.clone(),
+        );
         registry.register(
             "readings_accepted",
             "Readings accepted, by kind",
@@ -506,20 +516,17 @@ impl Metrics {
 
     /// Records whether the MQTT session is up.
     pub fn set_mqtt_up(&self, up: bool) {
-        self.mqtt_up.store(up, Ordering::Relaxed);
+        self.mqtt_up.set(i64::from(up));
     }
 
     /// Records whether the store accepted the last write.
     pub fn set_store_up(&self, up: bool) {
-        self.store_up.store(up, Ordering::Relaxed);
+        self.store_up.set(i64::from(up));
     }
 
     /// `(mqtt_up, store_up)`.
     pub fn health(&self) -> (bool, bool) {
-        (
-            self.mqtt_up.load(Ordering::Relaxed),
-            self.store_up.load(Ordering::Relaxed),
-        )
+        (self.mqtt_up.get() == 1, self.store_up.get() == 1)
     }
 
     /// Readings accepted of `kind` so far.
@@ -565,7 +572,10 @@ mod tests {
         m.reject("not_json");
         m.null("rtts_ms[3]");
         m.points_written.inc_by(5);
+        m.set_mqtt_up(true);
         let text = m.encode();
+        assert!(text.contains("coverage_collector_mqtt_up 1\n"), "{text}");
+        assert!(text.contains("coverage_collector_store_up 0\n"), "{text}");
         assert!(
             text.contains("coverage_collector_readings_accepted_total{kind=\"signal\"} 1"),
             "{text}"

@@ -8,6 +8,7 @@
 //! Not shipped and not for production: a batch InfluxDB refuses is retried for ever, and a
 //! lost connection ends it.
 
+use std::collections::VecDeque;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -109,14 +110,24 @@ async fn run(cli: Cli) -> Result<()> {
     let mut body = String::new();
     let mut held: Vec<Publish> = Vec::new();
     let mut unacked = 0usize;
+    // PUBACKs rumqttc's request channel had no room for: the event loop must keep being polled
+    // to send them (awaiting `ack` inside this loop would wait for ever), so they wait here.
+    let mut ack_debt: VecDeque<Publish> = VecDeque::new();
     let mut ready: Option<Batch> = None;
     let mut linger = tokio::time::interval(Duration::from_millis(cli.linger_ms.max(1)));
     loop {
         if ready.is_none() && (held.len() >= cli.batch || (!held.is_empty() && unacked >= cap)) {
             ready = Some((std::mem::take(&mut body), std::mem::take(&mut held)));
         }
+        while let Some(p) = ack_debt.front() {
+            if client.try_ack(p).is_err() {
+                break;
+            }
+            ack_debt.pop_front();
+            unacked -= 1;
+        }
         tokio::select! {
-            ev = eventloop.poll(), if unacked < cap => match ev {
+            ev = eventloop.poll(), if unacked < cap || !ack_debt.is_empty() => match ev {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     client.subscribe(cli.filter.clone(), QoS::AtLeastOnce).await?;
                 }
@@ -126,6 +137,7 @@ async fn run(cli: Cli) -> Result<()> {
                     body.push_str(std::str::from_utf8(&p.topic).unwrap_or("invalid"));
                     body.push_str(&format!(" bytes={}i {now}\n", p.payload.len()));
                     p.payload = Default::default();
+                    p.topic = Default::default();
                     held.push(p);
                     unacked += 1;
                 }
@@ -142,12 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
             _ = linger.tick(), if ready.is_none() && !held.is_empty() => {
                 ready = Some((std::mem::take(&mut body), std::mem::take(&mut held)));
             }
-            Some(done) = done_rx.recv() => {
-                unacked -= done.len().min(unacked);
-                for p in done {
-                    client.ack(&p).await?;
-                }
-            }
+            Some(done) = done_rx.recv() => ack_debt.extend(done),
         }
     }
 }
