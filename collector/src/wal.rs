@@ -339,9 +339,13 @@ impl Wal {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut done: Vec<u64> = Vec::new();
+        // Whether the log may hold records not yet handed out: set by an append (and at
+        // start, for what a crash left), cleared when a feed found fewer than it had room
+        // for. While it is set the drainer also wakes as soon as the sink's queue has room,
+        // so the sink's batches fill to `sink.batch_lines` instead of to the queue's size.
+        let mut unsent = true;
         loop {
-            let room = tx.capacity();
-            let feeding = done_tx.is_some() && room > 0;
+            let feeding = done_tx.is_some() && unsent;
             tokio::select! {
                 key = done_rx.recv() => match key {
                     Some(k) => {
@@ -361,22 +365,25 @@ impl Wal {
                     // Every token is spent or dropped (only after `stop`).
                     None => break,
                 },
-                _ = self.appended.notified(), if feeding => {
-                    self.feed(&tx, done_tx.as_ref()).await;
-                }
-                _ = tick.tick() => {
-                    if feeding {
-                        self.feed(&tx, done_tx.as_ref()).await;
+                _ = self.appended.notified() => unsent = true,
+                permit = tx.reserve(), if feeding => match permit {
+                    // The permit only says there is room; `feed` fills it.
+                    Ok(permit) => {
+                        drop(permit);
+                        unsent = self.feed(&tx, done_tx.as_ref()).await;
                     }
+                    // The sink has stopped: nothing more can be written.
+                    Err(_) => done_tx = None,
+                },
+                _ = tick.tick() => {
                     self.maintain().await;
+                    // A record put back for a retry (`nack`) is unsent again.
+                    unsent = true;
                 }
                 _ = stop.cancelled(), if done_tx.is_some() => {
                     // Records not handed out stay in the log for the next start.
                     done_tx = None;
                 }
-            }
-            if done_tx.is_some() && tx.capacity() > 0 {
-                self.feed(&tx, done_tx.as_ref()).await;
             }
         }
         let result = blocking(&self.log, |log| log.commit()).await;
@@ -386,16 +393,22 @@ impl Wal {
         self.publish_gauges().await;
     }
 
-    /// Hands out as many records as the sink's queue has room for.
-    async fn feed(&self, tx: &mpsc::Sender<Pending>, done: Option<&mpsc::UnboundedSender<u64>>) {
-        let Some(done) = done else { return };
+    /// Hands out as many records as the sink's queue has room for; whether the log may hold
+    /// more (it filled the room).
+    async fn feed(
+        &self,
+        tx: &mpsc::Sender<Pending>,
+        done: Option<&mpsc::UnboundedSender<u64>>,
+    ) -> bool {
+        let Some(done) = done else { return false };
         let room = tx.capacity().min(self.batch_lines);
         if room == 0 {
-            return;
+            return true;
         }
         let records = blocking(&self.log, move |log| log.next_unsent(room)).await;
         match records {
             Ok(records) => {
+                let more = records.len() == room;
                 for r in records {
                     let line = String::from_utf8(r.body).unwrap_or_else(|e| {
                         // Never happens (lines are UTF-8 and the CRC holds); keep what is there.
@@ -409,12 +422,15 @@ impl Wal {
                         // Cannot happen (room was checked and only we send); put it back.
                         let key = r.key;
                         blocking(&self.log, move |log| log.nack(key)).await;
-                        break;
+                        return true;
                     }
                 }
+                more
             }
             Err(e) => {
                 tracing::error!(error = %e, "Cannot read the write-ahead log; retrying.");
+                // The tick tries again.
+                false
             }
         }
     }
