@@ -172,6 +172,10 @@ pub(crate) struct Ledger {
     pub pending: BTreeMap<u64, Pending>,
     /// Keys acknowledged out of order before the last restart that the cursor has not reached.
     pub preacked: BTreeSet<u64>,
+    /// How many `pending` entries are put back (`State::Retry`): [`Ledger::retries`] scans
+    /// `pending` only when there are any (the collector's log has thousands in flight, and
+    /// is asked for its next records many times a second).
+    retrying: usize,
     pub total_bytes: u64,
     pub depth: u64,
     /// The ack state changed since the last commit.
@@ -214,6 +218,7 @@ impl Ledger {
             last_key,
             cursor,
             pending: BTreeMap::new(),
+            retrying: 0,
             preacked,
             dirty: false,
             stats,
@@ -394,7 +399,13 @@ impl Ledger {
                 .map(|(&q, _)| q)
                 .collect();
             for q in gone {
-                self.pending.remove(&q);
+                if self
+                    .pending
+                    .remove(&q)
+                    .is_some_and(|p| p.state == State::Retry)
+                {
+                    self.retrying -= 1;
+                }
             }
             let gone: Vec<u64> = self.preacked.range(r).copied().collect();
             for q in gone {
@@ -430,6 +441,9 @@ impl Ledger {
 
     /// Up to `max` records put back by a nack or a rewind, lowest key first.
     pub(crate) fn retries(&self, max: usize) -> Vec<(u64, Pending)> {
+        if self.retrying == 0 {
+            return Vec::new();
+        }
         self.pending
             .iter()
             .filter(|(_, p)| p.state == State::Retry)
@@ -440,8 +454,11 @@ impl Ledger {
 
     /// A retried record was read back and handed out again.
     pub(crate) fn resent(&mut self, key: u64) {
-        if let Some(e) = self.pending.get_mut(&key) {
+        if let Some(e) = self.pending.get_mut(&key)
+            && e.state == State::Retry
+        {
             e.state = State::InFlight;
+            self.retrying -= 1;
         }
     }
 
@@ -489,7 +506,7 @@ impl Ledger {
         } else {
             (State::InFlight, true)
         };
-        self.pending.insert(
+        let old = self.pending.insert(
             key,
             Pending {
                 seg: self.segments[i].id,
@@ -498,6 +515,9 @@ impl Ledger {
                 state,
             },
         );
+        if old.is_some_and(|p| p.state == State::Retry) {
+            self.retrying -= 1;
+        }
         hand_out
     }
 
@@ -542,6 +562,7 @@ impl Ledger {
         match self.pending.get_mut(&key) {
             Some(p) if p.state == State::InFlight => {
                 p.state = State::Retry;
+                self.retrying += 1;
                 true
             }
             _ => false,
@@ -553,6 +574,7 @@ impl Ledger {
         for p in self.pending.values_mut() {
             if p.state == State::InFlight {
                 p.state = State::Retry;
+                self.retrying += 1;
             }
         }
     }
@@ -570,6 +592,9 @@ impl Ledger {
         let Some(p) = self.pending.get_mut(&key) else {
             return;
         };
+        if p.state == State::Retry {
+            self.retrying -= 1;
+        }
         p.state = State::Acked;
         let seg = p.seg;
         self.dirty = true;
@@ -593,27 +618,29 @@ impl Ledger {
         } else {
             return; // the cursor has not reached it
         };
-        let range = s.key_range();
-        let open = range.clone().and_then(|r| {
-            self.pending
-                .range(r)
-                .filter(|(_, p)| p.seg == s.id && p.state != State::Acked)
-                .map(|(_, p)| p.at)
-                .min()
-        });
+        // Keys grow with the offset within a segment (recovery skips a record out of key
+        // order), so the segment's pending entries in key order are in offset order: the first
+        // unacknowledged one bounds the prefix, and the acknowledged ones before it are the
+        // ones to fold. Walking only that far keeps an in-order ack O(log n), where taking the
+        // minimum over the segment's entries made each ack cost every record in flight.
+        let id = s.id;
+        let mut open = None;
+        let mut folded: Vec<u64> = Vec::new();
+        if let Some(r) = s.key_range() {
+            for (&k, p) in self.pending.range(r).filter(|(_, p)| p.seg == id) {
+                if p.state != State::Acked {
+                    open = Some(p.at);
+                    break;
+                }
+                folded.push(k);
+            }
+        }
         let new = open.map_or(limit, |o| o.min(limit));
         if new > s.acked_to {
-            let id = s.id;
             self.segments[i].acked_to = new;
             self.dirty = true;
-            if let Some(r) = range {
-                let folded: Vec<u64> = self
-                    .pending
-                    .range(r)
-                    .filter(|(_, p)| p.seg == id && p.state == State::Acked && p.at < new)
-                    .map(|(&k, _)| k)
-                    .collect();
-                for k in folded {
+            for k in folded {
+                if self.pending.get(&k).is_some_and(|p| p.at < new) {
                     self.pending.remove(&k);
                 }
             }

@@ -28,6 +28,7 @@ impl Sim {
 
     /// One batch, as `SegLog::append_batch` drives the ledger; returns what was dropped.
     fn append(&mut self, keys: &[u64]) -> Option<Dropped> {
+        self.check_retrying();
         let bytes = LEN * keys.len() as u64;
         let has_active = self.l.segments.back().is_some_and(|s| !s.sealed);
         let need_new = self
@@ -69,8 +70,23 @@ impl Sim {
         dropped
     }
 
+    /// The count of put-back entries [`Ledger::retries`] relies on matches `pending`.
+    fn check_retrying(&self) {
+        let counted = self
+            .l
+            .pending
+            .values()
+            .filter(|p| p.state == State::Retry)
+            .count();
+        assert_eq!(
+            self.l.retrying, counted,
+            "retrying out of step with pending"
+        );
+    }
+
     /// Up to `max` records handed out, as `SegLog::next_unsent` drives the ledger.
     fn next_unsent(&mut self, max: usize) -> Vec<u64> {
+        self.check_retrying();
         let mut out: Vec<u64> = Vec::new();
         for (k, _) in self.l.retries(max) {
             out.push(k);
@@ -302,4 +318,38 @@ fn room_without_loss_counts_sent_and_unreadable_segments_as_free() {
     let keys: Vec<u64> = (7..7 + n.min(2)).collect();
     assert_eq!(s.append(&keys), None);
     assert_eq!(s.l.stats().dropped(), 0);
+}
+
+#[test]
+fn put_back_records_are_counted_through_nack_rewind_ack_and_deletion() {
+    // Two segments of three records; the bound (seven records) deletes the oldest on the
+    // third batch.
+    let mut s = Sim::new(3 * LEN, 7 * LEN + 3 * SEGMENT_HEADER_LEN);
+    s.append(&[1, 2, 3]);
+    s.append(&[4, 5, 6]);
+    assert_eq!(s.next_unsent(6), [1, 2, 3, 4, 5, 6]);
+    assert!(s.l.nack(2) && s.l.nack(5));
+    assert!(!s.l.nack(2), "a second nack is a no-op");
+    s.check_retrying();
+    assert_eq!(s.l.retrying, 2);
+    assert!(s.l.ack(5), "a put-back record can still be acknowledged");
+    s.check_retrying();
+    s.l.rewind();
+    s.check_retrying();
+    assert_eq!(
+        s.l.retrying, 5,
+        "2 again, and 1, 3, 4 and 6, which were in flight"
+    );
+    assert_eq!(s.next_unsent(2), [1, 2], "retries first, lowest key first");
+    s.check_retrying();
+    // The bound deletes segment 1 (3 still put back) to make room.
+    s.append(&[7, 8, 9]);
+    s.check_retrying();
+    assert!(
+        s.l.pending.keys().all(|&k| k > 3),
+        "segment 1's entries are gone"
+    );
+    assert_eq!(s.next_unsent(10), [4, 6, 7, 8, 9]);
+    s.check_retrying();
+    assert_eq!(s.l.retrying, 0);
 }
