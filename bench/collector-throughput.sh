@@ -6,6 +6,11 @@
 #     reading it, POST batches to the same InfluxDB, ack after the write; no validation, no
 #     log) takes N readings that PUBLISHERS `coverage-gen mqtt` processes publish as fast as
 #     mosquitto takes them; rate = N / (first publish → all N visible in InfluxDB).
+# (s) the store alone: the lines the collector writes for the same readings (`coverage-gen
+#     lines`), POSTed to a fresh database in batches of 5,000, one at a time (as the sink
+#     does), with nothing else running: the ceiling InfluxDB itself sets for these points. The
+#     forwarder's one-field lines cost InfluxDB far less than the collector's (10 tags and 6 to
+#     12 fields each), so (s) is the fairer reference and both ratios are printed.
 # (b) the collector (the shipped `dist` build, write-ahead log on, as deployed) takes the same
 #     N readings the same way: rate, CPU seconds, peak RSS.
 # (c) half rate: the collector restarted (empty log, fresh database) while the publishers send
@@ -13,6 +18,8 @@
 #     collector's `stored_lag_seconds` histogram (InfluxDB's acknowledgement of the write minus
 #     `ts`) gives p50 and p99, interpolated within buckets as Prometheus does; RSS is sampled
 #     every second (flat: the last quarter's mean against the second quarter's).
+#
+# CPU seconds are given for the process measured, influxd and mosquitto, over each phase.
 #
 # Targets: (b) ≥ 90 % of (a); at half rate p99 < 2 s and RSS flat.
 #
@@ -124,10 +131,12 @@ start_collector() {
 }
 
 # measure PID TOTAL COUNTER SCENARIO: publishes SCENARIO, waits until COUNTER reaches TOTAL;
-# prints "seconds cpu_seconds peak_rss_mib publish_seconds".
+# prints "seconds cpu_seconds peak_rss_mib publish_seconds influxd_cpu mosquitto_cpu".
 measure() {
-    local pid=$1 total=$2 counter=$3 scenario=$4 c0 t0 t1 tp peak=0 rss polls=0
+    local pid=$1 total=$2 counter=$3 scenario=$4 c0 i0 m0 t0 t1 tp peak=0 rss polls=0
     c0=$(cpu_ticks "$pid")
+    i0=$(cpu_ticks "$INFLUXD_PID")
+    m0=$(cpu_ticks "$MOSQUITTO_PID")
     t0=$(date +%s.%N)
     publish "$scenario" &
     local pub=$!
@@ -146,8 +155,8 @@ measure() {
     t1=$(date +%s.%N)
     wait $pub
     [[ -n $tp ]] || tp=$t1
-    python3 -c "import sys; t0, t1, tp = map(float, sys.argv[1:4]); print(f'{t1 - t0:.2f} {(int(sys.argv[5]) - int(sys.argv[4])) / $hz:.1f} {int(sys.argv[6]) / 1024:.1f} {tp - t0:.2f}')" \
-        "$t0" "$t1" "$tp" "$c0" "$(cpu_ticks "$pid")" "$peak"
+    python3 -c "import sys; t0, t1, tp = map(float, sys.argv[1:4]); c = [int(x) for x in sys.argv[4:]]; print(f'{t1 - t0:.2f} {(c[1] - c[0]) / $hz:.1f} {c[6] / 1024:.1f} {tp - t0:.2f} {(c[3] - c[2]) / $hz:.1f} {(c[5] - c[4]) / $hz:.1f}')" \
+        "$t0" "$t1" "$tp" "$c0" "$(cpu_ticks "$pid")" "$i0" "$(cpu_ticks "$INFLUXD_PID")" "$m0" "$(cpu_ticks "$MOSQUITTO_PID")" "$peak"
 }
 
 total=$(scenario "$work/full.toml" "$N")
@@ -159,17 +168,34 @@ fresh_db
 fwd=$!
 pids+=($fwd)
 sleep 1
-read -r fs fcpu frss fpub < <(measure $fwd "$total" stored_forwarded "$work/full.toml")
+read -r fs fcpu frss fpub ficpu fmcpu < <(measure $fwd "$total" stored_forwarded "$work/full.toml")
 kill $fwd; wait $fwd 2>/dev/null || true
 end_session bench-forwarder
 
+# (s) the store alone, the collector's own lines.
+fresh_db
+"$GEN" lines --scenario "$work/full.toml" --out "$work/full.lp" >/dev/null
+split -l 5000 "$work/full.lp" "$work/chunk."
+si0=$(cpu_ticks "$INFLUXD_PID")
+st0=$(date +%s.%N)
+for chunk in "$work"/chunk.*; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$I/write?db=coverage&precision=ms" --data-binary "@$chunk")
+    [[ $code == 204 ]] || { echo "error: InfluxDB answered $code to $chunk" >&2; exit 1; }
+done
+st1=$(date +%s.%N)
+si1=$(cpu_ticks "$INFLUXD_PID")
+rm -f "$work"/chunk.*
+[[ $(stored_readings) -ge $total ]] || { echo "error: the store holds $(stored_readings) of $total lines" >&2; exit 1; }
+read -r ss sicpu < <(python3 -c "print(f'{$st1 - $st0:.2f} {($si1 - $si0) / $hz:.1f}')")
+
 # (b) the collector, same readings.
 start_collector full
-read -r cs ccpu crss cpub < <(measure $col "$total" stored_readings "$work/full.toml")
+read -r cs ccpu crss cpub cicpu cmcpu < <(measure $col "$total" stored_readings "$work/full.toml")
 kill -TERM $col; wait $col 2>/dev/null || true
 end_session bench-collector-full
 
 frate=$(python3 -c "print(round($total / $fs))")
+srate=$(python3 -c "print(round($total / $ss))")
 crate=$(python3 -c "print(round($total / $cs))")
 
 # (c) half rate, live readings.
@@ -215,12 +241,13 @@ rss = [int(x) / 1024 for x in open(rss_file).read().split()]
 k = max(len(rss) // 4, 1)
 second, last = rss[k:2 * k] or rss, rss[-k:]
 mean = lambda xs: sum(xs) / len(xs)
-fwd_rate, col_rate = $frate, $crate
+fwd_rate, store_rate, col_rate = $frate, $srate, $crate
 print()
-print(f"{'':<24} {'readings':>9} {'seconds':>8} {'readings/s':>11} {'CPU s':>7} {'peak RSS MiB':>13} {'publish s':>10}")
-print(f"{'(a) forwarder (ceiling)':<24} {$total:>9} {$fs:>8.2f} {fwd_rate:>11} {$fcpu:>7.1f} {$frss:>13.1f} {$fpub:>10.2f}")
-print(f"{'(b) collector':<24} {$total:>9} {$cs:>8.2f} {col_rate:>11} {$ccpu:>7.1f} {$crss:>13.1f} {$cpub:>10.2f}")
-print(f"collector / forwarder: {100 * col_rate / fwd_rate:.0f} % (target >= 90 %)")
+print(f"{'':<26} {'readings':>9} {'seconds':>8} {'readings/s':>11} {'CPU s':>6} {'influxd CPU s':>14} {'mosquitto CPU s':>16} {'peak RSS MiB':>13} {'publish s':>10}")
+print(f"{'(a) forwarder (ceiling)':<26} {$total:>9} {$fs:>8.2f} {fwd_rate:>11} {$fcpu:>6.1f} {$ficpu:>14.1f} {$fmcpu:>16.1f} {$frss:>13.1f} {$fpub:>10.2f}")
+print(f"{'(s) store alone, our lines':<26} {$total:>9} {$ss:>8.2f} {store_rate:>11} {'':>6} {$sicpu:>14.1f} {'':>16} {'':>13} {'':>10}")
+print(f"{'(b) collector':<26} {$total:>9} {$cs:>8.2f} {col_rate:>11} {$ccpu:>6.1f} {$cicpu:>14.1f} {$cmcpu:>16.1f} {$crss:>13.1f} {$cpub:>10.2f}")
+print(f"collector / forwarder: {100 * col_rate / fwd_rate:.0f} % (target >= 90 %); collector / store alone: {100 * col_rate / store_rate:.0f} %")
 print(f"(c) half rate: {$half} readings/s for {$HALF_SECONDS} s, {$half_stored} of {$half_total} stored; "
       f"stored lag p50 {quantile(0.5):.3f} s, p99 {quantile(0.99):.3f} s (target p99 < 2 s; {int(n)} points)")
 print(f"    RSS: second quarter {mean(second):.1f} MiB, last quarter {mean(last):.1f} MiB, max {max(rss):.1f} MiB")
