@@ -119,6 +119,34 @@ pub fn summary(cfg: &Config, lang: Lang) -> String {
             None => t.registry_none.to_owned(),
         },
     ));
+    rows.push((
+        t.provisioning,
+        match &cfg.provisioning {
+            Some(p) => fill(
+                t.provisioning_value,
+                &[
+                    ("file", &p.password_file.display()),
+                    (
+                        "reload",
+                        &if p.reload.is_empty() {
+                            t.provisioning_no_reload.to_owned()
+                        } else {
+                            format!("`{}`", p.reload.join(" "))
+                        },
+                    ),
+                    ("url", &p.agent_broker_url),
+                    (
+                        "ca",
+                        &p.agent_ca_file.as_ref().map_or_else(
+                            || t.provisioning_no_ca.to_owned(),
+                            |c| c.display().to_string(),
+                        ),
+                    ),
+                ],
+            ),
+            None => t.provisioning_none.to_owned(),
+        },
+    ));
     let a = &cfg.audit;
     rows.push((
         t.audit,
@@ -153,6 +181,14 @@ mod tests {
         let en = summary(&cfg, Lang::En);
         assert!(en.lines().next().unwrap().ends_with(": valid"), "{en}");
         assert!(en.contains("  broker:"), "{en}");
+        let provisioning = en
+            .lines()
+            .find(|l| l.trim_start().starts_with("site provisioning:"))
+            .expect("a provisioning row");
+        assert!(
+            provisioning.contains("mosquitto") && provisioning.contains("reload"),
+            "the example's password file and reload command: {provisioning}"
+        );
         assert!(!en.contains("Config {") && !en.contains("Secret"), "{en}");
         assert!(!en.contains('{'), "no placeholder left: {en}");
         let vi = summary(&cfg, Lang::Vi);

@@ -57,6 +57,17 @@ crate::catalogue! {
         registry_value,
         /// No registry.
         registry_none,
+        /// Label: site provisioning (`site add`, `site retire`).
+        provisioning,
+        /// The broker's password file `{file}`, reloaded by `{reload}`; agents get `{url}` and
+        /// the CA `{ca}`.
+        provisioning_value,
+        /// No reload command: the broker is to be reloaded by hand.
+        provisioning_no_reload,
+        /// No CA for the agents.
+        provisioning_no_ca,
+        /// No `[provisioning]`.
+        provisioning_none,
         /// Label: the audit thresholds.
         audit,
         /// The audit: `{share}` usable share, `{samples}` samples, `{hours}` distinct hours,
@@ -271,6 +282,11 @@ pub const EN: ServerText = ServerText {
     registry: "site registry",
     registry_value: "{n} site(s) from {file} (SHA-256 {sha})",
     registry_none: "none (every site is placed by its readings' position)",
+    provisioning: "site provisioning",
+    provisioning_value: "password file {file}, broker reloaded by {reload}; new agents get {url}, CA {ca}",
+    provisioning_no_reload: "no command (reload it by hand)",
+    provisioning_no_ca: "none (the system bundle)",
+    provisioning_none: "none (`site add` and `site retire` need [provisioning])",
     audit: "audit",
     audit_value: "usable share at least {share}, at least {samples} samples in {hours} distinct hours, time \
         zone UTC{offset}",
@@ -390,6 +406,11 @@ pub const VI: ServerText = ServerText {
     registry: "danh sách điểm đo",
     registry_value: "{n} điểm đo từ {file} (SHA-256 {sha})",
     registry_none: "không có (mỗi điểm đo được xác định theo vị trí trong bản ghi)",
+    provisioning: "cấp phát điểm đo",
+    provisioning_value: "tệp mật khẩu {file}, nạp lại broker bằng {reload}; agent mới nhận {url}, CA {ca}",
+    provisioning_no_reload: "không có lệnh (tự nạp lại broker)",
+    provisioning_no_ca: "không có (bộ chứng chỉ của hệ thống)",
+    provisioning_none: "không có (`site add` và `site retire` cần mục [provisioning])",
     audit: "đánh giá",
     audit_value: "tỷ lệ mẫu đạt ngưỡng tối thiểu {share}, tối thiểu {samples} mẫu trong {hours} giờ khác \
         nhau, múi giờ UTC{offset}",
