@@ -119,7 +119,16 @@ pub async fn run_with_clock(
     let stop_sink = CancellationToken::new();
     let stop_http = CancellationToken::new();
     // Sized above the receive maximum: the broker never has more unacknowledged messages out.
-    let (tx, rx) = mpsc::channel(usize::from(cfg.ingest.receive_maximum) + 64);
+    // With the write-ahead log the sink's queue holds a whole batch too, so the drainer fills
+    // the next batch while the sink writes one (the lines are in the log: only memory bounds
+    // this queue, about 2 MB at 5,000 lines).
+    let queue = usize::from(cfg.ingest.receive_maximum) + 64;
+    let queue = if cfg.wal.is_some() {
+        queue.max(cfg.sink.batch_lines)
+    } else {
+        queue
+    };
+    let (tx, rx) = mpsc::channel(queue);
     let store = coordinator::store::Store::from_config(&cfg.store)
         .map_err(|e| RunError::Store(e.to_string()))?;
     let marker = coordinator::marks::LateMarker {
