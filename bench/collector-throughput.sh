@@ -17,7 +17,8 @@
 #     live readings (`ts` = publish time) at half of (b)'s rate for HALF_SECONDS; the
 #     collector's `stored_lag_seconds` histogram (InfluxDB's acknowledgement of the write minus
 #     `ts`) gives p50 and p99, interpolated within buckets as Prometheus does; RSS is sampled
-#     every second (flat: the last quarter's mean against the second quarter's).
+#     every second and printed at each quarter of the run, with its growth over the last half
+#     (flat: about 0 MiB/min once the identity cache and the allocator have warmed up).
 #
 # CPU seconds are given for the process measured, influxd and mosquitto, over each phase.
 #
@@ -28,14 +29,14 @@
 # mosquitto as deployed (deploy/mosquitto/mosquitto.conf: max_inflight_messages 100, queues
 # unlimited), InfluxDB 1.x, everything on 127.0.0.1, stopped by PID on exit.
 #
-# Environment: SKIP_BUILD=1 (use the dist binaries already built), N (default 300000), SITES (3000), PUBLISHERS (4), HALF_SECONDS (60), KEEP=1.
+# Environment: SKIP_BUILD=1 (use the dist binaries already built), N (default 300000), SITES (3000), PUBLISHERS (4), HALF_SECONDS (120), KEEP=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 N=${N:-300000}
 SITES=${SITES:-3000}
 PUBLISHERS=${PUBLISHERS:-4}
-HALF_SECONDS=${HALF_SECONDS:-60}
+HALF_SECONDS=${HALF_SECONDS:-120}
 
 for bin in mosquitto mosquitto_sub influxd curl jq python3; do
     command -v "$bin" >/dev/null || { echo "error: $bin is needed (apt-get install mosquitto mosquitto-clients influxdb curl jq python3)" >&2; exit 1; }
@@ -89,9 +90,15 @@ publish() {
     for i in "${gens[@]}"; do wait "$i"; done
 }
 
-# Points stored so far.
+# Points stored so far, counted by InfluxDB (once per phase: a count while it writes costs it
+# CPU the phase would be charged for).
 stored_readings() { q coverage "SELECT count(seq) FROM signal; SELECT count(seq) FROM latency; SELECT count(seq) FROM heartbeat" | jq '[.results[].series[]?.values[0][1]] | add // 0'; }
 stored_forwarded() { q coverage "SELECT count(bytes) FROM forward" | jq '[.results[].series[]?.values[0][1]] | add // 0'; }
+
+# Progress while a phase runs, from the process itself: the forwarder's last `written N`, the
+# collector's `points_written_total` (points InfluxDB acknowledged).
+forwarded_so_far() { tail -n 1 "$work/forwarder.out" 2>/dev/null | awk '{print $2 + 0}'; }
+collected_so_far() { curl -s "127.0.0.1:$metrics_port/metrics" | awk '/^coverage_collector_points_written_total / {print $2 + 0}'; }
 
 fresh_db() { q coverage "DROP DATABASE coverage" >/dev/null; q coverage "CREATE DATABASE coverage" >/dev/null; }
 
@@ -130,10 +137,11 @@ start_collector() {
     wait_collector_up "$metrics_port"
 }
 
-# measure PID TOTAL COUNTER SCENARIO: publishes SCENARIO, waits until COUNTER reaches TOTAL;
+# measure PID TOTAL PROGRESS STORED SCENARIO: publishes SCENARIO, waits until PROGRESS reaches
+# TOTAL, then checks that STORED (InfluxDB's count) does too;
 # prints "seconds cpu_seconds peak_rss_mib publish_seconds influxd_cpu mosquitto_cpu".
 measure() {
-    local pid=$1 total=$2 counter=$3 scenario=$4 c0 i0 m0 t0 t1 tp peak=0 rss polls=0
+    local pid=$1 total=$2 counter=$3 verify=$4 scenario=$5 c0 i0 m0 t0 t1 tp peak=0 rss polls=0
     c0=$(cpu_ticks "$pid")
     i0=$(cpu_ticks "$INFLUXD_PID")
     m0=$(cpu_ticks "$MOSQUITTO_PID")
@@ -146,7 +154,7 @@ measure() {
         ((rss > peak)) && peak=$rss
         polls=$((polls + 1))
         if [[ -z $tp ]] && ! kill -0 $pub 2>/dev/null; then tp=$(date +%s.%N); fi
-        if ((polls % 5 == 0)); then
+        if ((polls % 2 == 0)); then
             [[ $($counter) -ge $total ]] && break
             kill -0 "$pid" 2>/dev/null || { echo "error: process $pid died" >&2; exit 1; }
         fi
@@ -154,6 +162,9 @@ measure() {
     done
     t1=$(date +%s.%N)
     wait $pub
+    local have
+    have=$($verify)
+    [[ $have -ge $total ]] || { echo "error: InfluxDB holds $have of $total" >&2; exit 1; }
     [[ -n $tp ]] || tp=$t1
     python3 -c "import sys; t0, t1, tp = map(float, sys.argv[1:4]); c = [int(x) for x in sys.argv[4:]]; print(f'{t1 - t0:.2f} {(c[1] - c[0]) / $hz:.1f} {c[6] / 1024:.1f} {tp - t0:.2f} {(c[3] - c[2]) / $hz:.1f} {(c[5] - c[4]) / $hz:.1f}')" \
         "$t0" "$t1" "$tp" "$c0" "$(cpu_ticks "$pid")" "$i0" "$(cpu_ticks "$INFLUXD_PID")" "$m0" "$(cpu_ticks "$MOSQUITTO_PID")" "$peak"
@@ -164,11 +175,11 @@ echo "== $total readings from $SITES sites, $PUBLISHERS publishers, mosquitto $(
 
 # (a) the forwarder.
 fresh_db
-"$FORWARDER" --port "$MQTT_PORT" --influx "$I" --client-id bench-forwarder 2>"$work/forwarder.log" &
+"$FORWARDER" --port "$MQTT_PORT" --influx "$I" --client-id bench-forwarder >"$work/forwarder.out" 2>"$work/forwarder.log" &
 fwd=$!
 pids+=($fwd)
 sleep 1
-read -r fs fcpu frss fpub ficpu fmcpu < <(measure $fwd "$total" stored_forwarded "$work/full.toml")
+read -r fs fcpu frss fpub ficpu fmcpu < <(measure $fwd "$total" forwarded_so_far stored_forwarded "$work/full.toml")
 kill $fwd; wait $fwd 2>/dev/null || true
 end_session bench-forwarder
 
@@ -190,7 +201,7 @@ read -r ss sicpu < <(python3 -c "print(f'{$st1 - $st0:.2f} {($si1 - $si0) / $hz:
 
 # (b) the collector, same readings.
 start_collector full
-read -r cs ccpu crss cpub cicpu cmcpu < <(measure $col "$total" stored_readings "$work/full.toml")
+read -r cs ccpu crss cpub cicpu cmcpu < <(measure $col "$total" collected_so_far stored_readings "$work/full.toml")
 kill -TERM $col; wait $col 2>/dev/null || true
 end_session bench-collector-full
 
@@ -211,7 +222,7 @@ while kill -0 $pub 2>/dev/null; do
 done
 wait $pub
 for _ in $(seq 300); do
-    [[ $(stored_readings) -ge $half_total ]] && break
+    [[ $(collected_so_far) -ge $half_total ]] && break
     sleep 0.2
 done
 curl -s "127.0.0.1:$metrics_port/metrics" >"$work/metrics-half.txt"
@@ -238,9 +249,10 @@ def quantile(q):
         lo, below = le, c
     return float("nan")
 rss = [int(x) / 1024 for x in open(rss_file).read().split()]
-k = max(len(rss) // 4, 1)
-second, last = rss[k:2 * k] or rss, rss[-k:]
-mean = lambda xs: sum(xs) / len(xs)
+# RSS at the end of each quarter of the run, and its growth over the last half (flat: ~0).
+quarters = [rss[min(len(rss) - 1, (len(rss) * q) // 4)] for q in (1, 2, 3, 4)]
+half = rss[len(rss) // 2:]
+minutes = max(len(half) - 1, 1) / 60
 fwd_rate, store_rate, col_rate = $frate, $srate, $crate
 print()
 print(f"{'':<26} {'readings':>9} {'seconds':>8} {'readings/s':>11} {'CPU s':>6} {'influxd CPU s':>14} {'mosquitto CPU s':>16} {'peak RSS MiB':>13} {'publish s':>10}")
@@ -250,5 +262,6 @@ print(f"{'(b) collector':<26} {$total:>9} {$cs:>8.2f} {col_rate:>11} {$ccpu:>6.1
 print(f"collector / forwarder: {100 * col_rate / fwd_rate:.0f} % (target >= 90 %); collector / store alone: {100 * col_rate / store_rate:.0f} %")
 print(f"(c) half rate: {$half} readings/s for {$HALF_SECONDS} s, {$half_stored} of {$half_total} stored; "
       f"stored lag p50 {quantile(0.5):.3f} s, p99 {quantile(0.99):.3f} s (target p99 < 2 s; {int(n)} points)")
-print(f"    RSS: second quarter {mean(second):.1f} MiB, last quarter {mean(last):.1f} MiB, max {max(rss):.1f} MiB")
+print(f"    RSS at each quarter of the run: {', '.join(f'{x:.1f}' for x in quarters)} MiB (max {max(rss):.1f}); "
+      f"last half {half[0]:.1f} -> {half[-1]:.1f} MiB ({(half[-1] - half[0]) / minutes:+.1f} MiB/min)")
 EOF

@@ -5,6 +5,8 @@
 //! the same InfluxDB 1.x `/write`, and acknowledges a batch's messages once InfluxDB stored it,
 //! the collector's delivery guarantee. No decoding, validation, placement, log or metrics.
 //!
+//! Prints `written N` (messages stored so far) on standard output after each batch.
+//!
 //! Not shipped and not for production: a batch InfluxDB refuses is retried for ever, and a
 //! lost connection ends it.
 
@@ -85,6 +87,7 @@ async fn run(cli: Cli) -> Result<()> {
     let (done_tx, mut done_rx) = mpsc::channel::<Vec<Publish>>(2);
     let db = cli.db.clone();
     tokio::spawn(async move {
+        let mut written = 0usize;
         while let Some((body, publishes)) = batch_rx.recv().await {
             loop {
                 let sent = http
@@ -100,6 +103,9 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
+            // Progress for the bench (cheaper than asking InfluxDB to count while it writes).
+            written += publishes.len();
+            println!("written {written}");
             if done_tx.send(publishes).await.is_err() {
                 return;
             }
