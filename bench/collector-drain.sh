@@ -90,7 +90,7 @@ path = "$work/dead-letter.jsonl"
 $wal
 EOF
         # Make the persistent session, then go away.
-        COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$mode-$n.log" 2>&1 &
+        COVERAGE_LOG=warn MALLOC_ARENA_MAX=2 "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$mode-$n.log" 2>&1 &
         cpid=$!
         wait_collector_up "$metrics_port"
         kill -TERM $cpid; wait $cpid || true
@@ -98,7 +98,7 @@ EOF
         "$GEN" mqtt --scenario "$work/scenario.toml" --port "$mqtt_port" --client-id "gen-$mode-$n" >/dev/null 2>"$work/gen.log"
         t1=$(date +%s.%N)
         # Drain.
-        COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >>"$work/collector-$mode-$n.log" 2>&1 &
+        COVERAGE_LOG=warn MALLOC_ARENA_MAX=2 "$COLLECTOR" run --config "$work/collector.toml" >>"$work/collector-$mode-$n.log" 2>&1 &
         cpid=$!
         pids+=($cpid)
         start=$(date +%s.%N)

@@ -11,7 +11,8 @@
 #     does), with nothing else running: the ceiling InfluxDB itself sets for these points. The
 #     forwarder's one-field lines cost InfluxDB far less than the collector's (10 tags and 6 to
 #     12 fields each), so (s) is the fairer reference and both ratios are printed.
-# (b) the collector (the shipped `dist` build, write-ahead log on, as deployed) takes the same
+# (b) the collector (the shipped `dist` build, write-ahead log on, `MALLOC_ARENA_MAX=2`, as
+#     deploy/systemd and deploy/Dockerfile run it) takes the same
 #     N readings the same way: rate, CPU seconds, peak RSS.
 # (c) half rate: the collector restarted (empty log, fresh database) while the publishers send
 #     live readings (`ts` = publish time) at half of (b)'s rate for HALF_SECONDS; the
@@ -131,7 +132,7 @@ end_session() {
 start_collector() {
     fresh_db
     collector_config "$1"
-    COVERAGE_LOG=warn "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$1.log" 2>&1 &
+    COVERAGE_LOG=warn MALLOC_ARENA_MAX=2 "$COLLECTOR" run --config "$work/collector.toml" >"$work/collector-$1.log" 2>&1 &
     col=$!
     pids+=($col)
     wait_collector_up "$metrics_port"
