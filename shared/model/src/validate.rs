@@ -5,6 +5,8 @@
 //! `ts` more than 5 minutes in the future or before 2020-01-01, or `pos` out of range. A single
 //! **value** out of its physical range is nulled and flagged, and the rest of the reading kept.
 //!
+//! A JSON key given twice makes the reading malformed (which value was meant is ambiguous).
+//!
 //! [`decode`] is total: any byte string yields either a [`Valid`] reading or a [`Rejection`]
 //! whose [`Rejection::code`] is a stable label for counters and whose `Display` says what is
 //! wrong and where (field name, values).
@@ -180,10 +182,9 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
             "resend requests are not readings".into(),
         ));
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(payload).map_err(|e| Rejection::NotJson(e.to_string()))?;
-    let obj = value.as_object().ok_or(Rejection::NotObject)?;
-    match obj.get("v") {
+    let probe: Probe =
+        serde_json::from_slice(payload).map_err(|e| json_rejection(&e, payload, true))?;
+    match &probe.v {
         Some(v) if v.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
         Some(v) => {
             return Err(Rejection::WrongVersion {
@@ -196,13 +197,21 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
             });
         }
     }
-    if let Some(missing) = COMMON_FIELDS.iter().find(|f| !obj.contains_key(**f)) {
+    if let Some(missing) = COMMON_FIELDS
+        .iter()
+        .enumerate()
+        .find(|(i, _)| probe.present & (1 << i) == 0)
+        .map(|(_, f)| f)
+    {
         return Err(Rejection::MissingField(missing));
     }
     // Compare against the topic before the full decode, so a reading of an unknown kind
     // published on the wrong topic is reported as the mismatch it is.
-    for (field, expected) in [("site", topic.site.as_str()), ("kind", topic_kind.as_str())] {
-        match obj.get(field).and_then(|v| v.as_str()) {
+    for (field, value, expected) in [
+        ("site", &probe.site, topic.site.as_str()),
+        ("kind", &probe.kind, topic_kind.as_str()),
+    ] {
+        match value.as_ref().and_then(|v| v.as_str()) {
             Some(found) if found == expected => {}
             Some(found) => {
                 return Err(Rejection::TopicMismatch {
@@ -219,7 +228,7 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
         }
     }
     let mut reading: Reading =
-        serde_json::from_value(value).map_err(|e| Rejection::Malformed(e.to_string()))?;
+        serde_json::from_slice(payload).map_err(|e| json_rejection(&e, payload, false))?;
 
     let ts = reading.header.ts;
     if ts > now + MAX_FUTURE {
@@ -241,6 +250,73 @@ pub fn decode(topic: &str, payload: &[u8], now: DateTime<Utc>) -> Result<Valid, 
     check_identity_fields(&reading)?;
     let flags = null_out_of_range(&mut reading.body);
     Ok(Valid { reading, flags })
+}
+
+/// What [`decode`] checks before the typed decode: `v`, `site` and `kind` (as JSON values, so
+/// a wrong type is reported as such) and which [`COMMON_FIELDS`] are present (bit `i` for
+/// `COMMON_FIELDS[i]`). Every other value is skipped unparsed ([`serde::de::IgnoredAny`]),
+/// so the payload is read twice, but only the typed decode builds anything: parsing it into a
+/// whole `serde_json::Value` first cost 40 % of the collector's CPU per reading (a `perf`
+/// profile, bench/README.md "Collector throughput"). A key given twice counts once, the last
+/// value wins, as in a `serde_json::Value`.
+#[derive(Default)]
+struct Probe {
+    v: Option<serde_json::Value>,
+    site: Option<serde_json::Value>,
+    kind: Option<serde_json::Value>,
+    present: u32,
+}
+
+impl<'de> serde::Deserialize<'de> for Probe {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Probe, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Probe;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Probe, A::Error> {
+                let mut probe = Probe::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if let Some(i) = COMMON_FIELDS.iter().position(|f| *f == key) {
+                        probe.present |= 1 << i;
+                    }
+                    match key.as_ref() {
+                        "v" => probe.v = Some(map.next_value()?),
+                        "site" => probe.site = Some(map.next_value()?),
+                        "kind" => probe.kind = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(probe)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// The rejection for a JSON error: not JSON (syntax, end of input, nesting past the parser's
+/// limit), not an object (a valid JSON value of another type), or malformed (a field of the
+/// wrong type or out of its type's range).
+fn json_rejection(e: &serde_json::Error, payload: &[u8], probe: bool) -> Rejection {
+    match e.classify() {
+        // The probe stops at the first byte of anything but an object: whether the rest is
+        // JSON is decided as before, by parsing it whole (rare: only such payloads pay).
+        serde_json::error::Category::Data if probe => {
+            match serde_json::from_slice::<serde_json::Value>(payload) {
+                Err(e) => Rejection::NotJson(e.to_string()),
+                Ok(v) if v.is_object() => Rejection::Malformed(e.to_string()),
+                Ok(_) => Rejection::NotObject,
+            }
+        }
+        serde_json::error::Category::Data => Rejection::Malformed(e.to_string()),
+        _ => Rejection::NotJson(e.to_string()),
+    }
 }
 
 /// Longest `modem`, `target` or `interface`, in characters.
@@ -488,6 +564,39 @@ mod tests {
             decode(T, b"[1,2]", now()).unwrap_err(),
             Rejection::NotObject
         );
+    }
+
+    #[test]
+    fn the_probe_and_the_typed_decode_reject_as_one_parse_did() {
+        let code = |payload: &[u8]| decode(T, payload, now()).map(|_| ()).unwrap_err().code();
+        // Not an object, whatever follows the first byte: JSON or not is decided whole.
+        assert_eq!(code(b"[1,"), "not_json");
+        assert_eq!(code(b"\"abc"), "not_json");
+        assert_eq!(code(b"\"abc\""), "not_object");
+        let deep = format!("{}{}", "[".repeat(3_000), "]".repeat(3_000));
+        assert_eq!(code(deep.as_bytes()), "not_json", "past the nesting limit");
+        // Inside an object: deep nesting under an unknown key (which the probe skips without
+        // a limit) and invalid UTF-8 in an unknown key's string are still not JSON.
+        let good = signal().to_string();
+        let with = |extra: &str| format!("{{{extra},{}", &good[1..]).into_bytes();
+        let nested = format!("\"x\":{}{}", "[".repeat(3_000), "]".repeat(3_000));
+        assert_eq!(code(&with(&nested)), "not_json");
+        let mut bad_utf8 = with("\"x\":\"a\"");
+        let at = bad_utf8.iter().position(|&b| b == b'a').unwrap();
+        bad_utf8[at] = 0xff;
+        assert_eq!(code(&bad_utf8), "not_json");
+        // A field of the wrong type is malformed, as through a `serde_json::Value`.
+        let mut v = signal();
+        v["seq"] = json!("seven");
+        assert_eq!(run(T, &v).unwrap_err().code(), "malformed");
+        // A key given twice: the probe keeps the last value (a mismatch is named as such),
+        // and the typed decode refuses the duplicate (a `Value` used to keep the last one).
+        let twice_site = format!("{},\"site\":\"other\"}}", &good[..good.len() - 1]);
+        assert_eq!(code(twice_site.as_bytes()), "topic_mismatch");
+        let twice_seq = with("\"seq\":8");
+        let e = decode(T, &twice_seq, now()).map(|_| ()).unwrap_err();
+        assert_eq!(e.code(), "malformed", "{e}");
+        assert!(e.to_string().contains("duplicate field `seq`"), "{e}");
     }
 
     #[test]
