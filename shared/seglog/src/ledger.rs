@@ -625,22 +625,22 @@ impl Ledger {
         // minimum over the segment's entries made each ack cost every record in flight.
         let id = s.id;
         let mut open = None;
-        let mut folded: Vec<u64> = Vec::new();
+        let mut folded: Vec<(u64, u64)> = Vec::new();
         if let Some(r) = s.key_range() {
             for (&k, p) in self.pending.range(r).filter(|(_, p)| p.seg == id) {
                 if p.state != State::Acked {
                     open = Some(p.at);
                     break;
                 }
-                folded.push(k);
+                folded.push((k, p.at));
             }
         }
         let new = open.map_or(limit, |o| o.min(limit));
         if new > s.acked_to {
             self.segments[i].acked_to = new;
             self.dirty = true;
-            for k in folded {
-                if self.pending.get(&k).is_some_and(|p| p.at < new) {
+            for (k, at) in folded {
+                if at < new {
                     self.pending.remove(&k);
                 }
             }
